@@ -1,0 +1,32 @@
+# Source me (bash or zsh): `source bin/activate-tinytorch.sh`
+# Creates .venv with Python >= 3.11 when missing, installs tinytorch + tito with the dev tools
+# (`pip install -e ".[dev]"`), and activates it. Re-running is quick: pip runs again only when
+# pyproject.toml changed since the last successful install.
+_tt_root="$(cd "$(dirname "${BASH_SOURCE[0]:-${(%):-%x}}")/.." && pwd)"
+_tt_setup() {
+    local py="${PYTHON:-python3}"
+    if ! "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        echo "activate-tinytorch: need Python >= 3.11; '$py' is $("$py" --version 2>&1). Set PYTHON=/path/to/python3.11" >&2
+        return 1
+    fi
+    if [ ! -x "$_tt_root/.venv/bin/python" ]; then
+        echo "activate-tinytorch: creating $_tt_root/.venv" >&2
+        "$py" -m venv "$_tt_root/.venv" || return 1
+    fi
+    local stamp="$_tt_root/.venv/.tinytorch-installed"
+    local want
+    want="$(cat "$_tt_root/pyproject.toml" | cksum)"
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        echo "activate-tinytorch: installing tinytorch and the dev tools (about a minute the first time)" >&2
+        "$_tt_root/.venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip || return 1
+        "$_tt_root/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$_tt_root[dev]" || return 1
+        printf '%s' "$want" > "$stamp"
+    fi
+    # shellcheck disable=SC1091
+    . "$_tt_root/.venv/bin/activate"
+}
+_tt_setup
+_tt_status=$?
+unset -f _tt_setup
+unset _tt_root
+(exit $_tt_status)

@@ -1,0 +1,223 @@
+# %% [markdown]
+# # Module 16, beyond the core: CNN channel pruning with dependencies
+#
+# Zeroing weights gives no speedup on a CPU; *removing* whole filters does, because every tensor that
+# touches the removed channel shrinks. For a Conv2d with weight `(out_c, in_c, kh, kw)`:
+#
+# - score filter `o` by the L2 norm of `W[o]` and drop the k = round(r * out_c) weakest (stable ties:
+#   lower index first; at least one filter kept);
+# - remove `W[o]` and `b[o]` from this conv;
+# - **conv -> conv**: the next conv loses input channel `o`: `W_next[:, keep]`;
+# - **conv -> flatten -> linear**: channel `o` of an (N, C, H, W) map becomes the block of H*W
+#   consecutive flattened features `o*H*W ... o*H*W + H*W - 1`, so the Linear (in, out) loses those rows.
+#
+# ```
+#  conv1 (8 filters) --ReLU--> conv2 (16 filters) --ReLU--MaxPool--Flatten--> Linear(16*4*4, 10)
+#   drop filters 3, 7  |        drop input ch 3, 7     drop filters 0, 5     drop rows 0..15 and 80..95
+# ```
+#
+# Channel-wise layers between them (ReLU, Tanh, MaxPool2d, Dropout) map a zero channel to a zero channel,
+# so the physically smaller network computes the same outputs as the masked one. (Sigmoid maps 0 to
+# 0.5 and is rejected.) The last conv feeding nothing prunable is left alone.
+#
+# Exported to `tinytorch/compression/conv_prune.py`.
+
+# %%
+#| default_exp compression.conv_prune
+#| export
+import numpy as np
+
+from tinytorch.core.checks import check_fraction
+from tinytorch.core.conv import Conv2d, MaxPool2d
+from tinytorch.core.layers import Dropout, Flatten, Linear, ReLU, Sequential, Tanh
+from tinytorch.core.module import Parameter
+
+
+# %%
+#| export
+_CHANNELWISE = (ReLU, Tanh, MaxPool2d, Dropout)
+
+
+def _consumers(model):
+    """{conv position: (consumer position, "conv" | "linear")} for every Conv2d of a Sequential whose
+    output channels feed another Conv2d or, through Flatten, a Linear."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a Sequential, got {type(model).__name__}")
+    layers, plan = model.layers, {}
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, Conv2d):
+            continue
+        j = i + 1
+        while j < len(layers) and isinstance(layers[j], _CHANNELWISE):
+            j += 1
+        if j == len(layers):
+            continue
+        if isinstance(layers[j], Conv2d):
+            plan[i] = (j, "conv")
+        elif isinstance(layers[j], Flatten):
+            k = j + 1
+            while k < len(layers) and isinstance(layers[k], Dropout):
+                k += 1
+            if k == len(layers) or not isinstance(layers[k], Linear):
+                raise ValueError(f"layer {j} (Flatten) after Conv2d {i} must be followed by a Linear")
+            plan[i] = (k, "linear")
+        else:
+            raise ValueError(f"layer {j} ({type(layers[j]).__name__}) after Conv2d {i} is not channel-wise; "
+                             "allowed between a Conv2d and its consumer: ReLU, Tanh, MaxPool2d, Dropout, Flatten")
+    if not plan:
+        raise ValueError("model has no Conv2d whose channels feed another Conv2d or a Linear")
+    return plan
+
+
+def filter_norms(conv):
+    """L2 norm of each filter, (out_c,) float64: ||W[o, :, :, :]||_2 of weight (out_c, in_c, kh, kw)."""
+    if not isinstance(conv, Conv2d):
+        raise TypeError(f"conv must be a Conv2d, got {type(conv).__name__}")
+    w = conv.weight.data
+    return np.linalg.norm(w.reshape(w.shape[0], -1).astype(np.float64), axis=1)
+
+
+def _new_param(data, mask):
+    p = Parameter(np.ascontiguousarray(data))
+    p.mask = None if mask is None else np.ascontiguousarray(mask)
+    return p
+
+
+def _kept(param):
+    return np.ones(param.shape, dtype=bool) if param.mask is None else param.mask
+
+
+# %%
+#| export
+def channel_prune(model, prune_ratio=0.5, physical=True):
+    """Remove the k = min(round(prune_ratio * out_c), out_c - 1) lowest-L2-norm filters of every Conv2d
+    of a Sequential whose channels feed a Conv2d or (through Flatten) a Linear, in place.
+
+    physical=True: new, smaller parameters: conv W[keep], b[keep]; next conv W[:, keep]; Linear after
+    Flatten keeps the H*W rows of every kept channel; in/out_channels and in_features updated.
+    physical=False: zero the pruned filters and biases and set masks (consumers untouched).
+    Scores are computed on the weights before any change. Returns {"layers.i": kept filter indices}.
+    """
+    plan = _consumers(model)
+    r = check_fraction("prune_ratio", prune_ratio, high_open=True)
+    if not isinstance(physical, (bool, np.bool_)):
+        raise TypeError(f"physical must be True or False, got {physical!r}")
+    layers = model.layers
+    keeps = {}
+    for i, (j, kind) in plan.items():
+        out_c = layers[i].weight.shape[0]
+        if kind == "linear" and layers[j].weight.shape[0] % out_c:
+            raise ValueError(f"Linear {j} has in_features={layers[j].weight.shape[0]}, not a multiple of the "
+                             f"{out_c} channels of Conv2d {i}")
+        k = min(round(r * out_c), out_c - 1)
+        keep = np.ones(out_c, dtype=bool)
+        keep[np.argsort(filter_norms(layers[i]), kind="stable")[:k]] = False
+        keeps[i] = keep
+    if not physical:
+        for i, keep in keeps.items():
+            conv = layers[i]
+            conv.weight.mask = _kept(conv.weight) & keep[:, None, None, None]
+            conv.weight.data[~conv.weight.mask] = 0
+            if conv.bias is not None:
+                conv.bias.mask = _kept(conv.bias) & keep
+                conv.bias.data[~conv.bias.mask] = 0
+        return {f"layers.{i}": np.flatnonzero(k) for i, k in keeps.items()}
+    arrays = {}  # (position, attribute) -> (data, mask), all cut before any parameter is replaced
+
+    def cut(pos, attr, index, axis):
+        p = getattr(layers[pos], attr)
+        data, mask = arrays.get((pos, attr), (p.data, p.mask))
+        take = (slice(None),) * axis + (index,)
+        arrays[(pos, attr)] = (data[take], None if mask is None else mask[take])
+
+    for i, keep in keeps.items():
+        cut(i, "weight", keep, 0)
+        if layers[i].bias is not None:
+            cut(i, "bias", keep, 0)
+        j, kind = plan[i]
+        if kind == "conv":
+            cut(j, "weight", keep, 1)
+        else:
+            hw = layers[j].weight.shape[0] // keep.size
+            cut(j, "weight", (np.flatnonzero(keep)[:, None] * hw + np.arange(hw)).ravel(), 0)
+    for (pos, attr), (data, mask) in arrays.items():
+        setattr(layers[pos], attr, _new_param(data, mask))
+    for pos in {pos for pos, _ in arrays}:
+        layer = layers[pos]
+        if isinstance(layer, Conv2d):
+            layer.out_channels, layer.in_channels = layer.weight.shape[:2]
+        else:
+            layer.in_features, layer.out_features = layer.weight.shape
+    return {f"layers.{i}": np.flatnonzero(k) for i, k in keeps.items()}
+
+
+# %% [markdown]
+# ## A digits CNN: masked vs physically pruned
+#
+# Digits as (N, 1, 8, 8) images; `Conv(1->8) ReLU Conv(8->16) ReLU MaxPool(2) Flatten Linear(256->10)`,
+# 8 epochs of Adam. We prune 50 % of the filters of both convs (the classifier keeps its 10 outputs),
+# once by masking and once physically, check that both give the same logits, and time the forward pass.
+
+# %%
+import copy
+
+import tinytorch
+from tinytorch.compression.sparse import best_time
+from tinytorch.core.losses import CrossEntropyLoss
+from tinytorch.core.optim import Adam
+from tinytorch.core.tensor import Tensor, no_grad
+from tinytorch.data import DataLoader, load_digits, train_test_split
+from tinytorch.training import evaluate, fit
+
+X, y = load_digits()
+X = X.reshape(-1, 1, 8, 8)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0)
+train_loader = DataLoader(X_train, y_train, batch_size=32, shuffle=True, seed=0)
+test_loader = DataLoader(X_test, y_test, batch_size=512)
+tinytorch.manual_seed(0)
+cnn = Sequential(Conv2d(1, 8, 3, padding=1), ReLU(), Conv2d(8, 16, 3, padding=1), ReLU(), MaxPool2d(2),
+                 Flatten(), Linear(16 * 4 * 4, 10))
+fit(cnn, train_loader, CrossEntropyLoss(), Adam(cnn.parameters(), lr=3e-3), epochs=8)
+
+masked, small = copy.deepcopy(cnn), copy.deepcopy(cnn)
+kept_m = channel_prune(masked, 0.5, physical=False)
+kept_p = channel_prune(small, 0.5, physical=True)
+assert all(np.array_equal(kept_m[k], kept_p[k]) for k in kept_m)
+print(small)
+xb = Tensor(X_test[:256])
+with no_grad():
+    out_m, out_p = masked(xb).data, small(xb).data
+print(f"max |masked - physical| logits: {np.max(np.abs(out_m - out_p)):.2e}")
+assert np.allclose(out_m, out_p, atol=1e-5)
+
+
+def latency_ms(model, x):
+    with no_grad():
+        return 1e3 * best_time(lambda: model(x), repeats=5)
+
+
+models = {"dense": cnn, "masked 50 %": masked, "physical 50 %": small}
+times = {name: latency_ms(m, xb) for name, m in models.items()}
+base_ms = times["dense"]
+print(f"{'model':18s} {'params':>7s} {'non-zero':>8s} {'accuracy':>8s} {'ms/256':>7s} {'speedup':>7s}")
+for name, m in models.items():
+    nz = sum(int(np.count_nonzero(p.data)) for p in m.parameters())
+    ms = times[name]
+    print(f"{name:18s} {m.num_parameters():>7d} {nz:>8d} {evaluate(m, test_loader):>8.4f} {ms:>7.2f} {base_ms / ms:>6.2f}x")
+
+# %% [markdown]
+# Removing half the filters of both convs cuts conv2's work to a quarter (half the inputs, half the
+# outputs), so the physical model is several times faster while the masked one runs at dense speed.
+# Fine-tuning the physically smaller model for 2 epochs recovers most of the accuracy:
+
+# %%
+for ratio in (0.25, 0.5, 0.75):
+    m = copy.deepcopy(cnn)
+    channel_prune(m, ratio)
+    before = evaluate(m, test_loader)
+    fit(m, DataLoader(X_train, y_train, batch_size=32, shuffle=True, seed=1), CrossEntropyLoss(),
+        Adam(m.parameters(), lr=1e-3), epochs=2)
+    ms = latency_ms(m, xb)
+    print(f"ratio {ratio:.2f}: params {m.num_parameters():>5d} ({m.num_parameters() / cnn.num_parameters():.2f}x), "
+          f"accuracy {before:.4f} -> {evaluate(m, test_loader):.4f} after 2 epochs, "
+          f"{ms:.2f} ms ({base_ms / ms:.2f}x faster)")

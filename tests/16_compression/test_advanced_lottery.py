@@ -1,0 +1,84 @@
+"""Iterative magnitude pruning with rewinding, re-init and fine-tuning arms (tinytorch.compression.lottery)."""
+import numpy as np
+import pytest
+
+import tinytorch
+from tinytorch.compression import magnitude_prune
+from tinytorch.compression.lottery import apply_masks, lottery_ticket, remaining_fraction, train_steps
+from tinytorch.core.layers import Linear, ReLU, Sequential
+from tinytorch.core.losses import CrossEntropyLoss
+from tinytorch.core.optim import SGD
+from tinytorch.data import DataLoader
+
+
+def _data(seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((48, 6)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
+    return DataLoader(X, y, batch_size=16), DataLoader(X, y, batch_size=48)
+
+
+def make_model():
+    return Sequential(Linear(6, 10), ReLU(), Linear(10, 2))
+
+
+class CountingSGD(SGD):
+    steps = 0
+
+    def step(self):
+        CountingSGD.steps += 1
+        super().step()
+
+
+def test_train_steps_takes_exactly_k_steps_across_epochs():
+    train, _ = _data()
+    model = make_model()
+    CountingSGD.steps = 0
+    train_steps(model, train, CrossEntropyLoss(), CountingSGD(model.parameters(), lr=0.1), 7)  # 3 batches/epoch
+    assert CountingSGD.steps == 7
+    train_steps(model, train, CrossEntropyLoss(), CountingSGD(model.parameters(), lr=0.1), 0)
+    assert CountingSGD.steps == 7
+
+
+def test_apply_masks_with_state_rewinds_survivors_to_the_saved_values():
+    tinytorch.manual_seed(0)
+    model = make_model()
+    theta = model.state_dict()
+    model.layers[0].weight.data += 1.0
+    masks = magnitude_prune(model, 0.5)
+    apply_masks(model, masks, theta)
+    w, m = model.layers[0].weight, masks["layers.0.weight"]
+    assert np.array_equal(w.data, theta["layers.0.weight"] * m) and np.array_equal(w.mask, m)
+    assert np.array_equal(model.layers[0].bias.data, theta["layers.0.bias"])
+    assert remaining_fraction(model) == 40 / 80
+
+
+def test_apply_masks_rejects_unknown_names_and_shapes():
+    with pytest.raises(ValueError, match=r"masks for \['nope'\]"):
+        apply_masks(make_model(), {"nope": np.ones(3, bool)})
+    with pytest.raises(ValueError, match=r"layers.0.weight"):
+        apply_masks(make_model(), {"layers.0.weight": np.ones((2, 2), bool)})
+
+
+def test_lottery_arms_share_the_exact_remaining_fraction_each_round_and_are_deterministic():
+    train, test = _data()
+    kw = dict(rounds=3, prune_fraction=0.5, epochs=1, rewind_steps=2, lr=0.01, seed=0)
+    a = lottery_ticket(make_model, train, test, **kw)
+    b = lottery_ticket(make_model, train, test, **kw)
+    assert a == b
+    n = 6 * 10 + 10 * 2
+    for arm in ("rewind", "reinit", "finetune"):
+        assert [e["round"] for e in a[arm]] == [1, 2, 3]
+        assert [e["remaining"] for e in a[arm]] == [1 - round(s * n) / n for s in (0.5, 0.75, 0.875)]
+        assert all(0.0 <= e["accuracy"] <= 1.0 for e in a[arm])
+    assert 0.0 <= a["dense"] <= 1.0
+
+
+def test_lottery_validates_arguments():
+    train, test = _data()
+    with pytest.raises(ValueError, match="prune_fraction=1.0"):
+        lottery_ticket(make_model, train, test, prune_fraction=1.0)
+    with pytest.raises(ValueError, match="rounds=0"):
+        lottery_ticket(make_model, train, test, rounds=0)
+    with pytest.raises(TypeError, match="make_model must be a callable returning a new Module, got Sequential"):
+        lottery_ticket(make_model(), train, test)

@@ -1,0 +1,93 @@
+"""Per-layer sensitivity scan and per-layer pruning (tinytorch.compression.sensitivity)."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinytorch
+from tinytorch.compression.sensitivity import layer_mask, layer_sparsities, layerwise_prune, sensitivity_scan
+from tinytorch.core.layers import Linear, ReLU, Sequential
+from tinytorch.core.module import Parameter
+from tinytorch.data import DataLoader
+
+
+def _model_and_data(seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((40, 6)).astype(np.float32)
+    tinytorch.manual_seed(seed)
+    model = Sequential(Linear(6, 8), ReLU(), Linear(8, 3))
+    with tinytorch.no_grad():
+        y = model(tinytorch.Tensor(X)).data.argmax(axis=1)  # labels the model gets 100 % right
+    return model, DataLoader(X, y, batch_size=40)
+
+
+def test_layer_mask_prunes_exactly_round_s_times_n_with_stable_ties():
+    p = Parameter(np.array([[3.0, 1.0, 1.0], [2.0, 1.0, 5.0]]))
+    assert layer_mask(p, 0.5).astype(int).tolist() == [[1, 0, 0], [1, 0, 1]]
+    # 0.25 * 6 = 1.5 -> round half to even = 2 pruned; of the tied 1.0s the lower flat indices 1, 2 go first
+    assert layer_mask(p, 0.25).astype(int).tolist() == [[1, 0, 0], [1, 1, 1]]
+    assert (~layer_mask(p, 1.0)).all() and layer_mask(p, 0.0).all()
+    assert np.count_nonzero(~layer_mask(p, 2)) == 2  # int = count
+
+
+def test_layer_mask_never_regrows():
+    p = Parameter(np.array([5.0, 4.0, 3.0, 2.0]))
+    p.mask = np.array([False, True, True, True])
+    assert layer_mask(p, 0.25).tolist() == [False, True, True, True]
+    assert layer_mask(p, 0.5).tolist() == [False, True, True, False]
+
+
+def test_scan_restores_the_model_exactly_and_reports_one_row_per_weight():
+    model, loader = _model_and_data()
+    before = [(p.data.copy(), p.mask) for p in model.parameters()]
+    scan = sensitivity_scan(model, loader, sparsities=(0.0, 0.5, 1.0))
+    assert scan["baseline"] == 1.0 and scan["sparsities"] == [0.0, 0.5, 1.0]
+    assert list(scan["accuracy"]) == ["layers.0.weight", "layers.2.weight"]
+    assert all(row[0] == 1.0 and len(row) == 3 for row in scan["accuracy"].values())
+    assert all(np.array_equal(a, p.data) and m is p.mask for (a, m), p in zip(before, model.parameters()))
+
+
+def test_scan_equals_pruning_that_layer_alone_by_hand():
+    from tinytorch.training import evaluate
+    model, loader = _model_and_data(1)
+    scan = sensitivity_scan(model, loader, sparsities=(0.75,), names=["layers.2.weight"])
+    w = model.layers[2].weight
+    w.data = w.data * layer_mask(w, 0.75)
+    assert scan["accuracy"]["layers.2.weight"] == [evaluate(model, loader)]
+
+
+def test_layer_sparsities_picks_the_largest_sparsity_within_tolerance_of_all_smaller_ones():
+    scan = {"baseline": 0.90, "sparsities": [0.0, 0.5, 0.8, 0.9],
+            "accuracy": {"a": [0.90, 0.895, 0.85, 0.89], "b": [0.90, 0.90, 0.90, 0.90], "c": [0.80, 0.9, 0.9, 0.9]}}
+    assert layer_sparsities(scan, tolerance=0.01) == {"a": 0.5, "b": 0.9, "c": 0.0}
+    assert layer_sparsities(scan, tolerance=0.1)["a"] == 0.9
+
+
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=6), st.floats(0.0, 0.2))
+def test_property_chosen_sparsity_is_scanned_and_within_tolerance(accs, tol):
+    sps = [i / 10 for i in range(len(accs))]
+    scan = {"baseline": 0.5, "sparsities": sps, "accuracy": {"w": accs}}
+    s = layer_sparsities(scan, tol)["w"]
+    assert s in sps + [0.0]
+    assert all(0.5 - a <= tol + 1e-12 for sp, a in zip(sps, accs) if sp <= s) or s == 0.0
+
+
+def test_layerwise_prune_sets_each_layer_to_its_own_target():
+    model, _ = _model_and_data()
+    masks = layerwise_prune(model, {"layers.0.weight": 0.5, "layers.2.weight": 0.25})
+    assert np.count_nonzero(~masks["layers.0.weight"]) == 24 and np.count_nonzero(~masks["layers.2.weight"]) == 6
+    assert np.count_nonzero(model.layers[0].weight.data == 0) == 24 and model.layers[2].weight.mask is not None
+
+
+def test_bad_arguments_raise_and_change_nothing():
+    model, loader = _model_and_data()
+    before = [p.data.copy() for p in model.parameters()]
+    with pytest.raises(ValueError, match="unknown weight names"):
+        layerwise_prune(model, {"layers.0.weight": 0.5, "nope": 0.5})
+    with pytest.raises(ValueError, match="sparsity=1.5"):
+        layerwise_prune(model, {"layers.0.weight": 0.5, "layers.2.weight": 1.5})
+    with pytest.raises(ValueError, match="sparsities="):
+        sensitivity_scan(model, loader, sparsities=(0.5, 2.0))
+    with pytest.raises(ValueError, match="tolerance=-0.1"):
+        layer_sparsities({"baseline": 1, "sparsities": [0], "accuracy": {}}, -0.1)
+    assert all(np.array_equal(a, p.data) and p.mask is None for a, p in zip(before, model.parameters()))

@@ -1,0 +1,147 @@
+"""CSR storage, byte accounting, csr_matmul, SparseLinear and the timing helpers (tinytorch.compression.sparse)."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import tinytorch
+from tinytorch.compression.sparse import (CSRMatrix, SparseLinear, best_time, blas_threads, break_even_sparsity,
+                                          csr_matmul, csr_nbytes, csr_speedup_table, to_sparse)
+from tinytorch.core.layers import Linear, ReLU, Sequential
+from tinytorch.core.tensor import Tensor
+
+A = np.array([[0, 2, 0, 0], [1, 0, 3, 0], [0, 0, 0, 0], [0, 0, 0, 4]], dtype=np.float32)
+
+
+def sparse_matrix(shape, sparsity, seed=0):
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal(shape).astype(np.float32)
+    w.ravel()[rng.permutation(w.size)[:round(sparsity * w.size)]] = 0.0
+    return w
+
+
+def test_csr_from_dense_gives_the_textbook_arrays():
+    c = CSRMatrix.from_dense(A)
+    assert c.data.tolist() == [2, 1, 3, 4]
+    assert c.indices.tolist() == [1, 0, 2, 3] and c.indices.dtype == np.int32
+    assert c.indptr.tolist() == [0, 1, 3, 3, 4] and c.indptr.dtype == np.int32
+    assert c.nnz == 4 and c.shape == (4, 4)
+
+
+def test_csr_round_trip_is_exact_and_indptr_ends_at_nnz():
+    w = sparse_matrix((37, 53), 0.8)
+    for dt in (np.int16, np.int32):
+        c = CSRMatrix.from_dense(w, dt)
+        assert np.array_equal(c.to_dense(), w)
+        assert c.indptr[-1] == c.nnz == np.count_nonzero(w)
+        assert c.indices.dtype == dt
+
+
+def test_csr_bytes_1000x1000_at_90_percent_is_804004_with_int32_indices():
+    w = sparse_matrix((1000, 1000), 0.9)
+    assert csr_nbytes(100_000, 1000) == 804_004
+    assert CSRMatrix.from_dense(w, np.int32).nbytes == 804_004
+    assert CSRMatrix.from_dense(w, np.int16).nbytes == 604_004 == csr_nbytes(100_000, 1000, 4, 2)
+    q = CSRMatrix.from_dense(w, np.int16).quantize_int8()
+    assert q.nbytes == 304_004 + 4  # int8 values + int16 indices + int32 indptr + one float32 scale
+    assert round(4_000_000 / 804_004, 2) == 4.98 and round(4_000_000 / 304_004, 1) == 13.2
+
+
+def test_quantized_csr_keeps_pattern_and_error_within_half_a_scale():
+    w = sparse_matrix((20, 30), 0.7, seed=3)
+    q = CSRMatrix.from_dense(w).quantize_int8()
+    assert q.data.dtype == np.int8 and q.indices.dtype == np.int16 and q.nnz == np.count_nonzero(w)
+    assert np.all(np.abs(q.to_dense() - w) <= q.scale / 2 + 1e-7)
+    assert np.all(q.to_dense()[w == 0] == 0)
+
+
+def test_empty_rows_and_all_zero_matrix_multiply_to_zero():
+    x = np.arange(4, dtype=np.float32)
+    assert np.allclose(csr_matmul(x, CSRMatrix.from_dense(A)), A @ x)
+    z = CSRMatrix.from_dense(np.zeros((3, 4), np.float32))
+    assert z.nnz == 0 and np.array_equal(csr_matmul(np.ones((2, 4), np.float32), z), np.zeros((2, 3)))
+
+
+def test_csr_matmul_matches_dense_for_batches_1_32_and_256():
+    w = sparse_matrix((96, 80), 0.9, seed=1)  # W (in=96, out=80)
+    a = CSRMatrix.from_dense(w.T)
+    rng = np.random.default_rng(2)
+    for b in (1, 32, 256):
+        x = rng.standard_normal((b, 96)).astype(np.float32)
+        assert np.allclose(csr_matmul(x, a), x @ w, atol=1e-5)
+    x1 = rng.standard_normal(96).astype(np.float32)
+    assert csr_matmul(x1, a).shape == (80,) and np.allclose(csr_matmul(x1, a), x1 @ w, atol=1e-5)
+
+
+def test_csr_matmul_chunks_large_batches_without_changing_the_result():
+    w = sparse_matrix((64, 64), 0.0, seed=4)  # 4096 nnz -> chunks of 1024 rows
+    x = np.random.default_rng(5).standard_normal((2500, 64)).astype(np.float32)
+    assert np.allclose(csr_matmul(x, CSRMatrix.from_dense(w.T)), x @ w, atol=1e-4)
+
+
+@given(arrays(np.float32, st.tuples(st.integers(1, 12), st.integers(1, 12)),
+              elements=st.sampled_from([0.0, 0.0, 0.0, -1.5, 0.25, 2.0, 3.0])),
+       st.integers(1, 5))
+def test_property_round_trip_and_matmul_agree_with_dense(w, batch):
+    c = CSRMatrix.from_dense(w)
+    assert np.array_equal(c.to_dense(), w)
+    assert c.nbytes == csr_nbytes(np.count_nonzero(w), w.shape[0])
+    x = np.linspace(-1, 1, batch * w.shape[1], dtype=np.float32).reshape(batch, w.shape[1])
+    assert np.allclose(csr_matmul(x, c), x @ w.T, atol=1e-5)
+
+
+def test_sparse_linear_equals_the_linear_it_was_built_from():
+    tinytorch.manual_seed(0)
+    lin = Linear(24, 12)
+    lin.weight.data[np.abs(lin.weight.data) < 0.15] = 0
+    lin.bias.data[:] = np.arange(12, dtype=np.float32)
+    x = Tensor(np.random.default_rng(0).standard_normal((7, 24)).astype(np.float32))
+    sl = SparseLinear.from_linear(lin)
+    assert sl.nnz == np.count_nonzero(lin.weight.data)
+    assert sl.nbytes == sl.weight_csr.nbytes + 4 * 12
+    assert np.allclose(sl(x).data, lin(x).data, atol=1e-5)
+    sq = SparseLinear.from_linear(lin, index_dtype=np.int16, quantize=True)
+    assert sq.weight_csr.data.dtype == np.int8 and np.allclose(sq(x).data, lin(x).data, atol=0.05)
+
+
+def test_to_sparse_replaces_every_linear_and_keeps_outputs():
+    tinytorch.manual_seed(1)
+    model = Sequential(Linear(8, 16), ReLU(), Linear(16, 4))
+    sp = to_sparse(model)
+    assert [type(m).__name__ for m in sp.layers] == ["SparseLinear", "ReLU", "SparseLinear"]
+    x = Tensor(np.random.default_rng(1).standard_normal((5, 8)).astype(np.float32))
+    assert np.allclose(sp(x).data, model(x).data, atol=1e-5)
+
+
+def test_bad_arguments_raise_errors_naming_them():
+    with pytest.raises(ValueError, match="index_dtype"):
+        CSRMatrix.from_dense(A, np.int64)
+    with pytest.raises(ValueError, match="dense must have 2 dimensions"):
+        CSRMatrix.from_dense(np.ones(3))
+    with pytest.raises(ValueError, match="40000 columns"):
+        CSRMatrix.from_dense(np.ones((1, 40000)), np.int16)
+    with pytest.raises(ValueError, match=r"x must have shape \(4,\)"):
+        csr_matmul(np.ones(5), CSRMatrix.from_dense(A))
+    with pytest.raises(TypeError, match="a must be a CSRMatrix"):
+        csr_matmul(np.ones(4), A)
+    with pytest.raises(ValueError, match="indptr must rise"):
+        CSRMatrix(np.ones(2, np.float32), np.array([0, 1], np.int32), np.array([0, 1, 3], np.int32), (2, 2))
+    with pytest.raises(ValueError, match="indices must lie in"):
+        CSRMatrix(np.ones(1, np.float32), np.array([5], np.int32), np.array([0, 1], np.int32), (1, 2))
+    with pytest.raises(ValueError, match="nnz=-1"):
+        csr_nbytes(-1, 3)
+    with pytest.raises(TypeError, match="model must be a Sequential"):
+        to_sparse(Linear(2, 2))
+    with pytest.raises(ValueError, match="repeats=0"):
+        best_time(lambda: None, repeats=0)
+
+
+def test_speedup_table_rows_and_break_even_rule():
+    rows = csr_speedup_table(n=64, sparsities=(0.5, 0.99), batch_sizes=(1, 4), repeats=1)
+    assert [(r["batch"], r["sparsity"]) for r in rows] == [(1, 0.5), (4, 0.5), (1, 0.99), (4, 0.99)]
+    assert all(r["speedup"] == pytest.approx(r["dense_ms"] / r["csr_ms"]) for r in rows)
+    table = [dict(batch=1, sparsity=s, speedup=v) for s, v in ((0.8, 1.2), (0.9, 0.9), (0.95, 1.1), (0.99, 3.0))]
+    assert break_even_sparsity(table, 1) == 0.95
+    assert break_even_sparsity([dict(batch=1, sparsity=0.9, speedup=0.5)], 1) is None
+    assert blas_threads()["cpu_count"] >= 1

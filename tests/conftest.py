@@ -1,0 +1,8 @@
+"""Shared pytest configuration: the hypothesis "ci" profile (loaded by default; override with
+HYPOTHESIS_PROFILE=<name>)."""
+import os
+
+from hypothesis import settings
+
+settings.register_profile("ci", deadline=None, max_examples=30, derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

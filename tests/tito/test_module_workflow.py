@@ -1,0 +1,109 @@
+"""Student flow end to end in temporary repository copies: start/reset with backups, export, complete."""
+import json
+import re
+
+import nbformat
+
+SOLUTION = "### BEGIN " + "SOLUTION"
+
+
+def _dev(root, h, suffix):
+    return root / "modules" / h.MODULE / f"compression_dev.{suffix}"
+
+
+def _backups(root, verb):
+    return sorted((root / ".tito" / "backups").glob(f"*-{verb}-16_compression"))
+
+
+def test_start_refuses_a_notebook_with_solutions_and_force_keeps_a_backup(tmp_path, h):
+    root = h.make_repo(tmp_path / "repo")
+    original = _dev(root, h, "py").read_bytes()
+    refused = h.tito(["module", "start", "16"], root)
+    assert refused.returncode == 1
+    assert "contain solutions" in refused.stderr and "--force" in refused.stderr
+    assert _dev(root, h, "py").read_bytes() == original and not _backups(root, "start")
+
+    started = h.tito(["module", "start", "16", "--force"], root)
+    assert started.returncode == 0, started.stdout + started.stderr
+    [backup] = _backups(root, "start")
+    assert (backup / "modules" / h.MODULE / "compression_dev.py").read_bytes() == original
+    for suffix in ("py", "ipynb"):
+        text = _dev(root, h, suffix).read_text()
+        assert SOLUTION not in text and "raise NotImplementedError()" in text
+    status = h.tito(["module", "status"], root)
+    assert re.search(r"16_compression\s+compression_dev\s+synced", status.stdout), status.stdout
+
+
+def test_reset_backs_up_the_edited_notebook_and_restores_the_release(tmp_path, h):
+    root = h.make_repo(tmp_path / "repo")
+    assert h.tito(["module", "start", "16", "--force"], root).returncode == 0
+    release_py = _dev(root, h, "py").read_text()
+    edited = release_py + "\n\n# %%\nmy_work = 42\n"
+    _dev(root, h, "py").write_text(edited)
+
+    again = h.tito(["module", "start", "16"], root)
+    assert again.returncode == 1 and "module reset" in again.stderr
+    assert _dev(root, h, "py").read_text() == edited
+
+    reset = h.tito(["module", "reset", "16"], root)
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    [backup] = _backups(root, "reset")
+    assert (backup / "modules" / h.MODULE / "compression_dev.py").read_text() == edited
+    assert _dev(root, h, "py").read_text() == release_py
+    assert "my_work" not in _dev(root, h, "ipynb").read_text()
+
+
+def test_export_refuses_when_both_sides_of_the_pair_changed(tmp_path, h):
+    root = h.make_repo(tmp_path / "repo")
+    assert h.tito(["export", "16"], root).returncode == 0
+    py, ipynb = _dev(root, h, "py"), _dev(root, h, "ipynb")
+    py.write_text(py.read_text() + "\n\n# %%\nfrom_py = 1\n")
+    nb = nbformat.read(ipynb, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("from_ipynb = 2"))
+    nbformat.write(nb, ipynb)
+    before = (py.read_text(), ipynb.read_text())
+    refused = h.tito(["export", "16"], root)
+    assert refused.returncode == 1 and "both" in refused.stderr and "changed since the last sync" in refused.stderr
+    assert (py.read_text(), ipynb.read_text()) == before
+
+
+def test_export_writes_the_notebook_code_into_the_package(tmp_path, h):
+    root = h.make_repo(tmp_path / "repo")
+    py = _dev(root, h, "py")
+    py.write_text(py.read_text() + "\n\n# %%\n#| export\nEXPORT_MARKER = 'from the notebook'\n")
+    result = h.tito(["export", "16"], root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "EXPORT_MARKER = 'from the notebook'" in (root / "tinytorch" / "compression" / "__init__.py").read_text()
+    assert "EXPORT_MARKER" in _dev(root, h, "ipynb").read_text()
+
+
+def _break_one_function(py_text, gid):
+    """Replace the solution region of the solution cell `gid` by the release stub."""
+    head, sep, rest = py_text.partition(f'"grade_id": "{gid}"')
+    assert sep, gid
+    start = rest.index(SOLUTION)
+    end = rest.index("### END SOLUTION", start) + len("### END SOLUTION")
+    indent = rest[rest.rindex("\n", 0, start) + 1:start]
+    return head + sep + rest[:start] + "raise NotImplementedError()  # broken on purpose" + rest[end:], indent
+
+
+def test_complete_exports_and_grades_the_students_own_code(tmp_path, h, notebooks):
+    root = h.make_repo(tmp_path / "repo")
+    gid = h.first_tested_solution(notebooks["source"])
+    points = h.graded_cells(notebooks["source"])
+    auto_total = sum(p for p, kind in points.values() if kind == "auto")
+    py = _dev(root, h, "py")
+    broken, _ = _break_one_function(py.read_text(), gid)
+    py.write_text(broken)
+
+    result = h.tito(["module", "complete", "16"], root)
+    out = result.stdout
+    assert result.returncode == 1, out + result.stderr
+    assert "broken on purpose" in (root / "tinytorch" / "compression" / "__init__.py").read_text()
+    assert re.search(rf"\btest-{gid}\s+0\s+{points[f'test-{gid}'][0]:g}\s+FAIL", out), out
+    earned = float(re.search(r"Auto-graded points: ([\d.]+) / ([\d.]+)", out).group(1))
+    assert earned <= auto_total - points[f"test-{gid}"][0]
+    assert re.search(r"tests\s+FAIL \(pytest exit 1\)", out) and "NOT COMPLETE" in out
+    state = json.loads((root / ".tito" / "state.json").read_text())
+    assert state["complete"]["16_compression"]["ok"] is False
+    assert state["complete"]["16_compression"]["score"] == earned

@@ -1,0 +1,57 @@
+"""Grad mode (no_grad, is_grad_enabled) and the shape helpers the Tensor ops' backward passes use."""
+import functools
+
+import numpy as np
+
+__all__ = ["no_grad", "is_grad_enabled"]
+
+_GRAD_ENABLED = [True]
+
+
+def is_grad_enabled():
+    """True unless inside a `no_grad()` block."""
+    return _GRAD_ENABLED[0]
+
+
+class no_grad:
+    """Context manager (and decorator) inside which no graph is recorded."""
+
+    def __enter__(self):
+        self._prev = _GRAD_ENABLED[0]
+        _GRAD_ENABLED[0] = False
+        return self
+
+    def __exit__(self, *exc):
+        _GRAD_ENABLED[0] = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with no_grad():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def _unbroadcast(grad, shape):
+    """Sum `grad` over the axes that broadcasting added or stretched so it has `shape`."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _norm_axes(axis, ndim):
+    """axis (None, int or tuple, negatives allowed) -> sorted tuple of non-negative axes; ValueError if out of range."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if np.isscalar(axis) else tuple(axis)
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis={axis!r} is out of range for a tensor with {ndim} dimensions")
+    return tuple(sorted(int(a) % max(ndim, 1) for a in axes))

@@ -1,0 +1,100 @@
+"""Functional forms: softmax, log_softmax, cross_entropy, kl_div, mse (Tensor in, Tensor out)."""
+import numpy as np
+
+from .checks import check_choice
+from .tensor import Tensor
+
+__all__ = ["softmax", "log_softmax", "cross_entropy", "kl_div", "mse", "check_labels"]
+
+
+def _tensor(name, x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} must be a Tensor, got {type(x).__name__}")
+    return x
+
+
+def softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) along `axis` (max-shifted); output shape = x shape."""
+    return _tensor("x", x).softmax(axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    """x - logsumexp(x) along `axis`; finite for logits of any finite magnitude."""
+    return _tensor("x", x).log_softmax(axis=axis)
+
+
+def check_labels(labels, batch, num_classes):
+    """Integer class labels (B,) in [0, C) as an int64 ndarray; Tensor or array-like accepted."""
+    y = np.asarray(getattr(labels, "data", labels))
+    if np.issubdtype(y.dtype, np.floating) and y.size and np.all(y == np.round(y)):
+        y = y.astype(np.int64)  # a Tensor of labels is float32: accept integral values
+    if not (np.issubdtype(y.dtype, np.integer) or (y.size == 0 and y.dtype != object)):
+        raise TypeError(f"labels must be integers, got dtype {y.dtype}")
+    if y.shape != (batch,):
+        raise ValueError(f"labels shape {y.shape} does not match logits batch size {batch}; expected ({batch},)")
+    if y.size and (y.min() < 0 or y.max() >= num_classes):
+        bad = y[(y < 0) | (y >= num_classes)][0]
+        raise ValueError(f"label {bad} is out of range; expected integers in [0, {num_classes - 1}]")
+    return y.astype(np.int64, copy=False)
+
+
+def cross_entropy(logits, labels):
+    """Mean over the batch of -log softmax(logits)[i, labels[i]].
+
+    logits: Tensor (B, C) (raw scores, never probabilities); labels: ints (B,) in [0, C).
+    Gradient w.r.t. logits: (softmax(logits) - onehot(labels)) / B.
+    """
+    _tensor("logits", logits)
+    if logits.ndim != 2:
+        raise ValueError(f"logits must have shape (B, C), got {logits.shape}")
+    b, c = logits.shape
+    if b == 0 or c == 0:
+        raise ValueError(f"logits must be non-empty, got shape {logits.shape}")
+    y = check_labels(labels, b, c)
+    z = logits.data - logits.data.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    rows = np.arange(b)
+    loss = -logp[rows, y].mean()
+
+    def backward(g):
+        grad = np.exp(logp)
+        grad[rows, y] -= 1.0
+        return (grad * (g / b),)
+    return Tensor._make(np.asarray(loss, dtype=logits.dtype), (logits,), backward)
+
+
+def kl_div(log_q, p, reduction="batchmean"):
+    """torch.nn.functional.kl_div: sum(p * (log p - log_q)) reduced; 0 * log 0 = 0.
+
+    log_q: Tensor (B, ...) of log-probabilities (e.g. student log_softmax); p: Tensor or array of
+    probabilities with the same shape (the target). reduction: 'batchmean' (divide by B),
+    'sum', or 'mean' (divide by the number of elements). Returns a scalar Tensor.
+    """
+    _tensor("log_q", log_q)
+    check_choice("reduction", reduction, ("batchmean", "sum", "mean"))
+    p_t = p if isinstance(p, Tensor) else Tensor(p)
+    if p_t.shape != log_q.shape:
+        raise ValueError(f"kl_div shape mismatch: log_q {log_q.shape} vs p {p_t.shape}")
+    if np.any(p_t.data < 0):
+        raise ValueError("kl_div: p must be non-negative probabilities")
+    pd, lq = p_t.data, log_q.data
+    pos = pd > 0
+    log_p = np.log(np.where(pos, pd, 1.0))
+    terms = np.where(pos, pd * (log_p - lq), 0.0)
+    div = {"batchmean": lq.shape[0] if lq.ndim else 1, "sum": 1, "mean": max(lq.size, 1)}[reduction]
+    out = np.asarray(terms.sum() / div, dtype=np.result_type(lq.dtype, pd.dtype))
+
+    def backward(g):
+        scale = g / div
+        return -pd * scale, np.where(pos, log_p + 1.0 - lq, 0.0) * scale
+    return Tensor._make(out, (log_q, p_t), backward)
+
+
+def mse(pred, target):
+    """Mean of (pred - target)**2 over all elements; shapes must match exactly (no broadcasting)."""
+    _tensor("pred", pred)
+    target = target if isinstance(target, Tensor) else Tensor(target)
+    if pred.shape != target.shape:
+        raise ValueError(f"mse shape mismatch: pred {pred.shape} vs target {target.shape}")
+    diff = pred - target
+    return (diff * diff).mean()

@@ -1,0 +1,134 @@
+"""Dense layers, activations, Flatten, Dropout and Sequential."""
+import numpy as np
+
+from .checks import check_fraction, check_int
+from .module import Module, Parameter
+from .random import get_rng
+from .tensor import Tensor
+
+__all__ = ["Linear", "ReLU", "Sigmoid", "Tanh", "Flatten", "Dropout", "Sequential"]
+
+
+def _check_tensor(name, x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} must be a Tensor, got {type(x).__name__}")
+
+
+class Linear(Module):
+    """y = x @ W + b with x (..., in_features), W (in_features, out_features), b (out_features,).
+
+    W ~ U(-1/sqrt(in), 1/sqrt(in)) from the global generator, b = 0; bias=False -> `bias` is None.
+    """
+
+    def __init__(self, in_features, out_features, bias=True):
+        super().__init__()
+        self.in_features = check_int("in_features", in_features, low=1)
+        self.out_features = check_int("out_features", out_features, low=1)
+        bound = 1.0 / np.sqrt(self.in_features)
+        w = get_rng().uniform(-bound, bound, (self.in_features, self.out_features))
+        self.weight = Parameter(w.astype(np.float32))
+        self.bias = Parameter(np.zeros(self.out_features, dtype=np.float32)) if bias else None
+
+    def forward(self, x):
+        _check_tensor("x", x)
+        n_in = self.weight.shape[0]
+        if x.ndim < 1 or x.shape[-1] != n_in:
+            raise ValueError(f"Linear expects input (..., {n_in}); got x shape {x.shape} "
+                             f"for weight shape {self.weight.shape}")
+        y = x @ self.weight
+        return y + self.bias if self.bias is not None else y
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class ReLU(Module):
+    """max(x, 0), elementwise; any shape."""
+
+    def forward(self, x):
+        _check_tensor("x", x)
+        return x.relu()
+
+
+class Sigmoid(Module):
+    """1 / (1 + exp(-x)), elementwise; any shape."""
+
+    def forward(self, x):
+        _check_tensor("x", x)
+        return x.sigmoid()
+
+
+class Tanh(Module):
+    """tanh(x), elementwise; any shape."""
+
+    def forward(self, x):
+        _check_tensor("x", x)
+        return x.tanh()
+
+
+class Flatten(Module):
+    """(B, d1, d2, ...) -> (B, d1*d2*...); the batch dimension is kept."""
+
+    def forward(self, x):
+        _check_tensor("x", x)
+        if x.ndim < 1:
+            raise ValueError(f"Flatten needs a batch dimension, got x shape {x.shape}")
+        return x.reshape(x.shape[0], -1)
+
+
+class Dropout(Module):
+    """Inverted dropout: in training zero each entry with probability p and scale the rest by 1/(1-p);
+    identity in eval mode (and when p == 0). Draws from the global generator."""
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        self.p = check_fraction("p", p)
+
+    def forward(self, x):
+        _check_tensor("x", x)
+        if not self.training or self.p == 0.0:
+            return x
+        if self.p == 1.0:
+            return x * np.zeros(x.shape, dtype=x.dtype)
+        keep = get_rng().random(x.shape) >= self.p
+        return x * (keep / (1.0 - self.p)).astype(x.dtype)
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+
+class Sequential(Module):
+    """Applies `layers` in order; `Sequential(a, b)` or `Sequential([a, b])`. Parameter names are
+    `layers.<i>.<name>`."""
+
+    def __init__(self, *layers):
+        super().__init__()
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = tuple(layers[0])
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Module):
+                raise TypeError(f"Sequential layer {i} must be a Module, got {type(layer).__name__}")
+        self.layers = list(layers)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def append(self, layer):
+        if not isinstance(layer, Module):
+            raise TypeError(f"layer must be a Module, got {type(layer).__name__}")
+        self.layers.append(layer)
+        return self
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return Sequential(self.layers[i])
+        return self.layers[i]
+
+    def __len__(self):
+        return len(self.layers)
+
+    def __iter__(self):
+        return iter(self.layers)
+

@@ -1,0 +1,48 @@
+"""DataLoader: mini-batches of (Tensor x, ndarray y) over in-memory arrays."""
+import math
+
+import numpy as np
+
+from ..core.checks import check_int
+from ..core.random import get_rng
+from ..core.tensor import Tensor
+
+__all__ = ["DataLoader"]
+
+
+class DataLoader:
+    """Iterate (Tensor x (b, ...), ndarray y (b,)) batches; len() = number of batches.
+
+    shuffle=True draws a new permutation each epoch, from np.random.default_rng(seed) created once
+    here (so the sequence of epochs is reproducible) or from the global generator when seed is None.
+    drop_last=True skips a final incomplete batch.
+    """
+
+    def __init__(self, X, y, batch_size=32, shuffle=False, seed=None, drop_last=False):
+        X = np.asarray(getattr(X, "data", X))
+        y = np.asarray(getattr(y, "data", y))
+        if X.ndim < 1 or y.ndim < 1 or X.shape[0] != y.shape[0]:
+            raise ValueError(f"X shape {X.shape} and y shape {y.shape} must have the same number of samples")
+        self.X, self.y = X, y
+        self.batch_size = check_int("batch_size", batch_size, low=1)
+        if not isinstance(shuffle, (bool, np.bool_)):
+            raise TypeError(f"shuffle must be a bool, got {shuffle!r}")
+        self.shuffle = bool(shuffle)
+        self.seed = None if seed is None else check_int("seed", seed, low=0)
+        self.drop_last = bool(drop_last)
+        self._rng = None if seed is None else np.random.default_rng(self.seed)
+
+    def __len__(self):
+        n = len(self.y)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def __iter__(self):
+        n = len(self.y)
+        if self.shuffle:
+            order = (self._rng or get_rng()).permutation(n)
+        else:
+            order = None
+        for b in range(len(self)):
+            sl = slice(b * self.batch_size, (b + 1) * self.batch_size)
+            idx = sl if order is None else order[sl]
+            yield Tensor(self.X[idx]), self.y[idx]

@@ -1,0 +1,1 @@
+"""tito command groups: one file per group, each with register(subparsers)."""

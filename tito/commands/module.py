@@ -1,0 +1,158 @@
+"""`tito module list|status|start|complete|reset`: a student's work on one course module."""
+import argparse
+
+from tito.errors import EXIT_FAILURE, EXIT_OK, TitoError
+
+
+def register(sub) -> None:
+    group = sub.add_parser("module", help="list, start, complete and reset course modules",
+                           description="Work on a course module (NN_name folder under modules/).")
+    group.set_defaults(group_parser=group)
+    cmds = group.add_subparsers(dest="action", metavar="ACTION")
+    cmds.add_parser("list", help="list the course modules").set_defaults(func=cmd_list)
+    cmds.add_parser("status", help="notebook, pair sync, export and last test result per module").set_defaults(func=cmd_status)
+    for name, func, text in (
+        ("start", cmd_start, "write the release (stub) notebook as your working notebook (backs up an existing one)"),
+        ("reset", cmd_reset, "back up your notebook and restore the release (stub) version"),
+        ("complete", cmd_complete, "sync + export your notebook, run the module's tests, grade it, show results"),
+    ):
+        p = cmds.add_parser(name, help=text, description=text)
+        p.add_argument("module", help="module number, NN_name or name (16, 16_compression, compression)")
+        if name != "complete":
+            p.add_argument("--force", action="store_true",
+                           help="overwrite even a notebook that contains solutions or your edits (a backup is kept)")
+        p.set_defaults(func=func)
+
+
+def _root_module(args):
+    from tito.paths import find_root, resolve_module
+
+    root = find_root()
+    return root, resolve_module(root, args.module)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from tito import output
+    from tito.paths import all_modules, find_root
+
+    rows = [[m.number, m.name, "yes" if m.folder.is_dir() else "no", "yes" if m.tests.is_dir() else "no",
+             ", ".join(m.dev_notebooks()) or "-"] for m in all_modules(find_root())]
+    output.table("Modules", ["no", "name", "modules/", "tests/", "notebooks"], rows)
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from tito import notebooks, output, state
+    from tito.paths import all_modules, find_root
+
+    root = find_root()
+    tests = state.load(root).get("tests", {})
+    completes = state.load(root).get("complete", {})
+    rows = []
+    for m in all_modules(root):
+        stems = m.dev_notebooks() or [None]
+        for stem in stems:
+            if stem is None:
+                pair, exported = "no notebook", "-"
+            else:
+                py, ipynb = notebooks.pair_paths(m.folder, stem)
+                pair = notebooks.pair_state(py, ipynb)
+                exported = notebooks.export_state(root, ipynb) if ipynb.exists() else "-"
+            last = tests.get(f"tests/{m.key}")
+            done = completes.get(m.key)
+            rows.append([m.key, stem or "-", pair, exported,
+                         f"exit {last['exit']} ({last['when']})" if last else "-",
+                         f"{done['score']:g}/{done['max_score']:g} ok={done['ok']}" if done else "-"])
+    output.table("Module status", ["module", "notebook", ".py/.ipynb", "tinytorch export", "last tests", "last complete"], rows)
+    return EXIT_OK
+
+
+def _install_release(args, verb: str) -> int:
+    from tito import notebooks, output, release, state
+
+    root, module = _root_module(args)
+    stems = module.graded_notebooks()
+    if not stems:
+        raise TitoError(f"{module.folder} has no graded notebook (no *_dev notebook with nbgrader cells)")
+    files = [p for s in stems for p in notebooks.pair_paths(module.folder, s)]
+    with_solutions = [p.name for p in files if notebooks.has_solutions(p)]
+    if with_solutions and not args.force:
+        raise TitoError(
+            f"{', '.join(with_solutions)} contain solutions ({notebooks.SOLUTION_MARK}): this is the instructor's source, "
+            f"and {verb} would replace it with the student stubs. Re-run with --force to do it anyway "
+            f"(a timestamped backup goes to .tito/backups/), or work in a student bundle from `tito grade release`.")
+    release_nbs = release.release_notebooks(module)
+    if verb == "start" and not args.force:
+        def differs(stem):
+            py, ipynb = notebooks.pair_paths(module.folder, stem)
+            want = notebooks.fingerprint(release_nbs[stem])
+            return ((py.exists() and notebooks.fingerprint(notebooks.read_py(py)) != want)
+                    or (ipynb.exists() and notebooks.fingerprint(notebooks.read_ipynb(ipynb)) != want))
+
+        edited = [s for s in stems if differs(s)]
+        if edited:
+            raise TitoError(f"{', '.join(edited)} already has your edits; `tito module start` "
+                            f"does not replace work in progress. Use `tito module reset {module.number}` to start "
+                            f"over (your notebook is backed up first), or --force.")
+    saved = state.backup(root, files, f"{verb}-{module.key}")
+    if saved:
+        output.say(f"backed up {', '.join(p.name for p in files if p.exists())} to {saved.relative_to(root)}")
+    for stem, nb in release_nbs.items():
+        py, ipynb = notebooks.pair_paths(module.folder, stem)
+        notebooks.write_pair(root, nb, py, ipynb)
+        output.say(f"wrote release version: {ipynb.relative_to(root)} + {py.name}")
+    output.say(f"next: edit the notebook, then run `tito module complete {module.number}`")
+    return EXIT_OK
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    return _install_release(args, "start")
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    return _install_release(args, "reset")
+
+
+def cmd_complete(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from tito import output, results, selfgrade, state, workflow
+
+    root, module = _root_module(args)
+    output.say(f"== 1/4 sync and export {module.key}")
+    workflow.print_export(workflow.sync_and_export(module))
+
+    output.say(f"== 2/4 tests: tests/{module.key}")
+    code = workflow.pytest(root, [module.tests]) if module.tests.is_dir() else 4
+    if not module.tests.is_dir():
+        output.warn(f"tests/{module.key} does not exist")
+    tests_ok = code == 0
+
+    output.say("== 3/4 graded cells of your notebook (nbgrader autograde in a temporary course)")
+    rows = selfgrade.grade_module(module) if module.graded_notebooks() else []
+    table = [[r["notebook"], gid, f"{s:g}", f"{m:g}",
+              ("pass" if s >= m else "FAIL") if kind == "auto" else "manual (instructor grades it)"]
+             for r in rows for gid, s, m, kind in r["grades"]]
+    score = sum(r["auto_score"] for r in rows)
+    max_score = sum(r["auto_max"] for r in rows)
+    output.table(f"Auto-graded points: {score:g} / {max_score:g}",
+                 ["notebook", "grade_id", "earned", "possible", "result"], table)
+    points_ok = score >= max_score
+
+    output.say("== 4/4 measured compression results")
+    res = results.run(root)
+    if "columns" in res:
+        output.table(res.get("source", "results"), res["columns"], res["rows"])
+    else:
+        output.say(res.get("text", ""))
+    results_ok = res["status"] != "error"
+
+    ok = tests_ok and points_ok and results_ok
+    state.update(root, "complete", module.key, {"ok": ok, "score": score, "max_score": max_score, "tests_exit": code,
+                                                "when": datetime.now().isoformat(timespec="seconds")})
+    output.table(f"Summary {module.key}", ["check", "result"], [
+        ["tests", f"{'pass' if tests_ok else 'FAIL'} (pytest exit {code})"],
+        ["points", f"{'pass' if points_ok else 'FAIL'} ({score:g}/{max_score:g})"],
+        ["results", {"ok": "pass", "missing": "not available", "error": "FAIL"}[res["status"]]],
+        ["module", "COMPLETE" if ok else "NOT COMPLETE"]])
+    return EXIT_OK if ok else EXIT_FAILURE

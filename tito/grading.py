@@ -1,0 +1,194 @@
+"""nbgrader 0.9.6 through its Python API (NbGraderAPI, Gradebook, Validator): no shell-outs."""
+import os
+import re
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from tito.errors import TitoError
+
+COURSE_ID = "tinytorch"
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def prepare_env(root: Path | None = None) -> None:
+    """Put the venv's bin dir on PATH (nbgrader runs `alembic`), and the repo on PYTHONPATH for kernels/pytest."""
+    bin_dir = str(Path(sys.executable).parent)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if bin_dir not in parts:
+        os.environ["PATH"] = os.pathsep.join([bin_dir, *parts])
+    if root is not None:
+        py_parts = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        if str(root) not in py_parts:
+            os.environ["PYTHONPATH"] = os.pathsep.join([str(root), *py_parts])
+    warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader + SQLAlchemy 2.1 noise, harmless
+
+
+def db_url(course: Path) -> str:
+    # timeout: parallel autograde workers wait for sqlite's write lock instead of failing at once
+    return f"sqlite:///{Path(course).resolve()}/gradebook.db?timeout=60"
+
+
+def config(course: Path):
+    from traitlets.config import Config
+
+    cfg = Config()
+    cfg.CourseDirectory.root = str(Path(course).resolve())
+    cfg.CourseDirectory.course_id = COURSE_ID
+    cfg.CourseDirectory.db_url = db_url(course)
+    cfg.Execute.timeout = 300  # seconds per cell: real training cells run for a few seconds
+    cfg.Execute.kernel_name = "python3"
+    return cfg
+
+
+def api(course: Path):
+    from nbgrader.apps import NbGraderAPI
+
+    return NbGraderAPI(config=config(course))
+
+
+def write_course_config(course: Path) -> None:
+    """nbgrader_config.py so that the nbgrader CLI works from inside the course dir too."""
+    course.mkdir(parents=True, exist_ok=True)
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()  # noqa: F821\n"
+        f"c.CourseDirectory.root = {str(course.resolve())!r}\n"
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n", encoding="utf-8")
+
+
+def _check(result: dict, what: str) -> None:
+    if not result.get("success"):
+        detail = (result.get("error") or "").strip() or (result.get("log") or "").strip()[-3000:]
+        raise TitoError(f"nbgrader {what} failed:\n{detail}")
+
+
+def generate(course: Path, assignment: str) -> None:
+    """generate_assignment (forced): course/release/<assignment>/ from course/source/<assignment>/."""
+    _check(api(course).generate_assignment(assignment, force=True, create=True), f"generate_assignment {assignment}")
+
+
+def feedback(course: Path, assignment: str, student: str | None = None) -> None:
+    _check(api(course).generate_feedback(assignment, student_id=student, force=True), f"generate_feedback {assignment}")
+
+
+# --- autograding, one NbGraderAPI per worker process -------------------------------------------------------------
+_WORKER_API = None
+
+
+def _init_worker(environ: dict) -> None:
+    os.environ.update(environ)
+    warnings.filterwarnings("ignore")
+
+
+def autograde_one(course: str, assignment: str, student: str) -> tuple:
+    """Autograde one submission; returns (student, ok, message). Retries when sqlite reports a lock."""
+    global _WORKER_API
+    try:
+        if _WORKER_API is None or _WORKER_API.coursedir.root != course:
+            _WORKER_API = api(Path(course))
+        for attempt in range(6):
+            result = _WORKER_API.autograde(assignment, student, force=True, create=True)
+            text = f"{result.get('error') or ''}\n{result.get('log') or ''}"
+            if result.get("success") or "database is locked" not in text:
+                break
+            time.sleep(0.5 * (attempt + 1))
+        if result.get("success"):
+            return student, True, ""
+        log = ANSI.sub("", result.get("log") or "").splitlines()
+        reasons = [line for line in log if "ERROR" in line or "Error" in line] or log[-10:]
+        error = ANSI.sub("", result.get("error") or "").strip().splitlines()
+        return student, False, "\n".join(reasons[-12:] + error[-1:])[-2000:]
+    except Exception as exc:  # noqa: BLE001 - one broken submission never stops the batch
+        return student, False, f"{type(exc).__name__}: {exc}"
+
+
+def autograde_many(course: Path, assignment: str, students: list, jobs: int, on_done) -> list:
+    """Autograde students, `jobs` processes in parallel (spawned, one NbGraderAPI each). on_done(result) per student."""
+    course = str(Path(course).resolve())
+    results = []
+    if jobs <= 1 or len(students) <= 1:
+        for student in students:
+            results.append(autograde_one(course, assignment, student))
+            on_done(results[-1])
+        return results
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    environ = {k: os.environ[k] for k in ("PATH", "PYTHONPATH") if k in os.environ}
+    with ProcessPoolExecutor(max_workers=min(jobs, len(students)), mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_init_worker, initargs=(environ,)) as pool:
+        futures = [pool.submit(autograde_one, course, assignment, s) for s in students]
+        for future in as_completed(futures):
+            results.append(future.result())
+            on_done(results[-1])
+    return results
+
+
+def ensure_gradebook(course: Path, assignment: str) -> None:
+    """Fail unless the assignment was generated (its notebooks and grade cells are in the gradebook)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if not (course / "gradebook.db").exists():
+        raise TitoError(f"no gradebook in {course}: run `tito grade generate` first")
+    with Gradebook(db_url(course), course_id=COURSE_ID) as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            raise TitoError(f"assignment {assignment} is not in {course}/gradebook.db: run `tito grade generate` first") from None
+
+
+def _cell_order(course: Path, assignment: str, notebook: str) -> dict:
+    """{grade_id: position} from the source notebook, so reports follow notebook order."""
+    from tito.notebooks import graded_cells, read_ipynb
+
+    source = Path(course) / "source" / assignment / f"{notebook}.ipynb"
+    if not source.exists():
+        return {}
+    return {gid: i for i, (gid, _) in enumerate(graded_cells(read_ipynb(source)))}
+
+
+def _kind(grade, answer_cells: set) -> str:
+    """'auto' for autograded test cells; 'manual' for graded answers (markdown or code answer cells)."""
+    return "manual" if grade.cell_type == "markdown" or grade.name in answer_cells else "auto"
+
+
+def scores(course: Path, assignment: str, students: list | None = None) -> list:
+    """Rows {student, notebook, grades: [(grade_id, score, max_score, 'auto'|'manual')], score, max_score,
+    auto_score, auto_max} from the gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    rows = []
+    with Gradebook(db_url(course), course_id=COURSE_ID) as gb:
+        assignment_row = gb.find_assignment(assignment)
+        notebooks = [nb.name for nb in assignment_row.notebooks]
+        orders = {name: _cell_order(course, assignment, name) for name in notebooks}
+        answers = {nb.name: {c.name for c in nb.solution_cells} for nb in assignment_row.notebooks}
+        wanted = students if students is not None else sorted(s.id for s in gb.students)
+        for student in wanted:
+            for name in notebooks:
+                try:
+                    sub = gb.find_submission_notebook(name, assignment, student)
+                except MissingEntry:
+                    continue
+                order = orders[name]
+                grades = sorted(sub.grades, key=lambda g: (order.get(g.name, len(order)), g.name))
+                cells = [(g.name, float(g.score), float(g.max_score), _kind(g, answers[name])) for g in grades]
+                rows.append({"student": student, "notebook": name, "grades": cells,
+                             "score": float(sub.score), "max_score": float(sub.max_score),
+                             "auto_score": sum(c[1] for c in cells if c[3] == "auto"),
+                             "auto_max": sum(c[2] for c in cells if c[3] == "auto")})
+    return rows
+
+
+def validate(notebook: Path) -> list:
+    """Validator self-check: [] when every graded cell passes, else [(kind, source head, error text)]."""
+    from nbgrader.validator import Validator
+
+    result = Validator().validate(str(notebook))
+    problems = []
+    for kind in ("failed", "changed", "type_changed"):
+        for item in result.get(kind, []):
+            error = ANSI.sub("", item.get("raw_error") or item.get("error") or "").strip()
+            problems.append((kind, (item.get("source") or "").strip(), error))
+    return problems
