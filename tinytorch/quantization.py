@@ -18,6 +18,8 @@ __all__ = ["quantize_int8", "dequantize_int8", "quantized_nbytes", "model_nbytes
 def _axis(axis, ndim):
     if axis is None:
         return None
+    if ndim == 0:
+        raise ValueError(f"axis={axis!r} needs an array with at least 1 dimension; got a 0-d array (use axis=None)")
     return check_int("axis", axis, low=-ndim, high=ndim - 1) % ndim
 
 

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from .core.checks import check_int
+from .core.checks import check_int, check_loader, check_optimizer
 from .core.module import Module
 from .core.tensor import Tensor, no_grad
 
@@ -41,7 +41,14 @@ def fit(model, loader, loss_fn, optimizer, epochs=1):
     batch (both 0-based) before any step is taken on that batch.
     """
     _check_model(model)
+    check_loader("loader", loader)
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable (e.g. CrossEntropyLoss()), got {loss_fn!r} of type "
+                        f"{type(loss_fn).__name__}")
+    check_optimizer("optimizer", optimizer)
     epochs = check_int("epochs", epochs, low=1)
+    if not model.parameters():
+        raise ValueError(f"model has no parameters to train ({type(model).__name__} with 0 parameters)")
     if len(loader) == 0:
         raise ValueError("loader yields no batches")
     model.train()
@@ -70,6 +77,7 @@ def evaluate(model, loader):
     Runs in eval mode under no_grad; every module's previous mode is restored afterwards.
     """
     _check_model(model)
+    check_loader("loader", loader)
     correct, count = 0, 0
     with _EvalMode(model):
         for x, y in loader:

@@ -14,8 +14,10 @@ MARKER = ".tito-bundle"
 REGION = re.compile(r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[^\n]*\n(.*?)^[ \t]*### END \1", re.M | re.S)
 
 
-def make_bundle(module: Module, course: Path, out: Path) -> Path:
-    """Write the student bundle for `module` to `out` (replacing a previous bundle there) and audit it."""
+def make_bundle(module: Module, course: Path, out: Path) -> list:
+    """Write the student bundle for `module` to `out` (replacing a previous bundle there) and audit it.
+
+    Returns the instructor-only test files that were withheld."""
     root = module.root
     if out.exists():
         if not (out / MARKER).exists():
@@ -28,6 +30,7 @@ def make_bundle(module: Module, course: Path, out: Path) -> Path:
         raise TitoError(f"no release notebook in {release_dir} for {', '.join(missing)}: "
                         f"run `tito grade generate {module.number}` first")
     out.mkdir(parents=True)
+    withheld = []
     (out / MARKER).write_text(f"student bundle of {module.key}\n", encoding="utf-8")
     for name in TOP_FILES:
         if (root / name).is_file():
@@ -38,12 +41,16 @@ def make_bundle(module: Module, course: Path, out: Path) -> Path:
     import tito
 
     shutil.copytree(Path(tito.__file__).parent, out / "tito", ignore=IGNORE)  # the tito that made the bundle
-    tests = out / "tests"
-    tests.mkdir()
-    for entry in (root / "tests").iterdir() if (root / "tests").is_dir() else []:
-        if entry.name == "tito" or entry.name in ("__pycache__", ".pytest_cache"):
-            continue  # tito's own tests use the instructor's solutions
-        (shutil.copytree(entry, tests / entry.name, ignore=IGNORE) if entry.is_dir() else shutil.copy2(entry, tests / entry.name))
+    regions = secret_regions(course / "source" / module.key)
+    if (root / "tests").is_dir():
+        # tito's own tests and any test file quoting solution/hidden-test material inspect the instructor's
+        # source: they are instructor-only and stay out of the bundle
+        shutil.copytree(root / "tests", out / "tests", ignore=shutil.ignore_patterns(
+            "tito", "__pycache__", "*.pyc", ".pytest_cache", ".hypothesis"))
+        for path in sorted((out / "tests").rglob("*.py")):
+            if _leaks(path, regions):
+                withheld.append(str(path.relative_to(out)))
+                path.unlink()
     folder = out / "modules" / module.key
     (folder / release.SHIPPED).mkdir(parents=True)
     for stem in module.dev_notebooks():
@@ -61,7 +68,7 @@ def make_bundle(module: Module, course: Path, out: Path) -> Path:
     if leaks:
         shutil.rmtree(out)
         raise TitoError("the bundle would leak instructor material, not released:\n  " + "\n  ".join(leaks))
-    return out
+    return withheld
 
 
 def _normalise(text: str) -> str:
@@ -80,23 +87,23 @@ def secret_regions(source_dir: Path) -> list:
     return regions
 
 
+def _leaks(path: Path, regions: list) -> list:
+    """What of the instructor's material `path` contains: markers and solution/hidden-test regions."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError):
+        return []
+    if path.suffix == ".ipynb":  # compare cell sources, not JSON-escaped text
+        text = "\n".join(c.source for c in notebooks.read_ipynb(path).cells)
+    found = [f"contains '{m}'" for m in (notebooks.SOLUTION_MARK, notebooks.HIDDEN_MARK) if m in text]
+    flat = "\n" + _normalise(text) + "\n"
+    found += [f"contains a {kind} region starting {body.splitlines()[0]!r}"
+              for kind, body in regions if "\n" + body + "\n" in flat]
+    return found
+
+
 def audit(out: Path, source_dir: Path) -> list:
     """['<file>: <what>'] for every bundle file containing a BEGIN SOLUTION/HIDDEN TESTS marker or a secret region."""
     regions = secret_regions(source_dir)
-    leaks = []
-    for path in sorted(p for p in out.rglob("*") if p.is_file()):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue
-        if path.suffix == ".ipynb":  # compare cell sources, not JSON-escaped text
-            text = "\n".join(c.source for c in notebooks.read_ipynb(path).cells)
-        flat = "\n" + _normalise(text) + "\n"
-        rel = path.relative_to(out)
-        for marker in (notebooks.SOLUTION_MARK, notebooks.HIDDEN_MARK):
-            if marker in text:
-                leaks.append(f"{rel}: contains '{marker}'")
-        for kind, body in regions:
-            if "\n" + body + "\n" in flat:
-                leaks.append(f"{rel}: contains a {kind} region starting {body.splitlines()[0]!r}")
-    return leaks
+    return [f"{path.relative_to(out)}: {what}" for path in sorted(p for p in out.rglob("*") if p.is_file())
+            for what in _leaks(path, regions)]

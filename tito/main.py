@@ -54,4 +54,10 @@ def run(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_FAILURE
+    except Exception:  # noqa: BLE001 - an unexpected bug: show where, exit 1 (never 0)
+        import traceback
+
+        traceback.print_exc()
+        print("error: tito failed unexpectedly (traceback above)", file=sys.stderr)
+        return EXIT_FAILURE
     return int(code or 0)

@@ -23,7 +23,7 @@ def table(title: str, columns: list, rows: list) -> None:
 
         tab = Table(title=title, title_justify="left")
         for col in columns:
-            tab.add_column(str(col))
+            tab.add_column(str(col), overflow="fold")
         for row in rows:
             tab.add_row(*row)
         Console().print(tab)

@@ -39,8 +39,9 @@ class Module:
         return self.root / "tests" / self.key
 
     def dev_notebooks(self) -> list:
-        """Stems of the paired dev notebooks (`<topic>_dev`), the graded `<name>_dev` first."""
-        stems = {p.stem for p in self.folder.glob("*_dev.py")} | {p.stem for p in self.folder.glob("*_dev.ipynb")}
+        """Stems of the paired dev notebooks (`<topic>_dev`, also when only the shipped .release copy is left),
+        the graded `<name>_dev` first."""
+        stems = {p.stem for pattern in ("*_dev.py", "*_dev.ipynb", ".release/*_dev.ipynb") for p in self.folder.glob(pattern)}
         main = f"{self.name}_dev"
         return sorted(stems, key=lambda s: (s != main, s))
 
@@ -48,8 +49,8 @@ class Module:
         """Dev notebook stems whose source carries nbgrader cell metadata (the assignment's notebooks)."""
         found = []
         for stem in self.dev_notebooks():
-            py, nb = self.folder / f"{stem}.py", self.folder / f"{stem}.ipynb"
-            text = py.read_text(encoding="utf-8") if py.exists() else nb.read_text(encoding="utf-8")
+            candidates = [self.folder / f"{stem}.py", self.folder / f"{stem}.ipynb", self.folder / ".release" / f"{stem}.ipynb"]
+            text = next(p for p in candidates if p.exists()).read_text(encoding="utf-8")
             if '"nbgrader"' in text or "nbgrader=" in text:
                 found.append(stem)
         return found

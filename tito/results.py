@@ -1,4 +1,4 @@
-"""Measured compression results of the exported package, computed in a child process (`python -m tito.results`)
+"""Measured compression results of the exported package, computed in a child process (this file run as a script)
 so that the freshly exported code is imported and a crash in student code cannot take tito down."""
 import json
 import os
@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPORT_FUNCTIONS = ("compression_report", "report", "make_report", "run_report")
+REPORT_FUNCTIONS = ("summary_report", "report", "compression_report", "make_report", "run_report")
 
 
 def _as_table(value) -> dict:
@@ -37,9 +37,20 @@ def _report():
             return None
         raise
     for name in REPORT_FUNCTIONS:
-        if callable(getattr(mod, name, None)):
-            return {"source": f"tinytorch.compression.report.{name}()", **_as_table(getattr(mod, name)())}
+        func = getattr(mod, name, None)
+        if callable(func) and _no_required_args(func):
+            return {"source": f"tinytorch.compression.report.{name}()", **_as_table(func())}
     return None
+
+
+def _no_required_args(func) -> bool:
+    import inspect
+
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
 
 
 def _compress_model_stats():
@@ -89,7 +100,8 @@ def run(root: Path, timeout: float = 600) -> dict:
     with tempfile.TemporaryDirectory(prefix="tito-results-") as tmp:
         out = Path(tmp) / "results.json"
         try:
-            proc = subprocess.run([sys.executable, "-m", "tito.results", str(out)], cwd=root, env=env,
+            # run this very file (not `-m tito.results`, which could pick up another tito copy under root)
+            proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), str(out)], cwd=root, env=env,
                                   capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             return {"status": "error", "text": f"measuring results took longer than {timeout:.0f} s"}

@@ -14,7 +14,7 @@ def sync_and_export(module: Module) -> list:
     """jupytext --sync every dev notebook pair of the module, then nbdev-export each .ipynb into tinytorch/.
 
     Returns [(notebook stem, sync action, [(package file, changed?)])]."""
-    stems = module.dev_notebooks()
+    stems = [s for s in module.dev_notebooks() if any(p.exists() for p in notebooks.pair_paths(module.folder, s))]
     if not stems:
         raise TitoError(f"{module.folder} has no *_dev.py / *_dev.ipynb notebook to export")
     done = []

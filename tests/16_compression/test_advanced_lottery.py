@@ -1,6 +1,8 @@
 """Iterative magnitude pruning with rewinding, re-init and fine-tuning arms (tinytorch.compression.lottery)."""
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tinytorch
 from tinytorch.compression import magnitude_prune
@@ -82,3 +84,26 @@ def test_lottery_validates_arguments():
         lottery_ticket(make_model, train, test, rounds=0)
     with pytest.raises(TypeError, match="make_model must be a callable returning a new Module, got Sequential"):
         lottery_ticket(make_model(), train, test)
+
+
+@given(st.integers(0, 2**16 - 1))
+def test_property_apply_masks_leaves_exactly_state_times_mask(bits):
+    tinytorch.manual_seed(1)
+    model = make_model()
+    state = model.state_dict()
+    rng = np.random.default_rng(bits)
+    masks = {name: rng.random(arr.shape) < 0.5 for name, arr in state.items() if arr.ndim == 2}
+    model.layers[0].weight.data += 3.0
+    apply_masks(model, masks, state)
+    for name, p in model.named_parameters():
+        expected = state[name] * masks[name] if name in masks else state[name]
+        assert np.array_equal(p.data, expected)
+    kept = sum(int(m.sum()) for m in masks.values())
+    assert remaining_fraction(model) == kept / 80
+
+
+def test_train_steps_on_an_empty_loader_raises_instead_of_looping():
+    model = make_model()
+    empty = DataLoader(np.zeros((0, 6), np.float32), np.zeros(0, np.int64))
+    with pytest.raises(ValueError, match="loader yields no batches; cannot take steps=3"):
+        train_steps(model, empty, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), 3)

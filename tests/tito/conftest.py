@@ -20,7 +20,8 @@ IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".hypot
 
 
 def uses_real_notebook() -> bool:
-    return (REPO / "modules" / MODULE / "compression_dev.py").exists()
+    """TITO_TEST_FIXTURE=1 forces the small fixture notebook (fast; used while the real one is being written)."""
+    return os.environ.get("TITO_TEST_FIXTURE") != "1" and (REPO / "modules" / MODULE / "compression_dev.py").exists()
 
 
 def make_repo(dest: Path, notebook_tests: bool = False) -> Path:
@@ -95,7 +96,7 @@ def h():
 @pytest.fixture(scope="session")
 def course_repo(tmp_path_factory):
     """One repository copy with `tito grade generate 16` done (course/ inside it), shared by the session."""
-    root = make_repo(tmp_path_factory.mktemp("course-repo") / "repo")
+    root = make_repo(tmp_path_factory.mktemp("course-repo") / "repo", notebook_tests=True)
     result = tito(["grade", "generate", "16"], root)
     assert result.returncode == 0, result.stdout + result.stderr
     return root

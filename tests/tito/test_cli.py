@@ -2,6 +2,7 @@
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_help_exits_0_and_usage_errors_exit_2(tmp_path, h):
@@ -13,6 +14,15 @@ def test_help_exits_0_and_usage_errors_exit_2(tmp_path, h):
     for args in ([], ["module"], ["grade"], ["nonsense"], ["test"], ["module", "start", "99"],
                  ["test", "--module", "nosuchmodule"]):
         assert h.tito(args, root).returncode == 2, args
+
+
+def test_console_script_and_python_dash_m_print_the_same_help(tmp_path):
+    script = Path(sys.executable).parent / "tito"
+    via_script = subprocess.run([str(script), "--help"], capture_output=True, text=True, cwd=tmp_path)
+    via_module = subprocess.run([sys.executable, "-m", "tito", "--help"], capture_output=True, text=True, cwd=tmp_path)
+    assert via_script.returncode == via_module.returncode == 0
+    assert via_script.stdout.replace("tito", "") == via_module.stdout.replace("tito", "")
+    assert "exit codes: 0 success, 1 failure" in via_module.stdout
 
 
 def test_help_imports_none_of_the_heavy_tools():

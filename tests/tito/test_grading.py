@@ -107,10 +107,12 @@ def test_release_bundle_contains_no_solution_code_or_hidden_tests(course_repo, n
 
 
 def _prefix(nb, upto_grade_id):
-    """The notebook's cells up to and including the graded cell `upto_grade_id`."""
+    """The library cells (exported or nbgrader cells) up to and including the graded cell `upto_grade_id`:
+    a short notebook with the same graded structure, without the training demos."""
     cut = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == upto_grade_id)
     short = nbformat.from_dict(nb)
-    short.cells = short.cells[: cut + 1]
+    short.cells = [c for c in short.cells[: cut + 1]
+                   if c.cell_type == "code" and ("#| export" in c.source or "nbgrader" in c.metadata)]
     return short
 
 
@@ -143,3 +145,10 @@ def test_collect_keeps_a_timestamped_copy_instead_of_overwriting(course_repo, no
 def test_autograde_before_generate_fails_with_exit_1(course_repo, tmp_path, h):
     result = h.tito(["grade", "autograde", "16", "--course", tmp_path / "empty"], course_repo)
     assert result.returncode == 1 and "tito grade generate" in result.stderr
+
+
+def test_feedback_writes_one_html_report_per_autograded_student(course_repo, autograded, h):
+    result = h.tito(["grade", "feedback", "16"], course_repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    feedback = course_repo / "course" / "feedback"
+    assert sorted(p.parent.parent.name for p in feedback.glob(f"*/{h.MODULE}/compression.html")) == ["blank", "one", "reference"]

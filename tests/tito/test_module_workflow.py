@@ -83,8 +83,7 @@ def _break_one_function(py_text, gid):
     assert sep, gid
     start = rest.index(SOLUTION)
     end = rest.index("### END SOLUTION", start) + len("### END SOLUTION")
-    indent = rest[rest.rindex("\n", 0, start) + 1:start]
-    return head + sep + rest[:start] + "raise NotImplementedError()  # broken on purpose" + rest[end:], indent
+    return head + sep + rest[:start] + "raise NotImplementedError()  # broken on purpose" + rest[end:]
 
 
 def test_complete_exports_and_grades_the_students_own_code(tmp_path, h, notebooks):
@@ -93,8 +92,7 @@ def test_complete_exports_and_grades_the_students_own_code(tmp_path, h, notebook
     points = h.graded_cells(notebooks["source"])
     auto_total = sum(p for p, kind in points.values() if kind == "auto")
     py = _dev(root, h, "py")
-    broken, _ = _break_one_function(py.read_text(), gid)
-    py.write_text(broken)
+    py.write_text(_break_one_function(py.read_text(), gid))
 
     result = h.tito(["module", "complete", "16"], root)
     out = result.stdout

@@ -20,6 +20,8 @@ from ..training import evaluate, fit
 def train_steps(model, loader, loss_fn, optimizer, steps):
     """Exactly `steps` optimizer steps over `loader` (restarted as often as needed), in train mode."""
     steps = check_int("steps", steps, low=0)
+    if steps and len(loader) == 0:
+        raise ValueError(f"loader yields no batches; cannot take steps={steps} optimizer steps")
     model.train()
     done = 0
     while done < steps:

@@ -228,7 +228,8 @@ def csr_speedup_table(n=1024, sparsities=(0.8, 0.9, 0.95, 0.98, 0.99), batch_siz
                       repeats=10, seed=0):
     """Dense (x @ W) vs CSR (csr_matmul) time for a random n x n float32 W with exactly round(s*n*n) zeros.
 
-    Returns rows {n, batch, sparsity, dense_ms, csr_ms, speedup = dense / csr}; big batches use fewer repeats.
+    Returns rows {n, batch, sparsity, dense_ms, csr_ms, speedup = dense / csr}; big batches use fewer repeats;
+    the two kernels are timed alternately (one warm-up call before each timed call), best time kept.
     """
     n = check_int("n", n, low=1)
     repeats = check_int("repeats", repeats, low=1)
@@ -248,8 +249,10 @@ def csr_speedup_table(n=1024, sparsities=(0.8, 0.9, 0.95, 0.98, 0.99), batch_siz
         for b in batches:
             x = rng.standard_normal((b, n)).astype(np.float32)
             r = max(1, repeats // (1 + b // 32))
-            td = best_time(lambda: x @ w, repeats=r)
-            tc = best_time(lambda: csr_matmul(x, a), repeats=r)
+            td = tc = float("inf")
+            for _ in range(r):  # interleaved, so both kernels see the same machine load
+                td = min(td, best_time(lambda: x @ w, repeats=1, warmup=1))
+                tc = min(tc, best_time(lambda: csr_matmul(x, a), repeats=1, warmup=1))
             rows.append(dict(n=n, batch=b, sparsity=s, dense_ms=1e3 * td, csr_ms=1e3 * tc, speedup=td / tc))
     return rows
 

@@ -52,6 +52,8 @@ def _norm_axes(axis, ndim):
         return tuple(range(ndim))
     axes = (axis,) if np.isscalar(axis) else tuple(axis)
     for a in axes:
-        if not isinstance(a, (int, np.integer)) or not -ndim <= a < max(ndim, 1):
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"axis must be an int or a tuple of ints, got {axis!r} of type {type(axis).__name__}")
+        if not -ndim <= a < max(ndim, 1):
             raise ValueError(f"axis={axis!r} is out of range for a tensor with {ndim} dimensions")
     return tuple(sorted(int(a) % max(ndim, 1) for a in axes))

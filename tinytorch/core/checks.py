@@ -5,7 +5,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_real", "check_fraction", "check_int", "check_amount", "check_choice", "check_array"]
+__all__ = ["check_real", "check_fraction", "check_int", "check_amount", "check_choice", "check_array",
+           "check_bool", "check_loader", "check_optimizer"]
 
 
 def _is_real(value):
@@ -85,3 +86,26 @@ def check_array(name, value, *, ndim=None, finite=True):
     if finite and arr.size and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or inf")
     return arr
+
+
+def check_bool(name, value):
+    """True or False (NumPy bools too); 0/1, None and strings are rejected."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r} of type {type(value).__name__}")
+    return bool(value)
+
+
+def check_loader(name, value):
+    """An iterable of (x, y) batches that has a length (a DataLoader, a list of pairs); str/bytes/arrays rejected."""
+    if isinstance(value, (str, bytes, np.ndarray)) or not (hasattr(value, "__iter__") and hasattr(value, "__len__")):
+        raise TypeError(f"{name} must be an iterable of (x, y) batches with a length, such as a DataLoader; "
+                        f"got {value!r} of type {type(value).__name__}")
+    return value
+
+
+def check_optimizer(name, value):
+    """An object with callable step() and zero_grad() (SGD, Adam)."""
+    if not (callable(getattr(value, "step", None)) and callable(getattr(value, "zero_grad", None))):
+        raise TypeError(f"{name} must be an optimizer with step() and zero_grad() (e.g. SGD or Adam), "
+                        f"got {value!r} of type {type(value).__name__}")
+    return value

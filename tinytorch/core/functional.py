@@ -1,7 +1,7 @@
 """Functional forms: softmax, log_softmax, cross_entropy, kl_div, mse (Tensor in, Tensor out)."""
 import numpy as np
 
-from .checks import check_choice
+from .checks import check_array, check_choice
 from .tensor import Tensor
 
 __all__ = ["softmax", "log_softmax", "cross_entropy", "kl_div", "mse", "check_labels"]
@@ -72,6 +72,9 @@ def kl_div(log_q, p, reduction="batchmean"):
     """
     _tensor("log_q", log_q)
     check_choice("reduction", reduction, ("batchmean", "sum", "mean"))
+    check_array("p", p)
+    if np.any(np.isnan(log_q.data)):
+        raise ValueError("log_q contains NaN; expected log-probabilities in [-inf, 0]")
     p_t = p if isinstance(p, Tensor) else Tensor(p)
     if p_t.shape != log_q.shape:
         raise ValueError(f"kl_div shape mismatch: log_q {log_q.shape} vs p {p_t.shape}")

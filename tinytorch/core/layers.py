@@ -1,7 +1,7 @@
 """Dense layers, activations, Flatten, Dropout and Sequential."""
 import numpy as np
 
-from .checks import check_fraction, check_int
+from .checks import check_bool, check_fraction, check_int
 from .module import Module, Parameter
 from .random import get_rng
 from .tensor import Tensor
@@ -24,6 +24,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = check_int("in_features", in_features, low=1)
         self.out_features = check_int("out_features", out_features, low=1)
+        bias = check_bool("bias", bias)
         bound = 1.0 / np.sqrt(self.in_features)
         w = get_rng().uniform(-bound, bound, (self.in_features, self.out_features))
         self.weight = Parameter(w.astype(np.float32))

@@ -26,6 +26,13 @@ class Parameter(Tensor):
 
     @mask.setter
     def mask(self, value):
+        self.set_mask(value)
+
+    def set_mask(self, value, *, copy=True):
+        """Set (or with None clear) the pruning mask: a bool array of the parameter's shape.
+
+        copy=False hands over `value` itself, made read-only (no second mask-sized allocation).
+        """
         if value is None:
             self._mask = None
             return
@@ -34,7 +41,9 @@ class Parameter(Tensor):
             raise TypeError(f"mask must be a bool array, got dtype {m.dtype}")
         if m.shape != self.data.shape:
             raise ValueError(f"mask shape {m.shape} does not match parameter shape {self.data.shape}")
-        self._mask = m.copy()
+        m = m.copy() if copy else m
+        m.flags.writeable = False
+        self._mask = m
 
     def __repr__(self):
         return "Parameter" + super().__repr__()[len("Tensor"):]

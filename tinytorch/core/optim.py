@@ -17,6 +17,9 @@ class Optimizer:
     weight_decay = 0.0
 
     def __init__(self, params, lr):
+        if isinstance(params, (Tensor, str, bytes)) or not hasattr(params, "__iter__") or hasattr(params, "forward"):
+            raise TypeError(f"params must be an iterable of Parameters (e.g. model.parameters()), "
+                            f"got {type(params).__name__}")
         params = list(params)
         if not params:
             raise ValueError("params is empty; expected at least one Parameter")

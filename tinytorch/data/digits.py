@@ -47,7 +47,7 @@ def train_test_split(X, y, test_size=0.25, seed=0):
     class contributes to the test set in proportion to its size (largest remainder); the samples
     within a class and the order of both outputs are shuffled with np.random.default_rng(seed).
     """
-    X = np.asarray(getattr(X, "data", X))
+    X = check_array("X", X, finite=False)
     y = check_array("y", y, ndim=1)
     if not np.issubdtype(y.dtype, np.integer):
         raise TypeError(f"y must hold integer labels, got dtype {y.dtype}")

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from ..core.checks import check_int
+from ..core.checks import check_array, check_bool, check_int
 from ..core.random import get_rng
 from ..core.tensor import Tensor
 
@@ -19,8 +19,8 @@ class DataLoader:
     """
 
     def __init__(self, X, y, batch_size=32, shuffle=False, seed=None, drop_last=False):
-        X = np.asarray(getattr(X, "data", X))
-        y = np.asarray(getattr(y, "data", y))
+        X = check_array("X", X, finite=False)
+        y = check_array("y", y, finite=False)
         if X.ndim < 1 or y.ndim < 1 or X.shape[0] != y.shape[0]:
             raise ValueError(f"X shape {X.shape} and y shape {y.shape} must have the same number of samples")
         self.X, self.y = X, y
@@ -29,7 +29,7 @@ class DataLoader:
             raise TypeError(f"shuffle must be a bool, got {shuffle!r}")
         self.shuffle = bool(shuffle)
         self.seed = None if seed is None else check_int("seed", seed, low=0)
-        self.drop_last = bool(drop_last)
+        self.drop_last = check_bool("drop_last", drop_last)
         self._rng = None if seed is None else np.random.default_rng(self.seed)
 
     def __len__(self):

@@ -77,7 +77,9 @@ def cmd_release(args: argparse.Namespace) -> int:
 
     root, module, course = _context(args)
     out = (args.out or course / "bundles" / f"tinytorch-{module.key}").resolve()
-    bundle.make_bundle(module, course, out)
+    withheld = bundle.make_bundle(module, course, out)
+    for rel in withheld:
+        output.say(f"withheld instructor-only test file (it quotes solutions or hidden tests): {rel}")
     output.say(f"student bundle: {out} (audited: no solution or hidden-test region inside)")
     if args.zip:
         archive = shutil.make_archive(str(out), "zip", root_dir=out.parent, base_dir=out.name)

@@ -129,7 +129,12 @@ def cmd_complete(args: argparse.Namespace) -> int:
     tests_ok = code == 0
 
     output.say("== 3/4 graded cells of your notebook (nbgrader autograde in a temporary course)")
-    rows = selfgrade.grade_module(module) if module.graded_notebooks() else []
+    try:
+        rows = selfgrade.grade_module(module) if module.graded_notebooks() else []
+        graded = True
+    except TitoError as err:  # e.g. a damaged notebook nbgrader cannot process: report it, keep going
+        output.warn(str(err))
+        rows, graded = [], False
     table = [[r["notebook"], gid, f"{s:g}", f"{m:g}",
               ("pass" if s >= m else "FAIL") if kind == "auto" else "manual (instructor grades it)"]
              for r in rows for gid, s, m, kind in r["grades"]]
@@ -137,7 +142,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
     max_score = sum(r["auto_max"] for r in rows)
     output.table(f"Auto-graded points: {score:g} / {max_score:g}",
                  ["notebook", "grade_id", "earned", "possible", "result"], table)
-    points_ok = score >= max_score
+    points_ok = graded and score >= max_score
 
     output.say("== 4/4 measured compression results")
     res = results.run(root)

@@ -1,0 +1,100 @@
+"""Storage accounting, the compression report table and summary_report (tinytorch.compression.report)."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinytorch
+from tinytorch.compression.report import compression_report, format_report, plot_report, storage, summary_report
+from tinytorch.compression.sparse import csr_nbytes, to_sparse
+from tinytorch.core.conv import Conv2d
+from tinytorch.core.layers import Flatten, Linear, ReLU, Sequential
+from tinytorch.data import DataLoader
+
+
+def _model():
+    tinytorch.manual_seed(0)
+    model = Sequential(Linear(4, 3), ReLU(), Linear(3, 2))
+    model.layers[0].weight.data[:] = np.array([[1, 0, 0], [0, 0, 2], [0, 0, 0], [3, 0, 0]], dtype=np.float32)
+    return model
+
+
+def test_storage_counts_values_indices_pointers_and_fp32_biases():
+    s = storage(_model())
+    w2 = int(np.count_nonzero(_model().layers[2].weight.data))
+    assert s["params"] == 12 + 3 + 6 + 2
+    assert s["nonzeros"] == 3 + w2  # biases are zero-initialised
+    assert s["dense"] == 4 * 23
+    # weights stored as CSR of (out, in): rows = out features, int16 column indices; biases fp32
+    assert s["csr"] == csr_nbytes(3, 3, 4, 2) + csr_nbytes(w2, 2, 4, 2) + 4 * 5
+    assert s["int8"] == min(12, csr_nbytes(3, 3, 1, 2)) + 4 + min(6, csr_nbytes(w2, 2, 1, 2)) + 4 + 4 * 5
+    assert s["weight_sparsity"] == pytest.approx(100 * (18 - 3 - w2) / 18)
+
+
+def test_storage_of_a_conv_uses_output_channels_as_rows():
+    tinytorch.manual_seed(0)
+    conv = Sequential(Conv2d(2, 3, 2, bias=False))
+    conv.layers[0].weight.data[1:] = 0
+    assert storage(conv)["csr"] == csr_nbytes(8, 3, 4, 2)
+
+
+def test_sparse_inference_model_is_accounted_like_its_dense_source():
+    model = _model()
+    a, b = storage(model), storage(to_sparse(model))
+    assert a == b
+
+
+def test_report_ratio_and_speedup_are_relative_to_the_first_variant():
+    model = _model()
+    X = np.random.default_rng(0).standard_normal((8, 4)).astype(np.float32)
+    loader = DataLoader(X, np.zeros(8, dtype=np.int64), batch_size=8)
+    rows = compression_report({"base": model, "csr": (model, "csr"), "int8": (model, "int8")}, loader, X, repeats=1)
+    assert [r["technique"] for r in rows] == ["base", "csr", "int8"]
+    assert rows[0]["ratio"] == 1.0 and rows[0]["speedup"] == 1.0
+    assert rows[1]["ratio"] == rows[0]["dense"] / rows[1]["csr"]
+    assert rows[2]["ratio"] == rows[0]["dense"] / rows[2]["int8"]
+    assert all(r["speedup"] == rows[0]["latency_ms"] / r["latency_ms"] for r in rows)
+    text = format_report(rows)
+    assert len(text.splitlines()) == 5 and text.splitlines()[0].split()[:3] == ["technique", "acc", "params"]
+    fig = plot_report(rows)
+    assert len(fig.axes) == 2
+
+
+def test_report_rejects_unknown_formats_and_empty_variants():
+    model = _model()
+    loader = DataLoader(np.zeros((2, 4), np.float32), np.zeros(2, np.int64))
+    with pytest.raises(ValueError, match="format of 'a'='zip' is not allowed"):
+        compression_report({"a": (model, "zip")}, loader, np.zeros((1, 4), np.float32))
+    with pytest.raises(ValueError, match="variants must be a non-empty dict"):
+        compression_report({}, loader, np.zeros((1, 4), np.float32))
+    with pytest.raises(TypeError, match="model must be a tinytorch Module"):
+        storage("model")
+
+
+def test_summary_report_is_a_plain_text_table_of_every_technique():
+    text = summary_report(seed=0)
+    lines = text.splitlines()
+    assert lines[0].startswith("Module 16 compression report (digits, 64-128-64-10 MLP, seed=0")
+    names = [line[:28].strip() for line in lines[3:]]
+    assert names == ["dense fp32 (baseline)", "INT8 per-tensor", "magnitude 90% + FT", "magnitude 90% + FT + INT8",
+                     "magnitude 90%, CSR inference", "gradual 90% (cubic)", "2:4 + FT",
+                     "structured 50% physical + FT", "low rank r=0.5 + FT", "KD student 64-32-10"]
+    cols = {line[:28].strip(): line[28:].split() for line in lines[3:]}
+    assert cols["dense fp32 (baseline)"][1] == "17226" and cols["dense fp32 (baseline)"][3] == "0.0"
+    assert cols["magnitude 90% + FT"][3] == "90.0" and cols["2:4 + FT"][3] == "50.0"
+    assert cols["structured 50% physical + FT"][1] == str(64 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10)
+    assert cols["KD student 64-32-10"][1] == str(64 * 32 + 32 + 32 * 10 + 10)
+    assert not any(ord(ch) > 127 for ch in text)
+
+
+@given(st.floats(0.0, 1.0), st.integers(0, 1000))
+def test_property_csr_bytes_equal_the_real_arrays_of_a_sparse_model(sparsity, seed):
+    tinytorch.manual_seed(seed % 7)
+    model = Sequential(Linear(12, 9), ReLU(), Linear(9, 5))
+    rng = np.random.default_rng(seed)
+    for lin in (model.layers[0], model.layers[2]):
+        lin.weight.data[rng.random(lin.weight.shape) < sparsity] = 0
+    sp = to_sparse(model, index_dtype=np.int16)
+    real = sum(m.nbytes for m in sp.layers if hasattr(m, "weight_csr"))  # CSR arrays + fp32 biases
+    assert storage(model)["csr"] == real
+    assert storage(model)["nonzeros"] == sum(int(np.count_nonzero(p.data)) for p in model.parameters())
