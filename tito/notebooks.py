@@ -71,7 +71,7 @@ def sync_pair(root: Path, py: Path, ipynb: Path) -> str:
     record = state.load(root).get("sync", {}).get(key)
     action = "created " + (ipynb.name if py.exists() else py.name)
     if py.exists() and ipynb.exists():
-        fp_py, fp_nb = fingerprint(read_py(py)), fingerprint(read_ipynb(ipynb))
+        fp_py, fp_nb = fingerprint(read_py(py)), fingerprint(_readable_ipynb(ipynb, py))
         if fp_py == fp_nb:
             action = "already in sync"
         elif record:
@@ -88,9 +88,24 @@ def sync_pair(root: Path, py: Path, ipynb: Path) -> str:
             newer = py if py.stat().st_mtime >= ipynb.stat().st_mtime else ipynb
             action = f"{newer.name} -> {(ipynb if newer is py else py).name} (newer file wins: no sync record yet)"
     if action != "already in sync":
+        if not (py.exists() and ipynb.exists()):
+            _readable_ipynb(ipynb, py) if ipynb.exists() else None
+        saved = state.backup(root, [py, ipynb], f"sync-{py.stem}")  # jupytext rewrites one side: keep both first
         _jupytext(["--sync", str(py if py.exists() else ipynb)])
+        if saved:
+            action += f" (backup in {saved.relative_to(root)})"
     state.update(root, "sync", key, {"py": fingerprint(read_py(py)), "ipynb": fingerprint(read_ipynb(ipynb))})
     return action
+
+
+def _readable_ipynb(ipynb: Path, py: Path):
+    """The .ipynb as a notebook, or a TitoError explaining how to recover (nothing is written)."""
+    try:
+        return read_ipynb(ipynb)
+    except Exception as exc:  # noqa: BLE001 - JSON, encoding or schema errors
+        raise TitoError(f"{ipynb.name} is not a readable notebook ({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}). "
+                        f"Nothing was synced or exported. If {py.name} holds your work, delete {ipynb.name} and run "
+                        f"the command again (it is rebuilt from {py.name}); earlier versions are in .tito/backups/.") from None
 
 
 def _export_to(tmp: Path, ipynb: Path, rel_nb: Path) -> Path:
@@ -125,9 +140,14 @@ def export(root: Path, ipynb: Path, lib: Path | None = None, rel_nb: Path | None
     """Export one notebook with nbdev into lib (default <root>/tinytorch), replacing each file atomically.
 
     Returns [(relative path, changed?)]."""
+    return write_export(root, planned_export(root, ipynb, rel_nb), lib)
+
+
+def write_export(root: Path, plan: dict, lib: Path | None = None) -> list:
+    """Write a planned_export() result: each file via a temp file in its folder + os.replace (never half-written)."""
     lib = lib or root / "tinytorch"
     result = []
-    for rel, text in planned_export(root, ipynb, rel_nb).items():
+    for rel, text in plan.items():
         target = lib / rel
         changed = not target.exists() or target.read_text(encoding="utf-8") != text
         if changed:

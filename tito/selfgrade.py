@@ -26,9 +26,13 @@ def grade_module(module: Module) -> list:
                 folder.mkdir(parents=True, exist_ok=True)
                 nbformat.write(nb, str(folder / name))
         grading.generate(course, module.key)
-        _, ok, message = grading.autograde_one(str(course), module.key, STUDENT)
-        if not ok:
+        result = grading.autograde_one(str(course), module.key, STUDENT)
+        if not result["ok"]:
             from tito.errors import TitoError
 
-            raise TitoError(f"autograding your notebook failed:\n{message}")
+            raise TitoError(f"autograding your notebook failed:\n{result['message']}")
+        from tito import output
+
+        for note in result["notes"]:
+            output.warn(note)
         return grading.scores(course, module.key, [STUDENT])

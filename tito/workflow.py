@@ -21,8 +21,11 @@ def sync_and_export(module: Module) -> list:
     for stem in stems:  # sync all first: a refused sync must stop before anything is exported
         py, ipynb = notebooks.pair_paths(module.folder, stem)
         done.append([stem, notebooks.sync_pair(module.root, py, ipynb), []])
-    for item in done:
-        item[2] = notebooks.export(module.root, module.folder / f"{item[0]}.ipynb")
+    # plan every export first (nbdev into a temp dir): a notebook that fails to export stops the command before
+    # any package file is written, so tinytorch/ never mixes new and old modules
+    plans = [notebooks.planned_export(module.root, module.folder / f"{item[0]}.ipynb") for item in done]
+    for item, plan in zip(done, plans):
+        item[2] = notebooks.write_export(module.root, plan)
     return [tuple(item) for item in done]
 
 

@@ -23,6 +23,7 @@
 #| default_exp compression.report
 #| export
 import copy
+import numbers
 
 import numpy as np
 
@@ -32,7 +33,7 @@ from tinytorch.compression import (KnowledgeDistillation, low_rank_compress, mag
 from tinytorch.compression.nm import nm_prune
 from tinytorch.compression.schedule import gradual_prune
 from tinytorch.compression.sparse import SparseLinear, best_time, blas_threads, csr_nbytes, to_sparse
-from tinytorch.core.checks import check_choice, check_int
+from tinytorch.core.checks import check_array, check_choice, check_int, check_loader
 from tinytorch.core.layers import Linear, ReLU, Sequential
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.module import Module, Parameter
@@ -94,10 +95,17 @@ def compression_report(variants, eval_loader, latency_input, repeats=5):
     """
     if not isinstance(variants, dict) or not variants:
         raise ValueError("variants must be a non-empty dict {name: model or (model, format)}")
-    x = Tensor(np.asarray(getattr(latency_input, "data", latency_input)))
+    if len(check_loader("eval_loader", eval_loader)) == 0:
+        raise ValueError("eval_loader is empty (len 0); expected at least one (x, y) batch")
+    x = check_array("latency_input", latency_input)
+    if x.ndim < 2 or x.shape[0] == 0:
+        raise ValueError(f"latency_input must be a non-empty batch (B, ...) with B >= 1, got shape {x.shape}")
+    x = Tensor(x)
     repeats = check_int("repeats", repeats, low=1)
     models = {}
     for name, v in variants.items():
+        if not isinstance(name, str):
+            raise TypeError(f"variant names must be str, got {name!r} of type {type(name).__name__}")
         model, fmt = v if isinstance(v, tuple) else (v, "dense")
         check_choice(f"format of {name!r}", fmt, ("dense", "csr", "int8"))
         if not isinstance(model, Module):
@@ -119,8 +127,35 @@ def compression_report(variants, eval_loader, latency_input, repeats=5):
     return rows
 
 
+_KINDS = {str: "a str", numbers.Integral: "an int", numbers.Real: "a real number"}
+_ROW_KEYS = {"technique": str, "stored_as": str, "params": numbers.Integral, "nonzeros": numbers.Integral,
+             **{k: numbers.Real for k in ("accuracy", "weight_sparsity", "dense", "csr", "int8", "size", "ratio",
+                                          "latency_ms", "speedup")}}
+
+
+def _check_rows(rows):
+    """rows must be the non-empty list of dicts returned by compression_report (every key, right types)."""
+    if not isinstance(rows, (list, tuple)):
+        raise TypeError(f"rows must be the list of dicts returned by compression_report, got {rows!r} of type "
+                        f"{type(rows).__name__}")
+    if not rows:
+        raise ValueError(f"rows={rows!r} is empty; expected at least one row of compression_report")
+    for i, r in enumerate(rows):
+        if not isinstance(r, dict):
+            raise TypeError(f"rows[{i}] must be a dict (a row of compression_report), got {type(r).__name__}")
+        missing = [k for k in _ROW_KEYS if k not in r]
+        if missing:
+            raise ValueError(f"rows[{i}] is missing keys {missing}; expected a row of compression_report with "
+                             f"keys {list(_ROW_KEYS)}")
+        for k, kind in _ROW_KEYS.items():
+            if not isinstance(r[k], kind) or isinstance(r[k], bool):
+                raise TypeError(f"rows[{i}][{k!r}]={r[k]!r} must be {_KINDS[kind]}, got {type(r[k]).__name__}")
+    return rows
+
+
 def format_report(rows):
     """Plain-text table of compression_report rows (KB = 1000 bytes)."""
+    _check_rows(rows)
     head = (f"{'technique':28s} {'acc':>6s} {'params':>7s} {'nonzero':>7s} {'sparse%':>7s} {'dense KB':>8s} "
             f"{'CSR KB':>7s} {'INT8 KB':>7s} {'stored':>6s} {'ratio':>6s} {'ms':>6s} {'speedup':>7s}")
     lines = [head, "-" * len(head)]
@@ -134,6 +169,7 @@ def format_report(rows):
 
 def plot_report(rows):
     """matplotlib Figure (no pyplot state): accuracy vs weight sparsity, and stored size vs accuracy."""
+    _check_rows(rows)
     from matplotlib.figure import Figure
     from matplotlib.ticker import NullFormatter
     fig = Figure(figsize=(11, 4))

@@ -107,3 +107,30 @@ def test_train_steps_on_an_empty_loader_raises_instead_of_looping():
     empty = DataLoader(np.zeros((0, 6), np.float32), np.zeros(0, np.int64))
     with pytest.raises(ValueError, match="loader yields no batches; cannot take steps=3"):
         train_steps(model, empty, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), 3)
+
+
+def test_apply_masks_takes_nested_bool_lists_and_keeps_its_own_copy():
+    model = make_model()
+    mask = [[True, False] * 5] * 6
+    apply_masks(model, {"layers.0.weight": mask})
+    stored = model.layers[0].weight.mask
+    assert stored.dtype == np.bool_ and stored.tolist() == mask and not stored.flags.writeable
+    assert np.count_nonzero(model.layers[0].weight.data[:, 1::2]) == 0
+    assert remaining_fraction(model) == (30 + 20) / 80
+
+
+def test_remaining_fraction_of_a_model_without_weights_is_undefined_not_one():
+    with pytest.raises(ValueError, match=r"model has no prunable weights .*remaining fraction undefined"):
+        remaining_fraction(Sequential(ReLU()))
+    with pytest.raises(ValueError, match=r"model has no prunable weights"):
+        remaining_fraction(Sequential())
+
+
+def test_rejected_float_masks_leave_every_parameter_untouched():
+    tinytorch.manual_seed(0)
+    model = make_model()
+    before = model.state_dict()
+    masks = {"layers.0.weight": np.ones((6, 10), bool), "layers.2.weight": np.zeros((10, 2))}
+    with pytest.raises(TypeError, match=r"masks\['layers\.2\.weight'\] must be a bool array \(True = kept\), got dtype float64"):
+        apply_masks(model, masks)
+    assert all(np.array_equal(before[n], p.data) and p.mask is None for n, p in model.named_parameters())

@@ -98,3 +98,24 @@ def test_property_csr_bytes_equal_the_real_arrays_of_a_sparse_model(sparsity, se
     real = sum(m.nbytes for m in sp.layers if hasattr(m, "weight_csr"))  # CSR arrays + fp32 biases
     assert storage(model)["csr"] == real
     assert storage(model)["nonzeros"] == sum(int(np.count_nonzero(p.data)) for p in model.parameters())
+
+
+def test_format_and_plot_name_the_row_and_the_missing_key_instead_of_a_key_error():
+    model = _model()
+    X = np.zeros((2, 4), np.float32)
+    rows = compression_report({"base": model}, DataLoader(X, np.zeros(2, np.int64)), X, repeats=1)
+    broken = [rows[0], {k: v for k, v in rows[0].items() if k != "ratio"}]
+    for fn in (format_report, plot_report):
+        with pytest.raises(ValueError, match=r"rows\[1\] is missing keys \['ratio'\]"):
+            fn(broken)
+        with pytest.raises(TypeError, match="rows must be the list of dicts returned by compression_report"):
+            fn(None)
+
+
+def test_report_names_a_bad_latency_input_or_variant_name_before_evaluating_anything():
+    model = _model()
+    loader = DataLoader(np.zeros((2, 4), np.float32), np.zeros(2, np.int64))
+    with pytest.raises(TypeError, match=r"latency_input must be a real-valued array, got dtype <U3"):
+        compression_report({"a": model}, loader, "abc")
+    with pytest.raises(TypeError, match=r"variant names must be str, got 1 of type int"):
+        compression_report({1: model}, loader, np.zeros((1, 4), np.float32))

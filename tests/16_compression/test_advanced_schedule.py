@@ -102,3 +102,24 @@ def test_gradual_prune_rejects_bad_arguments_before_touching_the_model():
     with pytest.raises(TypeError, match="model must be a tinytorch Module"):
         gradual_prune("model", loader, CrossEntropyLoss(), None)
     assert all(np.array_equal(a, p.data) and p.mask is None for a, p in zip(before, model.parameters()))
+
+
+def test_gradual_prune_with_a_nan_weight_names_the_parameter_and_prunes_nothing():
+    model, loader, ev = _toy()
+    model.layers[2].weight.data[5, 1] = np.nan
+    before = [p.data.copy() for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"model parameter 'layers\.2\.weight' contains NaN or inf"):
+        gradual_prune(model, loader, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), eval_loader=ev)
+    assert all(np.array_equal(a, p.data, equal_nan=True) and p.mask is None for a, p in zip(before, model.parameters()))
+
+
+def test_gradual_prune_accepts_an_optimizer_over_part_of_the_model_and_rejects_one_over_none():
+    model, loader, _ = _toy()
+    frozen = model.layers[0].weight.data.copy()
+    gradual_prune(model, loader, CrossEntropyLoss(), SGD(model.layers[2].parameters(), lr=0.1),
+                  final_sparsity=0.5, n_steps=1)
+    kept = model.layers[0].weight.mask
+    assert np.array_equal(model.layers[0].weight.data, frozen * kept)  # pruned, never trained
+    other, _, _ = _toy(1)
+    with pytest.raises(ValueError, match="optimizer holds none of the model's parameters"):
+        gradual_prune(model, loader, CrossEntropyLoss(), SGD(other.parameters(), lr=0.1))

@@ -91,3 +91,18 @@ def test_bad_arguments_raise_and_change_nothing():
     with pytest.raises(ValueError, match="tolerance=-0.1"):
         layer_sparsities({"baseline": 1, "sparsities": [0], "accuracy": {}}, -0.1)
     assert all(np.array_equal(a, p.data) and p.mask is None for a, p in zip(before, model.parameters()))
+
+
+def test_scan_takes_one_weight_as_a_one_item_list_and_rejects_a_bare_string():
+    model, loader = _model_and_data()
+    scan = sensitivity_scan(model, loader, sparsities=(0.5,), names=["layers.0.weight"])
+    assert list(scan["accuracy"]) == ["layers.0.weight"]
+    with pytest.raises(TypeError, match=r"names must be a list of weight names \(str\) such as \['layers\.0\.weight'\], "
+                                        r"got 'layers\.0\.weight' of type str"):
+        sensitivity_scan(model, loader, sparsities=(0.5,), names="layers.0.weight")
+
+
+def test_scan_of_a_model_without_weights_raises_instead_of_returning_an_empty_scan():
+    _, loader = _model_and_data()
+    with pytest.raises(ValueError, match=r"model has no prunable weights \(parameters with ndim >= 2\)"):
+        sensitivity_scan(Sequential(ReLU()), loader)

@@ -145,3 +145,20 @@ def test_speedup_table_rows_and_break_even_rule():
     assert break_even_sparsity(table, 1) == 0.95
     assert break_even_sparsity([dict(batch=1, sparsity=0.9, speedup=0.5)], 1) is None
     assert blas_threads()["cpu_count"] >= 1
+
+
+def test_quantize_flag_takes_python_and_numpy_bools_only():
+    w = np.array([[0.0, 1.0], [2.0, 0.0]], dtype=np.float32)
+    assert SparseLinear(w, quantize=np.True_).weight_csr.data.dtype == np.int8
+    assert SparseLinear(w, quantize=False).weight_csr.data.dtype == np.float32
+    for bad in (1, 0.0, "False", None):
+        with pytest.raises(TypeError, match="quantize must be True or False"):
+            SparseLinear(w, quantize=bad)
+
+
+def test_int8_csr_scale_must_be_a_positive_finite_number():
+    args = (np.array([3], np.int8), np.array([0], np.int32), np.array([0, 1], np.int32), (1, 1))
+    assert CSRMatrix(*args, scale=0.5).to_dense().tolist() == [[1.5]]
+    for bad, exc in ((float("nan"), ValueError), (float("inf"), ValueError), (-0.5, ValueError), ("a", TypeError)):
+        with pytest.raises(exc, match="scale"):
+            CSRMatrix(*args, scale=bad)

@@ -85,12 +85,48 @@ def first_tested_solution(nb) -> str:
     raise AssertionError("the notebook has no solution cell with a matching test-<grade_id> cell")
 
 
+def small(nb, fill=None, drop=(), insert=None, short=True):
+    """A short submission with the real notebook's graded structure: its code cells that are exported library
+    code or nbgrader cells (no training demos), and its graded markdown answers. fill: {grade_id: new source};
+    drop: grade_ids to delete; insert: {grade_id: source of a plain code cell put before that cell};
+    short=False keeps every cell."""
+    fill, insert = fill or {}, insert or {}
+    out = nbformat.from_dict(nb)
+    cells = []
+    for cell in out.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if short and not gid and not (cell.cell_type == "code" and "#| export" in cell.source):
+            continue
+        if gid in drop:
+            continue
+        if gid in insert:
+            cells.append(nbformat.v4.new_code_cell(insert[gid]))
+        if gid in fill:
+            cell.source = fill[gid]
+        cells.append(cell)
+    out.cells = cells
+    return out
+
+
+def solution_source(nb, grade_id) -> str:
+    return next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def tree_digest(folder: Path) -> dict:
+    """{relative path: sha256} of every file under folder."""
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 @pytest.fixture(scope="session")
 def h():
     """Helpers for the test files (test files cannot import each other or conftest under importlib mode)."""
     return types.SimpleNamespace(tito=tito, make_repo=make_repo, graded_cells=graded_cells, MODULE=MODULE,
                                  solution_cells=solution_cells, first_tested_solution=first_tested_solution,
-                                 uses_real_notebook=uses_real_notebook)
+                                 uses_real_notebook=uses_real_notebook, small=small, solution_source=solution_source,
+                                 tree_digest=tree_digest)
 
 
 @pytest.fixture(scope="session")
@@ -110,25 +146,79 @@ def notebooks(course_repo):
             "release": nbformat.read(folder / "release" / MODULE / "compression.ipynb", as_version=4)}
 
 
+HIDDEN_MARK = "### BEGIN " + "HIDDEN TESTS"
+TIMEOUT = 10  # seconds per cell in the batch below: the reference notebook's longest cell takes 1-5 s on 2 busy cores
+
+SPY = """import json, os, pathlib
+here = pathlib.Path.cwd()
+course = here.parents[2]  # <course>/autograded/<student>/<assignment>
+needle = {left!r} + {right!r}  # a hidden-test line, joined only at run time
+secret_paths = [str(d / n) for d in [here, *here.parents] for n in ("gradebook.db", "source", "release")
+                if (d / n).exists()]
+leaks = [str(f) for f in course.rglob("*") if f.is_file() and needle.encode() in f.read_bytes()]
+for victim in [*course.glob("submitted/*/*/*.ipynb"), course / "gradebook.db", pathlib.Path("../../../../pwned.txt")]:
+    try:
+        pathlib.Path(victim).write_text("pwned")
+    except OSError:
+        pass
+print("SPY " + json.dumps({{"cwd_files": sorted(os.listdir(here)), "secret_paths": secret_paths, "leaks": leaks}}))
+"""
+
+
 @pytest.fixture(scope="session")
-def autograded(course_repo, notebooks, tmp_path_factory):
-    """Collect and autograde (2 jobs) three submissions: the reference solution, the blank release, and the
-    release with exactly one solution cell filled in from the source. Returns the report CSV rows and more."""
-    inbox = tmp_path_factory.mktemp("inbox")
-    source, release = notebooks["source"], notebooks["release"]
-    nbformat.write(source, inbox / "reference.ipynb")
-    nbformat.write(release, inbox / "blank.ipynb")
-    filled_id = first_tested_solution(source)
-    one = nbformat.from_dict(release)
-    one.cells[solution_cells(one)[filled_id]].source = source.cells[solution_cells(source)[filled_id]].source
-    nbformat.write(one, inbox / "one.ipynb")
-    collect = tito(["grade", "collect", "16", inbox], course_repo)
-    assert collect.returncode == 0, collect.stdout + collect.stderr
-    grade = tito(["grade", "autograde", "16", "--jobs", "2"], course_repo)
-    csv_path = course_repo / "out" / "grades.csv"
-    report = tito(["grade", "report", "16", "--csv", csv_path], course_repo)
+def batch(course_repo, notebooks, tmp_path_factory):
+    """ONE batch collected from two inboxes and autograded twice (2 jobs, 5 s cell timeout): the reference solution
+    (full real notebook), a blank and a one-cell submission, and hostile ones (short notebooks with the real
+    notebook's graded cells). Returns what the tests need."""
     import csv
 
-    with open(csv_path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return {"autograde": grade, "report": report, "rows": rows, "filled_id": filled_id}
+    source, release = notebooks["source"], notebooks["release"]
+    filled_id = first_tested_solution(source)
+    good = {filled_id: solution_source(source, filled_id)}
+    answers = [c.metadata["nbgrader"]["grade_id"] for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    after = next(g for g in solution_cells(source) if g != filled_id)  # a later solution cell (magnitude-prune)
+    wrong = "def magnitude_prune(model, sparsity=0.9):\n    return {}\n"
+    hidden = solution_source(source, f"test-{filled_id}").split(HIDDEN_MARK, 1)[1].split("### END", 1)[0]
+    hidden_line = max((line.strip() for line in hidden.splitlines()), key=len)
+    spy = SPY.format(left=hidden_line[: len(hidden_line) // 2], right=hidden_line[len(hidden_line) // 2:])
+    inbox1, inbox2 = tmp_path_factory.mktemp("inbox1"), tmp_path_factory.mktemp("inbox2")
+    students = {
+        "reference": small(release, fill={gid: solution_source(source, gid) for gid in answers}, short=False),
+        "blank": small(release),
+        "one": small(release, fill=good),
+        "syntax": small(release, fill={**good, after: "def magnitude_prune(model, sparsity=0.9:\n    return {}\n"}),
+        "loop": small(release, fill=good, insert={filled_id: "import time\nwhile True:  # never ends\n    time.sleep(0.05)\n"}),
+        "crash": small(release, fill={**good, after: "import os\nos._exit(1)\n"}),
+        "deleted": small(release, fill=good, drop=(f"test-{filled_id}",)),
+        "edited": small(release, fill={**good, f"test-{filled_id}": solution_source(source, f"test-{filled_id}") +
+                                       "\nprint('edited by the student')", after: wrong,
+                                       f"test-{after}": "pass  # the student replaced the test"}),
+        "huge": small(release, fill=good, insert={after: "print('x' * 50_000_000)\n"}),
+        "spy": small(release, fill=good, insert={after: spy}),
+        "dup": small(release),
+    }
+    for name, nb in students.items():
+        nbformat.write(nb, inbox1 / f"{name}.ipynb")
+    (inbox1 / "x.ipynb").write_bytes(bytes(range(256)) * 4)  # not a notebook
+    (inbox1 / "alice.txt").write_text("my homework")  # not a notebook name
+    nbformat.write(release, inbox1 / "..evil.ipynb")  # not a student id
+    nbformat.write(small(release, fill=good), inbox2 / "dup.ipynb")  # the same student again, newer
+    inboxes_before = (tree_digest(inbox1), tree_digest(inbox2))
+    course = course_repo / "course"
+    collects = [tito(["grade", "collect", "16", inbox], course_repo) for inbox in (inbox1, inbox2)]
+    submitted_before = tree_digest(course / "submitted")
+    runs = []
+    for attempt in (1, 2):
+        grade = tito(["grade", "autograde", "16", "--jobs", "2", "--timeout", TIMEOUT], course_repo)
+        csv_path = course_repo / "out" / f"grades{attempt}.csv"
+        report = tito(["grade", "report", "16", "--csv", csv_path], course_repo)
+        with open(csv_path, newline="") as handle:
+            runs.append({"autograde": grade, "report": report, "rows": list(csv.DictReader(handle))})
+    return {**runs[-1], "runs": runs, "collects": collects, "filled_id": filled_id, "after": after,
+            "inboxes": (inbox1, inbox2), "inboxes_before": inboxes_before, "submitted_before": submitted_before,
+            "course": course, "students": students, "hidden_line": hidden_line}
+
+
+@pytest.fixture(scope="session")
+def autograded(batch):
+    return batch

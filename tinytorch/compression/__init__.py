@@ -7,7 +7,7 @@ __all__ = ['prunable_parameters', 'count_parameters', 'measure_sparsity', 'magni
 # %% ../../modules/16_compression/compression_dev.ipynb #e1c2dfe1
 import numpy as np
 
-from ..core.checks import (check_amount, check_array, check_fraction, check_int, check_loader,
+from ..core.checks import (check_amount, check_array, check_bool, check_fraction, check_int, check_loader,
                                    check_optimizer, check_real)
 from ..core.layers import Dropout, Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
 from ..core.losses import CrossEntropyLoss
@@ -22,12 +22,6 @@ def _check_module(name, model, cls=Module):
     if not isinstance(model, cls):
         raise TypeError(f"{name} must be a tinytorch {cls.__name__}, got {type(model).__name__}")
     return model
-
-
-def _check_bool(name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r} of type {type(value).__name__}")
-    return bool(value)
 
 
 def _check_finite_weights(named):
@@ -55,7 +49,7 @@ def prunable_parameters(model):
 def count_parameters(model, nonzero_only=False):
     """Number of parameter entries of `model` (only the non-zero ones when nonzero_only=True)."""
     _check_module("model", model)
-    _check_bool("nonzero_only", nonzero_only)
+    check_bool("nonzero_only", nonzero_only)
     if nonzero_only:
         return int(sum(np.count_nonzero(p.data) for p in model.parameters()))
     return int(sum(p.data.size for p in model.parameters()))
@@ -68,7 +62,7 @@ def measure_sparsity(model, weights_only=False):
     Returns 0.0 when there is nothing to count.
     """
     _check_module("model", model)
-    _check_bool("weights_only", weights_only)
+    check_bool("weights_only", weights_only)
     ### BEGIN SOLUTION
     if weights_only:
         params = [p for _, p in prunable_parameters(model)]
@@ -236,7 +230,7 @@ def structured_prune(model, prune_ratio=0.5, physical=False):
     """
     pos = _structured_plan(model)
     r = check_fraction("prune_ratio", prune_ratio, high_open=True)
-    physical = _check_bool("physical", physical)
+    physical = check_bool("physical", physical)
     _check_finite_weights([(f"layers.{i}.{a}", getattr(model.layers[i], a)) for i in pos
                            for a in ("weight", "bias") if getattr(model.layers[i], a) is not None])
     ### BEGIN SOLUTION

@@ -6,7 +6,7 @@ __all__ = ['filter_norms', 'channel_prune']
 # %% ../../modules/16_compression/conv_prune_dev.ipynb #2b3264a6
 import numpy as np
 
-from ..core.checks import check_fraction
+from ..core.checks import check_array, check_fraction
 from ..core.conv import Conv2d, MaxPool2d
 from ..core.layers import Dropout, Flatten, Linear, ReLU, Sequential, Tanh
 from ..core.module import Parameter
@@ -50,7 +50,7 @@ def filter_norms(conv):
     """L2 norm of each filter, (out_c,) float64: ||W[o, :, :, :]||_2 of weight (out_c, in_c, kh, kw)."""
     if not isinstance(conv, Conv2d):
         raise TypeError(f"conv must be a Conv2d, got {type(conv).__name__}")
-    w = conv.weight.data
+    w = check_array("conv.weight", conv.weight.data, ndim=4)
     return np.linalg.norm(w.reshape(w.shape[0], -1).astype(np.float64), axis=1)
 
 
@@ -71,12 +71,16 @@ def channel_prune(model, prune_ratio=0.5, physical=True):
     physical=True: new, smaller parameters: conv W[keep], b[keep]; next conv W[:, keep]; Linear after
     Flatten keeps the H*W rows of every kept channel; in/out_channels and in_features updated.
     physical=False: zero the pruned filters and biases and set masks (consumers untouched).
-    Scores are computed on the weights before any change. Returns {"layers.i": kept filter indices}.
+    Scores are computed on the weights before any change; every argument and every parameter (finite)
+    is checked first, so a rejected call changes nothing. Returns {"layers.i": kept filter indices}.
     """
     plan = _consumers(model)
     r = check_fraction("prune_ratio", prune_ratio, high_open=True)
     if not isinstance(physical, (bool, np.bool_)):
         raise TypeError(f"physical must be True or False, got {physical!r}")
+    for name, p in model.named_parameters():
+        if not np.all(np.isfinite(p.data)):
+            raise ValueError(f"model parameter {name!r} contains NaN or inf; its filters cannot be ranked")
     layers = model.layers
     keeps = {}
     for i, (j, kind) in plan.items():

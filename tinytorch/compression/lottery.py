@@ -10,15 +10,34 @@ import numpy as np
 
 import tinytorch
 from . import magnitude_prune, prunable_parameters
-from ..core.checks import check_fraction, check_int, check_real
+from ..core.checks import (check_array, check_fraction, check_int, check_loader, check_optimizer,
+                                   check_real)
 from ..core.losses import CrossEntropyLoss
 from ..core.module import Module
 from ..core.optim import Adam
 from ..training import evaluate, fit
 
 # %% ../../modules/16_compression/lottery_dev.ipynb #378ff20d
+def _check_model(model):
+    if not isinstance(model, Module):
+        raise TypeError(f"model must be a tinytorch Module, got {type(model).__name__}")
+    return model
+
+
+def _check_batches(name, loader):
+    if len(check_loader(name, loader)) == 0:
+        raise ValueError(f"{name} is empty (len 0); expected at least one (x, y) batch")
+    return loader
+
+
 def train_steps(model, loader, loss_fn, optimizer, steps):
     """Exactly `steps` optimizer steps over `loader` (restarted as often as needed), in train mode."""
+    _check_model(model)
+    check_loader("loader", loader)
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable (e.g. CrossEntropyLoss()), got {loss_fn!r} of type "
+                        f"{type(loss_fn).__name__}")
+    check_optimizer("optimizer", optimizer)
     steps = check_int("steps", steps, low=0)
     if steps and len(loader) == 0:
         raise ValueError(f"loader yields no batches; cannot take steps={steps} optimizer steps")
@@ -38,25 +57,41 @@ def train_steps(model, loader, loss_fn, optimizer, steps):
 
 def apply_masks(model, masks, state=None):
     """Set `param.mask` from {name: bool mask} and zero the masked entries; with `state` (a state_dict),
-    first load those values into every parameter (rewinding: param = mask * state)."""
-    if not isinstance(model, Module):
-        raise TypeError(f"model must be a tinytorch Module, got {type(model).__name__}")
+    first load those values into every parameter (rewinding: param = mask * state).
+
+    Masks must be bool arrays (True = kept) of the parameter's shape; float, int or str masks are
+    rejected rather than cast. Everything is checked before any parameter changes."""
+    _check_model(model)
+    if not isinstance(masks, dict):
+        raise TypeError(f"masks must be a dict name -> bool mask, got {masks!r} of type {type(masks).__name__}")
     params = dict(model.named_parameters())
     bad = [n for n, m in masks.items() if n not in params or np.shape(m) != params[n].shape]
     if bad:
         raise ValueError(f"masks for {bad} do not match the model's parameters")
-    if state is not None:
-        model.load_state_dict(state)
     for name, mask in masks.items():
-        params[name].mask = np.asarray(mask, dtype=bool)
+        if np.asarray(mask).dtype != np.bool_:
+            raise TypeError(f"masks[{name!r}] must be a bool array (True = kept), got dtype {np.asarray(mask).dtype}")
+    if state is not None:
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be None or a state_dict (dict name -> array), got {type(state).__name__}")
+        for name, value in state.items():
+            check_array(f"state[{name!r}]", value)
+        model.load_state_dict(state)  # checks every key and shape before copying anything
+    for name, mask in masks.items():
+        params[name].mask = mask  # the setter stores a read-only copy
         params[name].data[~params[name].mask] = 0
     return model
 
 
 def remaining_fraction(model):
-    """Fraction of prunable weights (ndim >= 2) that are not masked (no mask = all remaining)."""
+    """Fraction of prunable weights (ndim >= 2) that are not masked (no mask = all remaining).
+
+    A model without prunable weights has no such fraction: ValueError (not 1.0, which would read as
+    "nothing was pruned" for a model that cannot be pruned at all)."""
     named = prunable_parameters(model)
     total = sum(p.size for _, p in named)
+    if total == 0:
+        raise ValueError("model has no prunable weights (parameters with ndim >= 2); remaining fraction undefined")
     kept = sum(p.size if p.mask is None else int(np.count_nonzero(p.mask)) for _, p in named)
     return kept / total
 
@@ -78,6 +113,8 @@ def lottery_ticket(make_model, train_loader, eval_loader, rounds=5, prune_fracti
     rewind_steps = check_int("rewind_steps", rewind_steps, low=0)
     lr = check_real("lr", lr, low=0.0, low_open=True)
     seed = check_int("seed", seed, low=0)
+    _check_batches("train_loader", train_loader)
+    _check_batches("eval_loader", eval_loader)
     loss_fn = CrossEntropyLoss()
 
     def train(model):
@@ -86,6 +123,10 @@ def lottery_ticket(make_model, train_loader, eval_loader, rounds=5, prune_fracti
 
     tinytorch.manual_seed(seed)
     model = make_model()
+    if not isinstance(model, Module):
+        raise TypeError(f"make_model() must return a tinytorch Module, got {type(model).__name__}")
+    if not prunable_parameters(model):
+        raise ValueError("make_model() returned a model with no prunable weights (parameters with ndim >= 2)")
     opt = Adam(model.parameters(), lr=lr)
     train_steps(model, train_loader, loss_fn, opt, rewind_steps)
     theta_k = model.state_dict()

@@ -6,8 +6,8 @@ __all__ = ['cubic_sparsity', 'cubic_schedule', 'relative_amount', 'gradual_prune
 # %% ../../modules/16_compression/schedule_dev.ipynb #ac5dfafd
 import numpy as np
 
-from . import magnitude_prune, measure_sparsity
-from ..core.checks import check_fraction, check_int, check_real
+from . import magnitude_prune, measure_sparsity, prunable_parameters
+from ..core.checks import check_fraction, check_int, check_loader, check_optimizer, check_real
 from ..core.module import Module
 from ..training import evaluate, fit
 
@@ -62,9 +62,22 @@ def gradual_prune(model, train_loader, loss_fn, optimizer, final_sparsity=0.9, n
 
     optimizer must hold the model's parameters (masks are honoured by the optimizer).
     Returns [{step, target, weight_sparsity (percent), loss, accuracy (None without eval_loader)}].
+    Every argument is checked before the first prune, so a rejected call leaves the model untouched.
     """
     if not isinstance(model, Module):
         raise TypeError(f"model must be a tinytorch Module, got {type(model).__name__}")
+    if not prunable_parameters(model):
+        raise ValueError("model has no prunable weights (parameters with ndim >= 2); nothing to prune")
+    for name, value in (("train_loader", train_loader), ("eval_loader", eval_loader)):
+        if (name == "train_loader" or value is not None) and len(check_loader(name, value)) == 0:
+            raise ValueError(f"{name} is empty (len 0); expected at least one (x, y) batch")
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable (e.g. CrossEntropyLoss()), got {loss_fn!r} of type "
+                        f"{type(loss_fn).__name__}")
+    check_optimizer("optimizer", optimizer)
+    held = {id(p) for p in getattr(optimizer, "params", model.parameters())}
+    if not any(id(p) in held for p in model.parameters()):
+        raise ValueError("optimizer holds none of the model's parameters; build it from model.parameters()")
     epochs = check_int("epochs_per_step", epochs_per_step, low=1)
     schedule = cubic_schedule(initial_sparsity, final_sparsity, n_steps)
     history = []

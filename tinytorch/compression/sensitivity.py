@@ -7,8 +7,8 @@ __all__ = ['layer_mask', 'sensitivity_scan', 'layer_sparsities', 'layerwise_prun
 import numpy as np
 
 from . import prunable_parameters
-from ..core.checks import check_amount, check_array, check_real
-from ..core.module import Module
+from ..core.checks import check_amount, check_array, check_loader, check_real
+from ..core.module import Module, Parameter
 from ..training import evaluate
 
 # %% ../../modules/16_compression/sensitivity_dev.ipynb #bc2f4f1e
@@ -21,7 +21,13 @@ def _check_sparsities(sparsities):
 
 def layer_mask(param, sparsity):
     """Bool mask (True = kept) pruning exactly max(round(sparsity * size), already pruned) entries of one
-    parameter by |w| (stable ties: lower flat index first); entries masked before stay pruned."""
+    parameter by |w| (stable ties: lower flat index first); entries masked before stay pruned.
+
+    param: a tinytorch Parameter with finite entries (its `mask`, if any, is read, never changed)."""
+    if not isinstance(param, Parameter):
+        raise TypeError(f"param must be a tinytorch Parameter (e.g. model.layers[0].weight), "
+                        f"got {type(param).__name__}")
+    check_array("param", param.data)
     k = check_amount("sparsity", sparsity, param.data.size)
     scores = np.abs(param.data.astype(np.float64)).ravel()
     old = param.mask
@@ -33,27 +39,41 @@ def layer_mask(param, sparsity):
     return keep.reshape(param.data.shape)
 
 
-def _weights(model, names):
+def _weights(model, names, arg="names"):
+    """{name: Parameter} of the named prunable weights (all of them when names is None), all finite;
+    `arg` is the argument the names came from (for error messages)."""
     if not isinstance(model, Module):
         raise TypeError(f"model must be a tinytorch Module, got {type(model).__name__}")
     weights = dict(prunable_parameters(model))
-    if names is None:
-        return weights
-    unknown = [n for n in names if n not in weights]
-    if unknown:
-        raise ValueError(f"unknown weight names {unknown}; expected some of {list(weights)}")
-    return {n: weights[n] for n in names}
+    if not weights:
+        raise ValueError("model has no prunable weights (parameters with ndim >= 2); nothing to prune or scan")
+    if names is not None:
+        if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+            raise TypeError(f"{arg} must be a list of weight names (str) such as [{next(iter(weights))!r}], "
+                            f"got {names!r} of type {type(names).__name__}")
+        if not names:
+            raise ValueError(f"{arg}={names!r} is empty; expected some of {list(weights)}")
+        unknown = [n for n in names if n not in weights]
+        if unknown:
+            raise ValueError(f"unknown weight names {unknown}; expected some of {list(weights)}")
+        weights = {n: weights[n] for n in names}
+    for name, p in weights.items():
+        if not np.all(np.isfinite(p.data)):
+            raise ValueError(f"model parameter {name!r} contains NaN or inf; its weights cannot be ranked")
+    return weights
 
 
 def sensitivity_scan(model, eval_loader, sparsities=(0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98), names=None):
     """Accuracy of `model` with one weight at a time pruned (layer_mask) at each sparsity.
 
-    names: weights to scan (default: every parameter with ndim >= 2). The model is restored exactly
-    (data and mask) after every trial. Returns {"baseline": accuracy, "sparsities": [...],
-    "accuracy": {name: [accuracy at each sparsity]}}.
+    names: a list of weights to scan (default None: every parameter with ndim >= 2; a bare str is
+    rejected). The model is restored exactly (data and mask) after every trial. Returns {"baseline":
+    accuracy, "sparsities": [...], "accuracy": {name: [accuracy at each sparsity]}}.
     """
     sps = _check_sparsities(sparsities)
     weights = _weights(model, names)
+    if len(check_loader("eval_loader", eval_loader)) == 0:
+        raise ValueError("eval_loader is empty (len 0); expected at least one (x, y) batch")
     baseline = evaluate(model, eval_loader)
     acc = {}
     for name, p in weights.items():
@@ -73,8 +93,18 @@ def layer_sparsities(scan, tolerance=0.01):
     """{name: largest scanned sparsity s such that baseline - accuracy <= tolerance at s and at every
     smaller scanned sparsity} (0.0 when even the smallest one fails; tolerance in [0, 1])."""
     tol = check_real("tolerance", tolerance, low=0.0, high=1.0)
-    if not isinstance(scan, dict) or not {"baseline", "sparsities", "accuracy"} <= set(scan):
-        raise ValueError("scan must be the dict returned by sensitivity_scan")
+    keys = ("baseline", "sparsities", "accuracy")
+    if not isinstance(scan, dict) or not set(keys) <= set(scan):
+        raise ValueError(f"scan must be the dict returned by sensitivity_scan (keys {list(keys)}), got "
+                         f"{type(scan).__name__}" + (f" with keys {list(scan)}" if isinstance(scan, dict) else ""))
+    check_real("scan['baseline']", scan["baseline"])
+    n = len(check_array("scan['sparsities']", scan["sparsities"], ndim=1))
+    if not isinstance(scan["accuracy"], dict):
+        raise ValueError(f"scan['accuracy'] must be a dict name -> list of accuracies, got "
+                         f"{type(scan['accuracy']).__name__}")
+    for name, accs in scan["accuracy"].items():
+        if check_array(f"scan['accuracy'][{name!r}]", accs, ndim=1).shape != (n,):
+            raise ValueError(f"scan['accuracy'][{name!r}] has {len(accs)} entries; expected one per sparsity ({n})")
     order = np.argsort(scan["sparsities"], kind="stable")
     out = {}
     for name, accs in scan["accuracy"].items():
@@ -92,7 +122,9 @@ def layerwise_prune(model, sparsities):
     {name: mask}. Every name and amount is validated before any weight changes."""
     if not isinstance(sparsities, dict):
         raise TypeError(f"sparsities must be a dict name -> sparsity, got {type(sparsities).__name__}")
-    weights = _weights(model, list(sparsities))
+    if not sparsities:
+        raise ValueError("sparsities={} is empty; expected at least one weight name -> sparsity")
+    weights = _weights(model, list(sparsities), arg="the keys of sparsities")
     masks = {name: layer_mask(weights[name], s) for name, s in sparsities.items()}
     for name, mask in masks.items():
         weights[name].mask = mask

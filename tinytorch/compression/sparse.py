@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from ..core.checks import check_array, check_int
+from ..core.checks import check_array, check_bool, check_int, check_real
 from ..core.layers import Linear, Sequential
 from ..core.module import Module
 from ..core.tensor import Tensor
@@ -66,6 +66,8 @@ class CSRMatrix:
             raise ValueError(f"indptr must rise from 0 to nnz={data.size}, got {indptr[0]} .. {indptr[-1]}")
         if data.size and (indices.min() < 0 or indices.max() >= n):
             raise ValueError(f"indices must lie in [0, {n - 1}], got [{indices.min()}, {indices.max()}]")
+        if scale is not None:
+            check_real("scale", scale, low=0.0, low_open=True)
         if (scale is None) != (data.dtype != np.int8):
             raise ValueError(f"scale={scale!r} must be given exactly when data is int8 (data dtype {data.dtype})")
         self.data, self.indices, self.indptr, self.shape = data, indices, indptr, (m, n)
@@ -156,6 +158,8 @@ class SparseLinear(Module):
     def __init__(self, weight, bias=None, index_dtype=np.int32, quantize=False):
         super().__init__()
         w = check_array("weight", weight, ndim=2)
+        _index_dtype(index_dtype)
+        quantize = check_bool("quantize", quantize)
         self.in_features, self.out_features = w.shape
         csr = CSRMatrix.from_dense(w.T, index_dtype)
         self.weight_csr = csr.quantize_int8() if quantize else csr
@@ -169,6 +173,8 @@ class SparseLinear(Module):
     def from_linear(cls, linear, index_dtype=np.int32, quantize=False):
         if not isinstance(linear, Linear):
             raise TypeError(f"linear must be a Linear, got {type(linear).__name__}")
+        _index_dtype(index_dtype)
+        check_bool("quantize", quantize)
         bias = None if linear.bias is None else linear.bias.data
         return cls(linear.weight.data, bias, index_dtype=index_dtype, quantize=quantize)
 
@@ -196,6 +202,7 @@ def to_sparse(model, index_dtype=np.int32, quantize=False):
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a Sequential, got {type(model).__name__}")
     _index_dtype(index_dtype)
+    check_bool("quantize", quantize)
     return Sequential([SparseLinear.from_linear(m, index_dtype, quantize) if isinstance(m, Linear) else m
                        for m in model.layers])
 
@@ -237,6 +244,11 @@ def csr_speedup_table(n=1024, sparsities=(0.8, 0.9, 0.95, 0.98, 0.99), batch_siz
     sps = check_array("sparsities", sparsities, ndim=1).astype(np.float64)
     if sps.size == 0 or sps.min() < 0 or sps.max() > 1:
         raise ValueError(f"sparsities={sparsities!r} must be a non-empty sequence of floats in [0, 1]")
+    if not isinstance(batch_sizes, (list, tuple, np.ndarray)):
+        raise TypeError(f"batch_sizes must be a sequence of ints >= 1, got {batch_sizes!r} of type "
+                        f"{type(batch_sizes).__name__}")
+    if len(batch_sizes) == 0:
+        raise ValueError(f"batch_sizes={batch_sizes!r} is empty; expected at least one int >= 1")
     batches = [check_int(f"batch_sizes[{i}]", b, low=1) for i, b in enumerate(batch_sizes)]
     rng = np.random.default_rng(seed)
     w0 = rng.standard_normal((n, n)).astype(np.float32)
@@ -260,6 +272,18 @@ def csr_speedup_table(n=1024, sparsities=(0.8, 0.9, 0.95, 0.98, 0.99), batch_siz
 def break_even_sparsity(table, batch):
     """Smallest sparsity of `table` (rows from csr_speedup_table) at `batch` from which CSR is faster at
     every larger tabulated sparsity; None when CSR never wins at the largest one."""
+    if not isinstance(table, (list, tuple)):
+        raise TypeError(f"table must be the list of rows returned by csr_speedup_table, got {table!r} of type "
+                        f"{type(table).__name__}")
+    batch = check_int("batch", batch, low=1)
+    for i, r in enumerate(table):
+        if not isinstance(r, dict):
+            raise TypeError(f"table[{i}] must be a dict (a row of csr_speedup_table), got {type(r).__name__}")
+        missing = [k for k in ("batch", "sparsity", "speedup") if k not in r]
+        if missing:
+            raise ValueError(f"table[{i}]={r!r} is missing keys {missing}; expected rows of csr_speedup_table")
+        for k in ("sparsity", "speedup"):
+            check_real(f"table[{i}][{k!r}]", r[k])
     rows = sorted((r for r in table if r["batch"] == batch), key=lambda r: r["sparsity"])
     if not rows:
         raise ValueError(f"batch={batch} does not occur in table")

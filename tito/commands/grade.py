@@ -1,5 +1,6 @@
 """`tito grade ...`: the instructor's nbgrader workflow over the course dir (<repo>/course by default)."""
 import argparse
+import re
 from pathlib import Path
 
 from tito.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, TitoError
@@ -28,6 +29,8 @@ def register(sub) -> None:
     p = add("autograde", cmd_autograde, "autograde submissions (forced), several students in parallel with --jobs")
     p.add_argument("--student", help="only this student id")
     p.add_argument("--jobs", "-j", type=int, default=1, help="students graded in parallel (processes), default 1")
+    p.add_argument("--timeout", type=int, default=120,
+                   help="seconds a cell may run before its kernel is interrupted (the cell then fails), default 120")
     p = add("feedback", cmd_feedback, "generate HTML feedback for autograded submissions")
     p.add_argument("--student", help="only this student id")
     p = add("report", cmd_report, "gradebook table; --csv writes student,notebook,grade_id,score,max_score,kind rows")
@@ -87,11 +90,13 @@ def cmd_release(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_collect(args: argparse.Namespace) -> int:
-    import re
-    import shutil
+STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
-    from tito import output, state
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    import os
+
+    from tito import output, state, submission
     from tito.paths import notebook_name
 
     root, module, course = _context(args)
@@ -101,11 +106,15 @@ def cmd_collect(args: argparse.Namespace) -> int:
     name = f"{notebook_name(graded[0])}.ipynb"
     if not args.folder.is_dir():
         raise TitoError(f"{args.folder} is not a folder of <student>.ipynb files", EXIT_USAGE)
-    rows = []
-    for src in sorted(args.folder.glob("*.ipynb")):
+    rows, collected = [], 0
+    for src in sorted(args.folder.iterdir()):
         student = src.stem
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", student):
-            rows.append([student, "skipped: student id must be letters, digits, '_', '.', '-'"])
+        if src.suffix != ".ipynb" or not src.is_file():
+            rows.append([src.name, "skipped: not a <student>.ipynb file"])
+            continue
+        if not STUDENT_ID.fullmatch(student):
+            rows.append([src.name, "skipped: a student id is 1-64 letters, digits, '_', '.', '-' starting with a "
+                                   "letter or digit"])
             continue
         dest = course / "submitted" / student / module.key / name
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -113,14 +122,21 @@ def cmd_collect(args: argparse.Namespace) -> int:
         if dest.exists():
             if dest.read_bytes() == src.read_bytes():
                 rows.append([student, "unchanged"])
+                collected += 1
                 continue
             kept = dest.with_name(f"{dest.stem}.{state.timestamp()}.ipynb.bak")
-            dest.rename(kept)
+            os.replace(dest, kept)
             note = f"replaced (previous kept as {kept.name})"
-        shutil.copy2(src, dest)
+        state.atomic_write(dest, src.read_bytes())
+        try:
+            submission.read_notebook(dest)
+        except submission.SubmissionError as err:
+            note += f"; WARNING {err} (autograde will report it)"
         rows.append([student, note])
-    if not rows:
-        raise TitoError(f"no .ipynb files in {args.folder}")
+        collected += 1
+    if not collected:
+        output.table(f"Nothing collected from {args.folder}", ["file", "submission"], rows)
+        raise TitoError(f"no <student>.ipynb files in {args.folder}")
     output.table(f"Collected into {course / 'submitted'}", ["student", "submission"], rows)
     return EXIT_OK
 
@@ -142,26 +158,39 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     root, module, course = _context(args)
     if args.jobs < 1:
         raise TitoError(f"--jobs={args.jobs} is out of range; expected an int >= 1", EXIT_USAGE)
+    if args.timeout <= 0:
+        raise TitoError(f"--timeout={args.timeout} is out of range; expected seconds > 0", EXIT_USAGE)
     grading.ensure_gradebook(course, module.key)
     students = _students(course, module.key, args.student)
     if not students:
         raise TitoError(f"no submissions in {course / 'submitted'}/*/{module.key}: run `tito grade collect` first")
-    failed = []
     start = time.perf_counter()
     with output.Progress(f"autograding {module.key}", len(students)) as bar:
-        def done(result):
-            student, ok, message = result
-            if not ok:
-                failed.append((student, message))
-            bar.advance(student if ok else f"{student} FAILED")
-        grading.autograde_many(course, module.key, students, args.jobs, done)
+        results = grading.autograde_many(course, module.key, students, args.jobs,
+                                         lambda r: bar.advance(r["student"] if r["ok"] else f"{r['student']} FAILED"),
+                                         timeout=args.timeout)
+    grading.save_status(course, module.key, results)
     elapsed = time.perf_counter() - start
+    failed = sorted((r for r in results if not r["ok"]), key=lambda r: r["student"])
     output.say(f"autograded {len(students) - len(failed)}/{len(students)} submissions in {elapsed:.1f} s "
                f"with {args.jobs} job(s)")
-    _print_scores(grading.scores(course, module.key, [s for s in students if s not in dict(failed)]))
-    for student, message in failed:
-        output.warn(f"{student}: could not be autograded (scores nothing, the others are unaffected):\n{message}")
+    _print_scores(grading.scores(course, module.key, [s for s in students if s not in {r["student"] for r in failed}]))
+    _print_problems({r["student"]: r for r in results})
     return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _print_problems(status: dict) -> None:
+    """One row per note or error, per student (from autograde results or the saved status)."""
+    from tito import output
+
+    rows = []
+    for student in sorted(status):
+        entry = status[student]
+        if not entry["ok"]:
+            rows.append([student, "ERROR (not graded, 0 points)", entry["message"]])
+        rows += [[student, "note", note] for note in entry["notes"]]
+    if rows:
+        output.table("Problems found while autograding", ["student", "status", "detail"], rows)
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
@@ -196,6 +225,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     grading.ensure_gradebook(course, module.key)
     rows = grading.scores(course, module.key)
     _print_scores(rows)
+    _print_problems(grading.load_status(course, module.key))
     if args.csv:
         args.csv.parent.mkdir(parents=True, exist_ok=True)
         with open(args.csv, "w", newline="", encoding="utf-8") as handle:
