@@ -88,8 +88,8 @@ def sync_pair(root: Path, py: Path, ipynb: Path) -> str:
             newer = py if py.stat().st_mtime >= ipynb.stat().st_mtime else ipynb
             action = f"{newer.name} -> {(ipynb if newer is py else py).name} (newer file wins: no sync record yet)"
     if action != "already in sync":
-        if not (py.exists() and ipynb.exists()):
-            _readable_ipynb(ipynb, py) if ipynb.exists() else None
+        if ipynb.exists() and not py.exists():
+            _readable_ipynb(ipynb, py)
         saved = state.backup(root, [py, ipynb], f"sync-{py.stem}")  # jupytext rewrites one side: keep both first
         _jupytext(["--sync", str(py if py.exists() else ipynb)])
         if saved:
@@ -103,9 +103,11 @@ def _readable_ipynb(ipynb: Path, py: Path):
     try:
         return read_ipynb(ipynb)
     except Exception as exc:  # noqa: BLE001 - JSON, encoding or schema errors
-        raise TitoError(f"{ipynb.name} is not a readable notebook ({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}). "
-                        f"Nothing was synced or exported. If {py.name} holds your work, delete {ipynb.name} and run "
-                        f"the command again (it is rebuilt from {py.name}); earlier versions are in .tito/backups/.") from None
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise TitoError(f"{ipynb.name} is not a readable notebook ({type(exc).__name__}: {first}). "
+                        f"Nothing was synced or exported. If {py.name} holds your work, delete {ipynb.name} and "
+                        f"run the command again (it is rebuilt from {py.name}); earlier versions are in "
+                        f".tito/backups/.") from None
 
 
 def _export_to(tmp: Path, ipynb: Path, rel_nb: Path) -> Path:

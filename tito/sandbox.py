@@ -6,7 +6,8 @@ protects and what it does not"):
   instructor's source notebook, the gradebook and other students' files are not at any relative path
   inside it (the gradebook is reached by nbgrader through its absolute db_url);
 - the sanitized notebook (locked cells and hidden tests restored by nbgrader) is removed from disk before
-  the kernel starts, so the kernel's folder holds no hidden test;
+  the kernel starts, so the kernel's folder holds no hidden test; after the run the folder is emptied (links
+  included) before nbgrader writes the autograded notebook, and only regular .ipynb files are copied back;
 - per-cell timeout (interrupts the kernel), output capped per cell while it streams in;
 - a kernel that dies or a cell that times out becomes a note or a clear per-student error.
 Everything observed is appended to NOTES (per worker process, reset for each submission)."""
@@ -14,7 +15,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
 MAX_OUTPUT_CHARS = 100_000  # per cell, all outputs together; tracebacks and error names are always kept
@@ -44,6 +45,24 @@ class RemoveSanitizedCopy(NbGraderPreprocessor):
         return nb, resources
 
 
+class ClearKernelFolder(NbGraderPreprocessor):
+    """Right after execution (kernel shut down): delete whatever the notebook left in its folder, symlinks
+    included, so that nbgrader writes the autograded notebook as a new regular file and never through a
+    link planted by student code (e.g. to another student's submission)."""
+
+    def preprocess(self, nb, resources):
+        import shutil
+
+        folder = Path(resources.get("metadata", {}).get("path", ""))
+        if folder.is_dir() and folder.name:
+            for entry in folder.iterdir():
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+        return nb, resources
+
+
 class CappedExecute(Execute):
     """nbgrader's Execute with outputs capped while they arrive (a cell printing 50 MB keeps ~100 kB)
     and notes on timeouts and dead kernels. A capped stream keeps its name, so a test cell that wrote to
@@ -56,9 +75,13 @@ class CappedExecute(Execute):
         except DeadKernelError:
             NOTES.append(f"the kernel died while running {self._current} (os._exit, a crash or out of memory)")
             raise DeadKernelError(f"the kernel died while running {self._current}") from None
+        except CellTimeoutError:  # interrupted after the timeout but still busy: nbclient gives up, the kernel is killed
+            NOTES.append(f"the kernel did not stop when {self._current} was interrupted after the timeout "
+                         f"(the cell ignores KeyboardInterrupt); it was killed")
+            raise
 
     async def _async_handle_timeout(self, timeout, cell=None):
-        NOTES.append(f"{getattr(self, '_current', 'a cell')} was stopped after the {timeout} s timeout")
+        NOTES.append(f"{getattr(self, '_current', 'a cell')} was interrupted after the {timeout} s timeout")
         return await super()._async_handle_timeout(timeout, cell)
 
     def output(self, outs, msg, display_id, cell_index):
@@ -76,7 +99,8 @@ class CappedExecute(Execute):
                     NOTES.append(f"output of {getattr(self, '_current', f'cell {cell_index}')} was truncated "
                                  f"at {MAX_OUTPUT_CHARS} characters")
                 used[2].add(content.get("name"))
-                content["text"] = text[:max(room, 0)] + f"\n... [output truncated by tito at {MAX_OUTPUT_CHARS} characters]\n"
+                marker = f"\n... [output truncated by tito at {MAX_OUTPUT_CHARS} characters]\n"
+                content["text"] = text[:max(room, 0)] + marker
             used[1] += len(content["text"])
         elif kind == "error":
             content["evalue"] = _clip(str(content.get("evalue", "")), MAX_ERROR_CHARS)

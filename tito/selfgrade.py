@@ -5,7 +5,7 @@ is the instructor's source); the real grade comes from the instructor's `tito gr
 import tempfile
 from pathlib import Path
 
-from tito import grading, notebooks
+from tito import autograde, grading, notebooks
 from tito.paths import Module, notebook_name
 
 STUDENT = "me"
@@ -26,7 +26,7 @@ def grade_module(module: Module) -> list:
                 folder.mkdir(parents=True, exist_ok=True)
                 nbformat.write(nb, str(folder / name))
         grading.generate(course, module.key)
-        result = grading.autograde_one(str(course), module.key, STUDENT)
+        result = autograde.autograde_one(str(course), module.key, STUDENT)
         if not result["ok"]:
             from tito.errors import TitoError
 

@@ -50,9 +50,9 @@ def make_repo(dest: Path, notebook_tests: bool = False) -> Path:
     return dest
 
 
-def tito(args, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+def tito(args, cwd: Path, timeout: float = 600, extra_env: dict | None = None) -> subprocess.CompletedProcess:
     """Run `python -m tito ARGS` in cwd (stdout is a pipe, so tito prints plain text)."""
-    env = dict(os.environ)
+    env = dict(os.environ, **(extra_env or {}))
     env["PYTHONPATH"] = str(cwd)
     env.pop("HYPOTHESIS_PROFILE", None)
     return subprocess.run([sys.executable, "-m", "tito", *[str(a) for a in args]], cwd=cwd, env=env,
@@ -126,7 +126,23 @@ def h():
     return types.SimpleNamespace(tito=tito, make_repo=make_repo, graded_cells=graded_cells, MODULE=MODULE,
                                  solution_cells=solution_cells, first_tested_solution=first_tested_solution,
                                  uses_real_notebook=uses_real_notebook, small=small, solution_source=solution_source,
-                                 tree_digest=tree_digest)
+                                 tree_digest=tree_digest, copy_repo=copy_repo)
+
+
+def copy_repo(src: Path, dest: Path) -> Path:
+    """A private copy of a prepared repository (cheaper than preparing it again)."""
+    shutil.copytree(src, dest, symlinks=True)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def started_repo(tmp_path_factory):
+    """A repository copy after `tito module start 16 --force` (the student's starting point); copy it with
+    h.copy_repo before changing it."""
+    root = make_repo(tmp_path_factory.mktemp("started-repo") / "repo")
+    result = tito(["module", "start", "16", "--force"], root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
 
 
 @pytest.fixture(scope="session")
@@ -156,20 +172,28 @@ needle = {left!r} + {right!r}  # a hidden-test line, joined only at run time
 secret_paths = [str(d / n) for d in [here, *here.parents] for n in ("gradebook.db", "source", "release")
                 if (d / n).exists()]
 leaks = [str(f) for f in course.rglob("*") if f.is_file() and needle.encode() in f.read_bytes()]
+cwd_files = sorted(os.listdir(here))
 for victim in [*course.glob("submitted/*/*/*.ipynb"), course / "gradebook.db", pathlib.Path("../../../../pwned.txt")]:
     try:
         pathlib.Path(victim).write_text("pwned")
     except OSError:
         pass
-print("SPY " + json.dumps({{"cwd_files": sorted(os.listdir(here)), "secret_paths": secret_paths, "leaks": leaks}}))
+import tinytorch  # its path gives away the repository, and so the real course by absolute path
+real_course = pathlib.Path(tinytorch.__file__).resolve().parents[1] / "course"
+other = real_course / "submitted" / "one" / "16_compression" / "compression.ipynb"
+os.symlink(other, here / "compression.ipynb")  # nbgrader would write this notebook's results through the link
+print("SPY " + json.dumps({{"cwd_files": cwd_files, "secret_paths": secret_paths, "leaks": leaks,
+                           "planted_link_to_existing_file": other.is_file(),
+                           "real_gradebook_readable_by_absolute_path": (real_course / "gradebook.db").is_file()}}))
 """
 
 
 @pytest.fixture(scope="session")
 def batch(course_repo, notebooks, tmp_path_factory):
-    """ONE batch collected from two inboxes and autograded twice (2 jobs, 5 s cell timeout): the reference solution
-    (full real notebook), a blank and a one-cell submission, and hostile ones (short notebooks with the real
-    notebook's graded cells). Returns what the tests need."""
+    """ONE batch collected from two inboxes and autograded twice (2 jobs, 10 s cell timeout): the reference solution
+    (the full real release notebook with every answer filled in), a blank and a one-cell submission, and hostile
+    ones (short notebooks with the real notebook's graded cells). Then student dup resubmits a broken file and is regraded alone. Returns what the
+    tests need (`rows` are the report CSV rows of the second run)."""
     import csv
 
     source, release = notebooks["source"], notebooks["release"]
@@ -187,7 +211,8 @@ def batch(course_repo, notebooks, tmp_path_factory):
         "blank": small(release),
         "one": small(release, fill=good),
         "syntax": small(release, fill={**good, after: "def magnitude_prune(model, sparsity=0.9:\n    return {}\n"}),
-        "loop": small(release, fill=good, insert={filled_id: "import time\nwhile True:  # never ends\n    time.sleep(0.05)\n"}),
+        # an endless loop (sleeping, to spare the 2 shared cores; a busy loop is interrupted the same way)
+        "loop": small(release, fill=good, insert={filled_id: "import time\nwhile True:\n    time.sleep(0.05)\n"}),
         "crash": small(release, fill={**good, after: "import os\nos._exit(1)\n"}),
         "deleted": small(release, fill=good, drop=(f"test-{filled_id}",)),
         "edited": small(release, fill={**good, f"test-{filled_id}": solution_source(source, f"test-{filled_id}") +
@@ -208,15 +233,24 @@ def batch(course_repo, notebooks, tmp_path_factory):
     collects = [tito(["grade", "collect", "16", inbox], course_repo) for inbox in (inbox1, inbox2)]
     submitted_before = tree_digest(course / "submitted")
     runs = []
+    grading_tmp = tmp_path_factory.mktemp("grading-tmp")  # TMPDIR of the graders: their private trees go here
     for attempt in (1, 2):
-        grade = tito(["grade", "autograde", "16", "--jobs", "2", "--timeout", TIMEOUT], course_repo)
+        grade = tito(["grade", "autograde", "16", "--jobs", "2", "--timeout", TIMEOUT], course_repo,
+                     extra_env={"TMPDIR": str(grading_tmp)})
         csv_path = course_repo / "out" / f"grades{attempt}.csv"
         report = tito(["grade", "report", "16", "--csv", csv_path], course_repo)
         with open(csv_path, newline="") as handle:
             runs.append({"autograde": grade, "report": report, "rows": list(csv.DictReader(handle))})
-    return {**runs[-1], "runs": runs, "collects": collects, "filled_id": filled_id, "after": after,
-            "inboxes": (inbox1, inbox2), "inboxes_before": inboxes_before, "submitted_before": submitted_before,
-            "course": course, "students": students, "hidden_line": hidden_line}
+    inbox3 = tmp_path_factory.mktemp("inbox3")  # dup resubmits a broken file: its earlier points must not stay
+    (inbox3 / "dup.ipynb").write_bytes(b"\x00garbage")
+    revoke = [tito(["grade", "collect", "16", inbox3], course_repo),
+              tito(["grade", "autograde", "16", "--student", "dup"], course_repo,
+                   extra_env={"TMPDIR": str(grading_tmp)}),
+              tito(["grade", "report", "16"], course_repo)]
+    return {**runs[-1], "runs": runs, "revoke": revoke, "collects": collects, "course": course,
+            "inboxes": (inbox1, inbox2), "inbox3": inbox3, "inboxes_before": inboxes_before,
+            "submitted_before": submitted_before, "grading_tmp": grading_tmp, "students": students,
+            "filled_id": filled_id, "after": after, "hidden_line": hidden_line}
 
 
 @pytest.fixture(scope="session")

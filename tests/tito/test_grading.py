@@ -153,4 +153,4 @@ def test_feedback_writes_one_html_report_per_autograded_student(course_repo, aut
     assert result.returncode == 0, result.stdout + result.stderr
     feedback = course_repo / "course" / "feedback"
     assert sorted(p.parent.parent.name for p in feedback.glob(f"*/{h.MODULE}/compression.html")) == [
-        "blank", "deleted", "dup", "edited", "huge", "loop", "one", "reference", "spy", "syntax"]
+        "blank", "deleted", "edited", "huge", "loop", "one", "reference", "spy", "syntax"]  # dup: broken resubmission

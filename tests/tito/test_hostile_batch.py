@@ -3,8 +3,6 @@ autograded twice with `tito grade autograde 16 --jobs 2 --timeout 10`: every sub
 or a clear per-student error, nothing submitted is lost, and the kernel finds no hidden test near it."""
 import json
 import re
-import tempfile
-from pathlib import Path
 
 import nbformat
 
@@ -77,7 +75,7 @@ def test_kernel_crash_and_garbage_file_are_clear_per_student_errors(batch):
 
 def test_infinite_loop_is_interrupted_by_the_cell_timeout_and_the_rest_still_runs(batch):
     notes = " ".join(_problems(batch["autograde"].stdout)["loop"])
-    assert re.search(r"cell \d+ was stopped after the 10 s timeout", notes), notes
+    assert re.search(r"cell \d+ was interrupted after the 10 s timeout", notes), notes
 
 
 def test_deleted_test_cell_is_restored_and_graded_with_its_hidden_tests(batch):
@@ -106,27 +104,48 @@ def test_huge_output_is_truncated_in_the_notebook_and_never_reaches_the_gradeboo
 
 def test_kernel_cwd_has_no_path_to_hidden_tests_gradebook_or_other_submissions(batch):
     spy = _spy_report(batch["course"])
-    assert spy == {"cwd_files": [], "secret_paths": [], "leaks": []}
+    assert (spy["cwd_files"], spy["secret_paths"], spy["leaks"]) == ([], [], [])
+
+
+def test_a_link_planted_by_the_kernel_does_not_let_nbgrader_overwrite_another_submission(batch):
+    spy = _spy_report(batch["course"])
+    assert spy["planted_link_to_existing_file"] is True
+    submitted = batch["course"] / "submitted" / "one" / "16_compression" / "compression.ipynb"
+    assert submitted.read_bytes() == (batch["inboxes"][0] / "one.ipynb").read_bytes()
+    assert not (batch["course"] / "autograded" / "spy" / "16_compression" / "compression.ipynb").is_symlink()
+
+
+def test_documented_limit_the_kernel_can_still_read_the_course_by_absolute_path(batch):
+    """Not a protection: student code runs with the grader's OS rights (see README). This test keeps the README honest."""
+    assert _spy_report(batch["course"])["real_gradebook_readable_by_absolute_path"] is True
 
 
 def test_writes_outside_the_notebook_folder_are_discarded_and_reported(batch, course_repo):
     notes = " ".join(_problems(batch["autograde"].stdout)["spy"])
     assert "wrote files outside its folder (discarded): ../../../../pwned.txt, ../../../gradebook.db" in notes
     assert not list(course_repo.parent.rglob("pwned.txt"))
-    assert not (Path(tempfile.gettempdir()) / "pwned.txt").exists()
-    assert not list(Path(tempfile.gettempdir()).glob("tito-grade-*"))  # private trees are removed
+    tmp = batch["grading_tmp"]  # the graders' TMPDIR: private trees were made (and are removed) here
+    assert not list(tmp.rglob("pwned.txt")) and not (tmp.parent / "pwned.txt").exists()
+    assert list(tmp.iterdir()) == []
 
 
 def test_no_submission_is_lost_or_overwritten(batch, h):
     inbox1, inbox2 = batch["inboxes"]
     assert (h.tree_digest(inbox1), h.tree_digest(inbox2)) == batch["inboxes_before"]
     submitted = batch["course"] / "submitted"
-    assert h.tree_digest(submitted) == batch["submitted_before"]  # after two autogrades and the spy
+    after = h.tree_digest(submitted)
+    dup = [k for k in after if k.startswith("dup/")]
+    # after two autogrades and the spy, only dup's third submission (and the backup of its second) were added
+    assert {k: v for k, v in after.items() if k not in dup} == {k: v for k, v in batch["submitted_before"].items()
+                                                               if not k.startswith("dup/")}
     for student in OK_STUDENTS + FAILED:
-        newest = inbox2 / f"{student}.ipynb" if student == "dup" else inbox1 / f"{student}.ipynb"
-        assert (submitted / student / "16_compression" / "compression.ipynb").read_bytes() == newest.read_bytes()
-    [kept] = (submitted / "dup" / "16_compression").glob("compression.*.ipynb.bak")
-    assert kept.read_bytes() == (inbox1 / "dup.ipynb").read_bytes()
+        if student != "dup":
+            assert (submitted / student / "16_compression" / "compression.ipynb").read_bytes() == \
+                (inbox1 / f"{student}.ipynb").read_bytes()
+    folder = submitted / "dup" / "16_compression"
+    assert (folder / "compression.ipynb").read_bytes() == (batch["inbox3"] / "dup.ipynb").read_bytes()
+    kept = sorted(folder.glob("compression.*.ipynb.bak"))  # timestamped names sort by time
+    assert [p.read_bytes() for p in kept] == [(inbox1 / "dup.ipynb").read_bytes(), (inbox2 / "dup.ipynb").read_bytes()]
     assert "previous kept as compression." in batch["collects"][1].stdout
 
 
@@ -143,3 +162,35 @@ def test_regrading_the_batch_gives_the_same_scores_and_problems(batch):
     first, second = batch["runs"]
     assert first["rows"] == second["rows"]
     assert _problems(first["autograde"].stdout) == _problems(second["autograde"].stdout)
+
+
+def test_a_resubmission_that_cannot_be_graded_leaves_no_stale_points(batch, h):
+    from nbgrader.api import Gradebook
+
+    collect, grade, report = batch["revoke"]
+    assert collect.returncode == 0 and grade.returncode == 1, grade.stdout + grade.stderr
+    assert _total(batch["rows"], "dup")[0] > 0  # graded before the broken resubmission
+    with Gradebook(f"sqlite:///{batch['course'] / 'gradebook.db'}", course_id="tinytorch") as gb:
+        grades = [g for nb in gb.find_submission("16_compression", "dup").notebooks for g in nb.grades]
+        assert {(g.auto_score, g.needs_manual_grade) for g in grades} == {(0.0, True)}
+    assert not (batch["course"] / "autograded" / "dup").joinpath("16_compression").exists()
+    problems = _problems(report.stdout)
+    assert "ERROR (not graded, 0 points)" in " ".join(problems["dup"])
+    assert re.search(r"^dup\s+compression\s.*\s0/85\s+0/100$", report.stdout, re.M), report.stdout
+
+
+def test_a_cell_that_ignores_the_interrupt_gets_its_kernel_killed_and_a_clear_error(course_repo, notebooks, tmp_path, h):
+    import shutil
+
+    course = tmp_path / "course"  # a copy of the generated course, so the shared batch is not touched
+    shutil.copytree(course_repo / "course", course, ignore=shutil.ignore_patterns("submitted", "autograded", "feedback"))
+    stubborn = h.small(notebooks["release"], insert={h.first_tested_solution(notebooks["source"]): (
+        "import time\nwhile True:\n    try:\n        time.sleep(0.05)\n    except KeyboardInterrupt:\n        pass\n")})
+    folder = course / "submitted" / "stubborn" / "16_compression"
+    folder.mkdir(parents=True)
+    nbformat.write(stubborn, folder / "compression.ipynb")
+    result = h.tito(["grade", "autograde", "16", "--course", course, "--timeout", 1], course_repo)
+    assert result.returncode == 1 and "autograded 0/1 submissions" in result.stdout, result.stdout + result.stderr
+    problems = " ".join(_problems(result.stdout)["stubborn"])
+    assert re.search(r"ERROR \(not graded, 0 points\)\s+the kernel did not stop when cell \d+ was interrupted after "
+                     r"the timeout \(the cell ignores KeyboardInterrupt\); it was killed", problems), problems

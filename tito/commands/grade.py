@@ -24,9 +24,11 @@ def register(sub) -> None:
     p = add("release", cmd_release, "write the student bundle (release notebook, stub package, visible tests, tito)")
     p.add_argument("--out", type=Path, help="bundle folder (default: <course>/bundles/tinytorch-NN_name)")
     p.add_argument("--zip", action="store_true", help="also write <out>.zip")
-    p = add("collect", cmd_collect, "copy DIR/<student>.ipynb into submitted/<student>/NN_name/<name>.ipynb")
+    p = add("collect", cmd_collect, "copy DIR/<student>.ipynb into submitted/<student>/NN_name/<name>.ipynb "
+                                    "(a replaced submission is kept as a timestamped .bak; other files are skipped)")
     p.add_argument("folder", type=Path, help="folder of <student>.ipynb files")
-    p = add("autograde", cmd_autograde, "autograde submissions (forced), several students in parallel with --jobs")
+    p = add("autograde", cmd_autograde, "autograde submissions (forced), each in a private temporary course copy, "
+                                        "several in parallel with --jobs; broken submissions are reported per student")
     p.add_argument("--student", help="only this student id")
     p.add_argument("--jobs", "-j", type=int, default=1, help="students graded in parallel (processes), default 1")
     p.add_argument("--timeout", type=int, default=120,
@@ -153,7 +155,7 @@ def _students(course: Path, key: str, only: str | None) -> list:
 def cmd_autograde(args: argparse.Namespace) -> int:
     import time
 
-    from tito import grading, output
+    from tito import autograde, grading, output
 
     root, module, course = _context(args)
     if args.jobs < 1:
@@ -166,10 +168,10 @@ def cmd_autograde(args: argparse.Namespace) -> int:
         raise TitoError(f"no submissions in {course / 'submitted'}/*/{module.key}: run `tito grade collect` first")
     start = time.perf_counter()
     with output.Progress(f"autograding {module.key}", len(students)) as bar:
-        results = grading.autograde_many(course, module.key, students, args.jobs,
-                                         lambda r: bar.advance(r["student"] if r["ok"] else f"{r['student']} FAILED"),
-                                         timeout=args.timeout)
-    grading.save_status(course, module.key, results)
+        results = autograde.autograde_many(course, module.key, students, args.jobs,
+                                           lambda r: bar.advance(r["student"] if r["ok"] else f"{r['student']} FAILED"),
+                                           timeout=args.timeout)
+    autograde.save_status(course, module.key, results)
     elapsed = time.perf_counter() - start
     failed = sorted((r for r in results if not r["ok"]), key=lambda r: r["student"])
     output.say(f"autograded {len(students) - len(failed)}/{len(students)} submissions in {elapsed:.1f} s "
@@ -219,13 +221,13 @@ def _print_scores(rows: list) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     import csv
 
-    from tito import grading, output
+    from tito import autograde, grading, output
 
     root, module, course = _context(args)
     grading.ensure_gradebook(course, module.key)
     rows = grading.scores(course, module.key)
     _print_scores(rows)
-    _print_problems(grading.load_status(course, module.key))
+    _print_problems(autograde.load_status(course, module.key))
     if args.csv:
         args.csv.parent.mkdir(parents=True, exist_ok=True)
         with open(args.csv, "w", newline="", encoding="utf-8") as handle:
