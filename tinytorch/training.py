@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from .core.checks import check_int, check_loader, check_optimizer
+from .core.checks import check_loss_fn, check_int, check_loader, check_optimizer
 from .core.module import Module
 from .core.tensor import Tensor, no_grad
 
@@ -42,9 +42,7 @@ def fit(model, loader, loss_fn, optimizer, epochs=1):
     """
     _check_model(model)
     check_loader("loader", loader)
-    if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be callable (e.g. CrossEntropyLoss()), got {loss_fn!r} of type "
-                        f"{type(loss_fn).__name__}")
+    check_loss_fn("loss_fn", loss_fn)
     check_optimizer("optimizer", optimizer)
     epochs = check_int("epochs", epochs, low=1)
     if not model.parameters():

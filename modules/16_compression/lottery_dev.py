@@ -31,7 +31,7 @@ import numpy as np
 
 import tinytorch
 from tinytorch.compression import magnitude_prune, prunable_parameters
-from tinytorch.core.checks import (check_array, check_fraction, check_int, check_loader, check_optimizer,
+from tinytorch.core.checks import (check_loss_fn, check_array, check_fraction, check_int, check_loader, check_optimizer,
                                    check_real)
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.module import Module
@@ -57,9 +57,7 @@ def train_steps(model, loader, loss_fn, optimizer, steps):
     """Exactly `steps` optimizer steps over `loader` (restarted as often as needed), in train mode."""
     _check_model(model)
     check_loader("loader", loader)
-    if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be callable (e.g. CrossEntropyLoss()), got {loss_fn!r} of type "
-                        f"{type(loss_fn).__name__}")
+    check_loss_fn("loss_fn", loss_fn)
     check_optimizer("optimizer", optimizer)
     steps = check_int("steps", steps, low=0)
     if steps and len(loader) == 0:

@@ -20,7 +20,7 @@
 import numpy as np
 
 from tinytorch.compression import magnitude_prune, measure_sparsity, prunable_parameters
-from tinytorch.core.checks import check_fraction, check_int, check_loader, check_optimizer, check_real
+from tinytorch.core.checks import check_loss_fn, check_fraction, check_int, check_loader, check_optimizer, check_real
 from tinytorch.core.module import Module
 from tinytorch.training import evaluate, fit
 
@@ -106,9 +106,7 @@ def gradual_prune(model, train_loader, loss_fn, optimizer, final_sparsity=0.9, n
     for name, value in (("train_loader", train_loader), ("eval_loader", eval_loader)):
         if (name == "train_loader" or value is not None) and len(check_loader(name, value)) == 0:
             raise ValueError(f"{name} is empty (len 0); expected at least one (x, y) batch")
-    if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be callable (e.g. CrossEntropyLoss()), got {loss_fn!r} of type "
-                        f"{type(loss_fn).__name__}")
+    check_loss_fn("loss_fn", loss_fn)
     check_optimizer("optimizer", optimizer)
     held = {id(p) for p in getattr(optimizer, "params", model.parameters())}
     if not any(id(p) in held for p in model.parameters()):

@@ -6,7 +6,7 @@ import numbers
 import numpy as np
 
 __all__ = ["check_real", "check_fraction", "check_int", "check_amount", "check_choice", "check_array",
-           "check_bool", "check_loader", "check_optimizer"]
+           "check_bool", "check_loader", "check_optimizer", "check_loss_fn"]
 
 
 def _is_real(value):
@@ -108,4 +108,12 @@ def check_optimizer(name, value):
     if not (callable(getattr(value, "step", None)) and callable(getattr(value, "zero_grad", None))):
         raise TypeError(f"{name} must be an optimizer with step() and zero_grad() (e.g. SGD or Adam), "
                         f"got {value!r} of type {type(value).__name__}")
+    return value
+
+
+def check_loss_fn(name, value):
+    """A callable loss, e.g. CrossEntropyLoss(); strings such as "ce" are rejected."""
+    if not callable(value):
+        raise TypeError(f"{name} must be callable (e.g. CrossEntropyLoss()), got {value!r} of type "
+                        f"{type(value).__name__}")
     return value
