@@ -7,9 +7,9 @@ import copy
 
 import numpy as np
 
-from .core.checks import check_array, check_int
+from .core.checks import check_array, check_int, check_module
 from .core.layers import Linear
-from .core.module import Module, Parameter
+from .core.module import Parameter
 
 __all__ = ["quantize_int8", "dequantize_int8", "quantized_nbytes", "model_nbytes", "quantize_model",
            "weight_channel_axis"]
@@ -80,8 +80,7 @@ def weight_channel_axis(module):
 
 def _weights(model):
     """[(module, attribute name, Parameter)] for every Parameter, each listed once."""
-    if not isinstance(model, Module):
-        raise TypeError(f"model must be a Module, got {type(model).__name__}")
+    check_module("model", model)
     out, seen = [], set()
     for mod in model.modules():
         for name, value in vars(mod).items():

@@ -1,18 +1,16 @@
-"""Training loop helpers: fit (train for some epochs), evaluate (accuracy), predict (class labels)."""
-import math
-
+"""Training loop helpers: optimizer_step (one guarded update), train_step, fit (train for some epochs),
+evaluate (accuracy), predict (class labels)."""
 import numpy as np
 
-from .core.checks import check_loss_fn, check_int, check_loader, check_optimizer
-from .core.module import Module
+from .core.checks import (check_finite_loss, check_int, check_loader, check_loss_fn, check_module,
+                          check_nonempty_loader, check_optimizer, check_parameters)
 from .core.tensor import Tensor, no_grad
 
-__all__ = ["fit", "evaluate", "predict"]
+__all__ = ["optimizer_step", "train_step", "fit", "evaluate", "predict"]
 
 
 def _check_model(model):
-    if not isinstance(model, Module):
-        raise TypeError(f"model must be a Module, got {type(model).__name__}")
+    check_module("model", model)
 
 
 class _EvalMode:
@@ -33,35 +31,70 @@ class _EvalMode:
         return False
 
 
+def optimizer_step(loss, optimizer, named=(), where=""):
+    """zero_grad, backward and step for a finite `loss` (a scalar Tensor) whose gradients are finite.
+
+    named: (name, Parameter) pairs the loss may reach besides the optimizer's (e.g. model.named_parameters()).
+    A NaN/inf loss raises ValueError before any gradient is touched; a NaN/inf gradient raises ValueError
+    naming the parameter, after putting every gradient back as it was. Either way no weight changes.
+    Returns the loss as a float.
+    """
+    value = check_finite_loss(loss, where)
+    watched = {id(p): (name, p) for name, p in named}
+    for i, p in enumerate(getattr(optimizer, "params", ())):
+        watched.setdefault(id(p), (f"optimizer.params[{i}]", p))
+    before = [(p, p.grad) for _, p in watched.values()]  # backward builds new arrays: the old ones stay intact
+    optimizer.zero_grad()
+    loss.backward()
+    for name, p in watched.values():
+        if p.grad is not None and not np.all(np.isfinite(p.grad)):
+            for q, g in before:
+                q.grad = g
+            raise ValueError(f"non-finite gradient of {name!r}{' ' + where if where else ''}; "
+                             "no optimizer step was taken (lower the learning rate or check the inputs)")
+    optimizer.step()
+    return value
+
+
+def train_step(model, x, y, loss_fn, optimizer, where=""):
+    """One update in train mode: loss = loss_fn(model(x), y), then optimizer_step; returns the loss.
+
+    Parameters must be float, writable, non-empty, with masks of their shape (checked first). A rejected
+    step (non-finite loss or gradient) leaves weights, gradients and train/eval modes as they were."""
+    _check_model(model)
+    check_loss_fn("loss_fn", loss_fn)
+    check_optimizer("optimizer", optimizer)
+    check_parameters(model.named_parameters(), finite=False)
+    modes = [(m, m.training) for m in model.modules()]
+    model.train()
+    try:
+        return optimizer_step(loss_fn(model(x), y), optimizer, model.named_parameters(), where)
+    except Exception:
+        for m, mode in modes:  # a rejected step leaves the train/eval modes as they were, too
+            m.training = mode
+        raise
+
+
 def fit(model, loader, loss_fn, optimizer, epochs=1):
     """Train in train mode; returns the mean loss of each epoch (weighted by batch size).
 
     For every batch (x, y) from `loader`: loss = loss_fn(model(x), y), optimizer.zero_grad(),
-    loss.backward(), optimizer.step(). A non-finite loss raises ValueError naming the epoch and the
-    batch (both 0-based) before any step is taken on that batch.
+    loss.backward(), optimizer.step() (train_step). A non-finite loss or gradient raises ValueError
+    naming the epoch and the batch (both 0-based); no step is taken on that batch.
     """
     _check_model(model)
-    check_loader("loader", loader)
+    check_nonempty_loader("loader", loader)
     check_loss_fn("loss_fn", loss_fn)
     check_optimizer("optimizer", optimizer)
     epochs = check_int("epochs", epochs, low=1)
+    check_parameters(model.named_parameters(), finite=False)
     if not model.parameters():
         raise ValueError(f"model has no parameters to train ({type(model).__name__} with 0 parameters)")
-    if len(loader) == 0:
-        raise ValueError("loader yields no batches")
-    model.train()
     history = []
     for epoch in range(epochs):
         total, count = 0.0, 0
         for batch, (x, y) in enumerate(loader):
-            loss = loss_fn(model(x), y)
-            value = float(loss.item())
-            if not math.isfinite(value):
-                raise ValueError(f"non-finite loss {value} at epoch {epoch}, batch {batch} (0-based); "
-                                 "lower the learning rate or check the inputs")
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            value = train_step(model, x, y, loss_fn, optimizer, f"at epoch {epoch}, batch {batch} (0-based)")
             n = len(y)
             total += value * n
             count += n

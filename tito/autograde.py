@@ -1,103 +1,56 @@
-"""Autograding submissions: each one in a private course tree (tito/sandbox.py), several in parallel,
-with per-student errors and notes recorded in <course>/tito-autograde.json."""
+"""Autograding submissions: each one in its own process and private folder (tito/worker.py), the kernel
+optionally under bubblewrap (tito/bwrap.py); results committed to the course one submission at a time,
+with per-student errors and notes recorded in <course>/tito-autograde.json.
+
+A submission's grading process only writes its private folder. The parent commits its result (new
+autograded notebooks and scores) or, if grading failed, voids the student's old scores. A process that dies
+(killed by its kernel, the OOM killer) is a failure of that submission only. Ctrl-C kills the running
+processes, commits nothing for them, and reports them: their previous scores stay as they were."""
 import os
-import time
-import warnings
+import shutil
+import signal
+import tempfile
 from pathlib import Path
 
-from tito.grading import ANSI, BLAS_THREADS, COURSE_ID, config, db_url
+from tito.grading import BLAS_THREADS, COURSE_ID, db_url
 
 DEFAULT_TIMEOUT = 120  # seconds per cell
+INTERRUPTED = "interrupted (Ctrl-C) before grading finished; its previous score is unchanged"
+NOT_STARTED = "not graded: the batch was interrupted (Ctrl-C) first; its previous score is unchanged"
 
 
-def _init_worker(environ: dict) -> None:
-    os.environ.update(environ)
-    warnings.filterwarnings("ignore")
+def autograde_one(course: str, assignment: str, student: str, timeout: int = DEFAULT_TIMEOUT, *,
+                  sandbox: bool = False, limits: dict | None = None) -> dict:
+    """Autograde one submission in this process (used by the student's self-grade); returns
+    {student, ok, message, notes}. sandbox=True runs the kernel under bubblewrap (tito grade autograde
+    does; a student's machine may not have it). Never raises: a broken submission becomes ok=False, and
+    its old autograded points are voided in the gradebook (no stale score)."""
+    from tito import worker
 
-
-def _sandbox_config(course: Path, root: Path, timeout: int):
-    from nbconvert.preprocessors import ClearMetadataPreprocessor
-    from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades
-
-    from tito.sandbox import CappedExecute, ClearKernelFolder, RemoveSanitizedCopy
-
-    cfg = config(course)
-    cfg.CourseDirectory.root = str(root)  # the gradebook stays where it is: db_url is absolute
-    cfg.Execute.timeout = timeout
-    cfg.Autograde.autograde_preprocessors = [RemoveSanitizedCopy, CappedExecute, ClearKernelFolder, IgnorePattern,
-                                             ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-                                             AssignLatePenalties, CheckCellMetadata]
-    return cfg
-
-
-def _error_text(result: dict) -> str:
-    log = ANSI.sub("", result.get("log") or "").splitlines()
-    reasons = [line for line in log if "ERROR" in line or "Error" in line] or log[-10:]
-    error = ANSI.sub("", result.get("error") or "").strip().splitlines()
-    return "\n".join(reasons[-12:] + error[-1:])[-2000:]
-
-
-def autograde_one(course: str, assignment: str, student: str, timeout: int = DEFAULT_TIMEOUT) -> dict:
-    """Autograde one submission in a private course tree; returns {student, ok, message, notes}.
-
-    Never raises: a broken submission becomes ok=False with a message, and its old autograded points
-    are voided in the gradebook (no stale score)."""
-    import shutil
-
-    from tito import sandbox, submission
-
-    course = Path(course)
-    sandbox.NOTES.clear()
-    notes, tmp = [], None
+    tmp = Path(tempfile.mkdtemp(prefix="tito-grade-"))
     try:
-        submitted = course / "submitted" / student / assignment
-        prepared, notes = submission.prepare_submission(course, assignment, student, submitted)
-        tmp, root = sandbox.make_tree()
-        private = root / "submitted" / student / assignment
-        private.mkdir(parents=True)
-        for name, nb_text in prepared.items():
-            (private / name).write_text(nb_text, encoding="utf-8")
-        if (submitted / "timestamp.txt").is_file():
-            shutil.copy2(submitted / "timestamp.txt", private / "timestamp.txt")
-        source = course / "source" / assignment
-        extra = [p for p in source.rglob("*") if p.is_file() and p.suffix != ".ipynb"] if source.is_dir() else []
-        for path in extra:  # nbgrader copies the non-notebook files of the source folder (data files) to the student
-            target = root / "source" / assignment / path.relative_to(source)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
-        from nbgrader.apps import NbGraderAPI
-
-        api_ = NbGraderAPI(config=_sandbox_config(course, root, timeout))
-        for attempt in range(6):
-            sandbox.NOTES.clear()
-            result = api_.autograde(assignment, student, force=True, create=True)
-            text = f"{result.get('error') or ''}\n{result.get('log') or ''}"
-            if result.get("success") or "database is locked" not in text:
-                break
-            time.sleep(0.5 * (attempt + 1))
-        notes += list(dict.fromkeys(sandbox.NOTES))
-        stray = sandbox.stray_files(tmp, root, assignment, student)
-        if stray:
-            more = f" and {len(stray) - 5} more" if len(stray) > 5 else ""
-            notes.append("wrote files outside its folder (discarded): " + ", ".join(stray[:5]) + more)
-        graded = root / "autograded" / student / assignment
-        if not result.get("success") or not any(graded.glob("*.ipynb")):
-            died = [n for n in notes if "kernel died" in n or "kernel did not stop" in n]
-            for note in died:
-                notes.remove(note)
-            raise submission.SubmissionError(died[0] if died else _error_text(result))
-        _replace_autograded(course, assignment, student, graded)
-        return {"student": student, "ok": True, "message": "", "notes": notes}
-    except Exception as exc:  # noqa: BLE001 - one broken submission never stops the batch
-        message = str(exc) if isinstance(exc, submission.SubmissionError) else f"{type(exc).__name__}: {exc}"
-        try:
-            void_grades(course, assignment, student)
-        except Exception as void_exc:  # noqa: BLE001
-            message += f" (and its old scores could not be voided: {void_exc})"
-        return {"student": student, "ok": False, "message": message, "notes": notes}
+        result = worker.grade(course, assignment, student, tmp, timeout, sandbox, limits)
+        return _commit(Path(course), assignment, student, tmp, result)
     finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, onerror=_force_remove)
+        shutil.rmtree(tmp, onerror=_force_remove)
+
+
+def _commit(course: Path, assignment: str, student: str, tmp: Path, result: dict) -> dict:
+    """Apply one grading result to the course: scores + autograded notebooks, or voided scores."""
+    from tito import grading, worker
+
+    try:
+        if result["ok"]:
+            grading.merge_grades(course, assignment, student, f"sqlite:///{worker.private_db(tmp)}")
+            _replace_autograded(course, assignment, student, worker.graded_dir(tmp, assignment, student))
+            return result
+    except Exception as exc:  # noqa: BLE001
+        result = {**result, "ok": False, "message": f"saving the grades failed: {type(exc).__name__}: {exc}"}
+    try:
+        void_grades(course, assignment, student)
+    except Exception as void_exc:  # noqa: BLE001
+        result = {**result, "message": result["message"] + f" (and its old scores could not be voided: {void_exc})"}
+    return result
 
 
 def _force_remove(func, path, _exc) -> None:
@@ -112,8 +65,6 @@ def _force_remove(func, path, _exc) -> None:
 
 def _replace_autograded(course: Path, assignment: str, student: str, graded: Path) -> None:
     """Copy the autograded notebooks (only those) to course/autograded/<student>/<assignment>/, replacing the old ones."""
-    import shutil
-
     dest = course / "autograded" / student / assignment
     fresh = dest.with_name(f".{assignment}.new")
     shutil.rmtree(fresh, ignore_errors=True)
@@ -133,8 +84,6 @@ def _replace_autograded(course: Path, assignment: str, student: str, graded: Pat
 
 def void_grades(course: Path, assignment: str, student: str) -> None:
     """After a failed autograde: auto scores 0 and flagged for review, old autograded notebooks removed."""
-    import shutil
-
     from nbgrader.api import Gradebook, MissingEntry
 
     shutil.rmtree(course / "autograded" / student / assignment, onerror=_force_remove)
@@ -150,30 +99,110 @@ def void_grades(course: Path, assignment: str, student: str) -> None:
         gb.db.commit()
 
 
-def autograde_many(course: Path, assignment: str, students: list, jobs: int, on_done,
-                   timeout: int = DEFAULT_TIMEOUT) -> list:
-    """Autograde students, `jobs` processes in parallel (spawned). on_done(result) per student."""
-    course = str(Path(course).resolve())
-    results = []
-    if jobs <= 1 or len(students) <= 1:
-        for student in students:
-            results.append(autograde_one(course, assignment, student, timeout))
-            on_done(results[-1])
-        return results
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+class _DeferInterrupt:
+    """SIGINT raises KeyboardInterrupt, except while a result is being committed (then right after it)."""
 
-    environ = {k: os.environ[k] for k in ("PATH", "PYTHONPATH", *BLAS_THREADS) if k in os.environ}
-    with ProcessPoolExecutor(max_workers=min(jobs, len(students)), mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_init_worker, initargs=(environ,)) as pool:
-        futures = {pool.submit(autograde_one, course, assignment, s, timeout): s for s in students}
-        for future in as_completed(futures):
-            try:
-                results.append(future.result())
-            except Exception as exc:  # noqa: BLE001 - e.g. a worker process killed from outside
-                results.append({"student": futures[future], "ok": False, "notes": [],
-                                "message": f"the grading worker failed: {type(exc).__name__}: {exc}"})
-            on_done(results[-1])
+    def __init__(self):
+        self.committing = self.pending = False
+        self._old = None
+
+    def _handler(self, signum, frame):
+        if self.committing:
+            self.pending = True
+        else:
+            raise KeyboardInterrupt
+
+    def __enter__(self):
+        try:
+            self._old = signal.signal(signal.SIGINT, self._handler)
+        except ValueError:  # not the main thread: leave signals alone
+            self._old = None
+        return self
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+        return False
+
+    def commit(self, func, *args):
+        self.committing = True
+        try:
+            return func(*args)
+        finally:
+            self.committing = False
+
+    def check(self) -> None:
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
+
+
+def _died(exitcode) -> str:
+    how = f"killed by {signal.Signals(-exitcode).name}" if exitcode and exitcode < 0 else f"exit code {exitcode}"
+    return f"its grading process died ({how}): the notebook killed its parent process, or memory ran out"
+
+
+def _finish(course: Path, assignment: str, student: str, tmp: Path, exitcode) -> dict:
+    import json
+
+    from tito import worker
+
+    path = tmp / worker.RESULT
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        result = {"student": student, "ok": False, "message": _died(exitcode), "notes": []}
+    return _commit(course, assignment, student, tmp, result)
+
+
+def _start(ctx, course, assignment, student, timeout, sandbox, limits, environ):
+    from tito import worker
+
+    tmp = Path(tempfile.mkdtemp(prefix="tito-grade-"))
+    proc = ctx.Process(target=worker.child, name=f"tito-grade-{student}", daemon=True,
+                       args=(str(course), assignment, student, str(tmp), timeout, sandbox, limits or {}, environ))
+    proc.start()
+    return proc, student, tmp
+
+
+def autograde_many(course: Path, assignment: str, students: list, jobs: int, on_done,
+                   timeout: int = DEFAULT_TIMEOUT, sandbox: bool = False, limits: dict | None = None) -> list:
+    """Autograde students, each in its own process (at most `jobs` at a time); on_done(result) per student.
+
+    Results with "interrupted": True are the students that Ctrl-C stopped or that never started."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    course = Path(course).resolve()
+    ctx = multiprocessing.get_context("forkserver")  # a clean server process that forks one child per submission
+    ctx.set_forkserver_preload(["tito.worker"])
+    environ = {k: os.environ[k] for k in ("PATH", "PYTHONPATH", "TMPDIR", *BLAS_THREADS) if k in os.environ}
+    pending, running, results = list(students), {}, []
+    with _DeferInterrupt() as guard:
+        try:
+            while pending or running:
+                while pending and len(running) < max(jobs, 1):
+                    proc, student, tmp = _start(ctx, course, assignment, pending.pop(0), timeout, sandbox, limits,
+                                                environ)
+                    running[proc.sentinel] = (proc, student, tmp)
+                for sentinel in wait(list(running)):
+                    proc, student, tmp = running.pop(sentinel)
+                    proc.join()
+                    try:
+                        results.append(guard.commit(_finish, course, assignment, student, tmp, proc.exitcode))
+                    finally:
+                        shutil.rmtree(tmp, onerror=_force_remove)
+                    on_done(results[-1])
+                    guard.check()
+        except KeyboardInterrupt:
+            for proc, student, tmp in running.values():
+                proc.kill()
+                proc.join()
+                shutil.rmtree(tmp, onerror=_force_remove)
+                results.append({"student": student, "ok": False, "interrupted": True, "message": INTERRUPTED,
+                                "notes": []})
+            results += [{"student": s, "ok": False, "interrupted": True, "message": NOT_STARTED, "notes": []}
+                        for s in pending]
     return results
 
 
@@ -181,7 +210,8 @@ STATUS_FILE = "tito-autograde.json"
 
 
 def save_status(course: Path, assignment: str, results: list) -> None:
-    """Record each student's last autograde outcome (ok, error message, notes) in <course>/tito-autograde.json."""
+    """Record each student's last autograde outcome (ok, error message, notes) in <course>/tito-autograde.json;
+    interrupted students keep their previous entry."""
     import json
     from datetime import datetime
 
@@ -195,7 +225,8 @@ def save_status(course: Path, assignment: str, results: list) -> None:
     when = datetime.now().isoformat(timespec="seconds")
     mine = data.setdefault(assignment, {})
     for r in results:
-        mine[r["student"]] = {"ok": r["ok"], "message": r["message"], "notes": r["notes"], "when": when}
+        if not r.get("interrupted"):
+            mine[r["student"]] = {"ok": r["ok"], "message": r["message"], "notes": r["notes"], "when": when}
     atomic_write(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 

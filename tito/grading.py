@@ -89,6 +89,35 @@ def ensure_gradebook(course: Path, assignment: str) -> None:
             raise TitoError(f"assignment {assignment} is not in {course}/gradebook.db: run `tito grade generate` first") from None
 
 
+def merge_grades(course: Path, assignment: str, student: str, private_url: str) -> None:
+    """Copy one student's autograde results (scores, review flags, comments, timestamp, late penalty) from a
+    private gradebook copy into the course gradebook, in one transaction. Manual scores are kept."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(private_url, course_id=COURSE_ID) as pgb:
+        psub = pgb.find_submission(assignment, student)
+        timestamp = psub.timestamp
+        notebooks = {nb.name: ({g.name: (g.auto_score, g.needs_manual_grade) for g in nb.grades},
+                               {c.name: c.auto_comment for c in nb.comments}, nb.late_submission_penalty)
+                     for nb in psub.notebooks}
+    with Gradebook(db_url(course), course_id=COURSE_ID) as gb:
+        try:
+            gb.update_or_create_student(student)
+            kwargs = {"timestamp": timestamp} if timestamp is not None else {}
+            sub = gb.update_or_create_submission(assignment, student, **kwargs)
+            for nb in sub.notebooks:
+                grades, comments, penalty = notebooks.get(nb.name, ({}, {}, None))
+                for grade in nb.grades:
+                    grade.auto_score, grade.needs_manual_grade = grades.get(grade.name, (0.0, True))
+                for comment in nb.comments:
+                    comment.auto_comment = comments.get(comment.name)
+                nb.late_submission_penalty = penalty
+            gb.db.commit()
+        except BaseException:
+            gb.db.rollback()
+            raise
+
+
 def _cell_order(course: Path, assignment: str, notebook: str) -> dict:
     """{grade_id: position} from the source notebook, so reports follow notebook order."""
     from tito.notebooks import graded_cells, read_ipynb

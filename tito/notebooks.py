@@ -36,6 +36,15 @@ def has_solutions(path: Path) -> bool:
     return path.exists() and SOLUTION_MARK in path.read_text(encoding="utf-8")
 
 
+# The kernel every notebook names: the venv's ipykernel registers it, nbgrader and nbclient run it.
+KERNEL = "python3"
+KERNELSPEC = {"name": KERNEL, "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def has_kernelspec(nb) -> bool:
+    return nb.metadata.get("kernelspec", {}).get("name") == KERNEL
+
+
 def pair_paths(folder: Path, stem: str):
     return folder / f"{stem}.py", folder / f"{stem}.ipynb"
 
@@ -87,13 +96,15 @@ def sync_pair(root: Path, py: Path, ipynb: Path) -> str:
         else:
             newer = py if py.stat().st_mtime >= ipynb.stat().st_mtime else ipynb
             action = f"{newer.name} -> {(ipynb if newer is py else py).name} (newer file wins: no sync record yet)"
+    kernel = [] if ipynb.exists() and has_kernelspec(_readable_ipynb(ipynb, py)) else ["--set-kernel", KERNEL]
     if action != "already in sync":
-        if ipynb.exists() and not py.exists():
-            _readable_ipynb(ipynb, py)
         saved = state.backup(root, [py, ipynb], f"sync-{py.stem}")  # jupytext rewrites one side: keep both first
-        _jupytext(["--sync", str(py if py.exists() else ipynb)])
+        _jupytext(["--sync", *kernel, str(py if py.exists() else ipynb)])
         if saved:
             action += f" (backup in {saved.relative_to(root)})"
+    elif kernel:  # inputs equal, only the kernelspec is missing: jupytext adds it (cell ids kept)
+        _jupytext(["--sync", *kernel, str(py)])
+        action += f" (kernelspec {KERNEL} added)"
     state.update(root, "sync", key, {"py": fingerprint(read_py(py)), "ipynb": fingerprint(read_ipynb(ipynb))})
     return action
 
@@ -110,6 +121,19 @@ def _readable_ipynb(ipynb: Path, py: Path):
                         f".tito/backups/.") from None
 
 
+def _fresh_module_maker():
+    """nbdev's ModuleMaker writing every target module whole, with its header and __all__: the export runs in
+    an empty temp tree, and nbdev would otherwise only append the cells of `#| export other.module` to a
+    file that already exists (one notebook may export several modules, e.g. compression.pruning)."""
+    from nbdev.maker import ModuleMaker
+
+    class FreshModule(ModuleMaker):
+        def __init__(self, *args, is_new=True, **kwargs):
+            super().__init__(*args, is_new=True, **kwargs)
+
+    return FreshModule
+
+
 def _export_to(tmp: Path, ipynb: Path, rel_nb: Path) -> Path:
     """Run nbdev's nb_export on a copy of the notebook at tmp/<rel_nb>, into tmp/tinytorch. Returns tmp/tinytorch."""
     from nbdev.export import nb_export
@@ -122,7 +146,7 @@ def _export_to(tmp: Path, ipynb: Path, rel_nb: Path) -> Path:
     cwd = os.getcwd()
     os.chdir(tmp)  # nbdev looks for config upwards from the cwd; keep it inside the temp tree
     try:
-        nb_export(str(nb_copy), lib_path=str(lib))
+        nb_export(str(nb_copy), lib_path=str(lib), mod_maker=_fresh_module_maker())
     except Exception as exc:  # noqa: BLE001
         raise TitoError(f"nbdev export of {rel_nb} failed: {exc}") from None
     finally:
@@ -177,6 +201,8 @@ def write_pair(root: Path, nb, py: Path, ipynb: Path) -> None:
     import nbformat
 
     nb.metadata.pop("jupytext", None)
+    if not has_kernelspec(nb):  # without it JupyterLab opens the notebook behind a "Select Kernel" dialog
+        nb.metadata["kernelspec"] = dict(KERNELSPEC)
     state.atomic_write(ipynb, nbformat.writes(nb) + "\n")
     if py.exists():
         py.unlink()

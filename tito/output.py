@@ -1,5 +1,9 @@
-"""Terminal output: rich tables and progress on a terminal, plain aligned text when stdout is piped."""
+"""Terminal output: rich tables and progress on a terminal, plain aligned text when stdout is piped;
+a command's full log in a file (stderr of tools and kernels redirected there)."""
+import contextlib
+import os
 import sys
+from pathlib import Path
 
 
 def is_terminal() -> bool:
@@ -66,3 +70,38 @@ class Progress:
         if self._bar is not None:
             self._bar.stop()
         return False
+
+
+def log_path(root: Path | None, name: str) -> Path:
+    """<root>/.tito/logs/<name>.log (the current folder when not in a repository), emptied for this run."""
+    path = Path(root or Path.cwd()) / ".tito" / "logs" / f"{name}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("", encoding="utf-8")
+    return path
+
+
+def append(path: Path | None, text: str) -> None:
+    if path is not None:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(text if text.endswith("\n") else text + "\n")
+
+
+@contextlib.contextmanager
+def stderr_to(path: Path | None):
+    """Send file descriptor 2 to `path` (appending) for the block: Python's stderr, tools' log handlers and the
+    kernels started inside (they inherit it) all land in the log. path=None leaves stderr alone."""
+    if path is None:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(path, "ab") as handle:
+            os.dup2(handle.fileno(), 2)
+            try:
+                yield
+            finally:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)

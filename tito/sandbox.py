@@ -12,16 +12,21 @@ protects and what it does not"):
 - a kernel that dies or a cell that times out becomes a note or a clear per-student error.
 Everything observed is appended to NOTES (per worker process, reset for each submission)."""
 import os
+import re
 import tempfile
 from pathlib import Path
 
+from jupyter_client.manager import KernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Bool, Dict, Unicode
 
 MAX_OUTPUT_CHARS = 100_000  # per cell, all outputs together; tracebacks and error names are always kept
 MAX_ERROR_CHARS = 4_000
 SANDBOX_DEPTH = ("sandbox", "grading")  # course root = <tmp>/sandbox/grading/course: ../ x6 from the kernel stays inside
 NOTES: list = []
+SOCKETS = "sockets-"  # prefix of the kernels' socket folders
+OWN_FILES = ("gradebook", "result.json", "result.tmp")  # what the grader itself keeps at the top of tmp
 
 
 def _label(cell, index: int) -> str:
@@ -63,10 +68,54 @@ class ClearKernelFolder(NbGraderPreprocessor):
         return nb, resources
 
 
+class SandboxKernelManager(KernelManager):
+    """A kernel started under bubblewrap (tito/bwrap.py), talking over ZMQ ipc sockets in `sockets`."""
+
+    def __init__(self, folder: Path, sockets: Path, limits: dict, uid, **kwargs):
+        super().__init__(transport="ipc", ip=str(sockets / "k"), **kwargs)
+        self.connection_file = str(sockets / "kernel.json")
+        self._folder, self._sockets, self._limits, self._uid = folder, sockets, limits, uid
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        from tito import bwrap
+
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if self._uid is not None and os.path.exists(self.connection_file):  # written just before, mode 600
+            os.chown(self.connection_file, self._uid, self._uid)
+        return bwrap.wrap(cmd, self._folder, self._sockets, bwrap.Limits(**self._limits), self._uid)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        import subprocess
+
+        kw["stdout"] = subprocess.DEVNULL  # ipykernel's banner for kernels without a parent poller; stderr is kept
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+
 class CappedExecute(Execute):
     """nbgrader's Execute with outputs capped while they arrive (a cell printing 50 MB keeps ~100 kB)
     and notes on timeouts and dead kernels. A capped stream keeps its name, so a test cell that wrote to
-    stderr still scores 0 as in nbgrader; error outputs are kept (with clipped text)."""
+    stderr still scores 0 as in nbgrader; error outputs are kept (with clipped text).
+    With sandbox=True the kernel runs under bubblewrap with `limits` (see tito/bwrap.py)."""
+
+    sandbox = Bool(False).tag(config=True)
+    limits = Dict().tag(config=True)
+    socket_dir = Unicode("").tag(config=True)  # parent of the kernels' socket folders (short path)
+
+    def create_kernel_manager(self):
+        if not self.sandbox:
+            return super().create_kernel_manager()
+        from tito import bwrap
+
+        folder = Path(self.resources.get("metadata", {}).get("path") or os.getcwd()).resolve()
+        parent = self.socket_dir if self.socket_dir and len(self.socket_dir) < 80 else "/tmp"
+        sockets = Path(tempfile.mkdtemp(prefix=SOCKETS, dir=parent))  # short: unix socket paths are <= 107 bytes
+        uid = bwrap.kernel_uid()
+        if uid is not None:  # root: the kernel runs as its own unprivileged uid and must write these two folders
+            for path in (folder, sockets):
+                os.chown(path, uid, uid)
+        self.km = SandboxKernelManager(folder, sockets, self.limits, uid, kernel_name=self.kernel_name,
+                                       config=self.config)
+        return self.km
 
     def preprocess_cell(self, cell, resources, index):
         self._current = _label(cell, index)
@@ -103,6 +152,12 @@ class CappedExecute(Execute):
                 content["text"] = text[:max(room, 0)] + marker
             used[1] += len(content["text"])
         elif kind == "error":
+            label = getattr(self, "_current", f"cell {cell_index}")
+            if content.get("ename") == "MemoryError":
+                limit = f"; the kernel's limit is {self.limits['memory_mb']} MB" if self.sandbox and self.limits else ""
+                NOTES.append(f"{label} ran out of memory (MemoryError{limit})")
+            if self.sandbox:
+                _note_blocked(content, label, self.resources.get("metadata", {}).get("path", ""))
             content["evalue"] = _clip(str(content.get("evalue", "")), MAX_ERROR_CHARS)
             content["traceback"] = [_clip(str(t), MAX_ERROR_CHARS) for t in content.get("traceback", [])[:60]]
         elif kind in ("display_data", "execute_result", "update_display_data"):
@@ -120,6 +175,23 @@ class CappedExecute(Execute):
         return super().output(outs, msg, display_id, cell_index)
 
 
+BLOCKED = re.compile(r"\[Errno (13|30|2|1)\] [^:']*: '(/[^']*)'")
+
+
+def _note_blocked(content: dict, label: str, folder: str) -> None:
+    """A cell error that is the sandbox at work (read-only file system, permission denied, or a host path that
+    the kernel cannot see) becomes a note for the instructor."""
+    evalue = str(content.get("evalue", ""))
+    match = BLOCKED.search(evalue)
+    if not match or (folder and Path(match.group(2)).is_relative_to(folder)):
+        return
+    hidden = match.group(1) == "2"
+    if hidden and not os.path.lexists(match.group(2)):
+        return  # an ordinary missing file
+    what = "a path outside the sandbox" if hidden else "a write or access that the sandbox blocked"
+    NOTES.append(f"{label} tried {what}: {content.get('ename', 'Error')}: {evalue[:200]}")
+
+
 def make_tree() -> tuple:
     """(tmp dir, private course root inside it)."""
     tmp = Path(tempfile.mkdtemp(prefix="tito-grade-"))
@@ -133,7 +205,10 @@ def stray_files(tmp: Path, root: Path, assignment: str, student: str) -> list:
     own = root / "autograded" / student / assignment
     allowed = (own, root / "submitted" / student / assignment, root / "source" / assignment)
     found = []
-    for dirpath, _, filenames in os.walk(tmp):
+    for dirpath, dirnames, filenames in os.walk(tmp):
+        if Path(dirpath) == Path(tmp):
+            dirnames[:] = [d for d in dirnames if d not in OWN_FILES and not d.startswith(SOCKETS)]
+            filenames = [f for f in filenames if f not in OWN_FILES]
         for name in filenames:
             path = Path(dirpath) / name
             if not any(path.is_relative_to(a) for a in allowed):

@@ -35,19 +35,61 @@ def print_export(done: list) -> None:
     output.table("Sync and export", ["notebook", "sync", "exported"], rows)
 
 
-def pytest(root: Path, targets: list, extra: list | None = None) -> int:
-    """Run pytest on targets in a child process (repo first on sys.path); returns its exit code."""
+def _rel(root: Path, target) -> str:
+    return str(Path(target).relative_to(root)) if Path(target).is_absolute() else str(target)
+
+
+def pytest(root: Path, targets: list, extra: list | None = None, log: Path | None = None, echo: bool = True) -> int:
+    """Run pytest on targets in a child process (repo first on sys.path); returns its exit code.
+
+    log: its output is also appended to this file; echo=False then keeps it off the terminal."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(root), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])
     cmd = [sys.executable, "-m", "pytest", "-q", *[str(t) for t in targets], *(extra or [])]
-    output.say("$ " + " ".join(["python", "-m", "pytest", "-q", *[str(Path(t).relative_to(root)) if Path(t).is_absolute() else str(t) for t in targets], *(extra or [])]))
+    shown = " ".join(["python", "-m", "pytest", "-q", *[_rel(root, t) for t in targets], *(extra or [])])
+    if echo:
+        output.say("$ " + shown)
+    output.append(log, "$ " + shown)
     try:
-        code = subprocess.call(cmd, cwd=root, env=env)
+        if log is None:
+            code = subprocess.call(cmd, cwd=root, env=env)
+        else:
+            with subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, errors="replace") as proc, open(log, "a", encoding="utf-8") as handle:
+                for line in proc.stdout:
+                    handle.write(line)
+                    if echo:
+                        print(line, end="", flush=True)
+            code = proc.returncode
     except OSError as exc:
         output.warn(f"could not start pytest: {exc}")
         code = 1
     if code < 0:  # killed by a signal: a crash is a failure
         code = 1
-    key = ",".join(str(Path(t).relative_to(root)) if Path(t).is_absolute() else str(t) for t in targets)
+    key = ",".join(_rel(root, t) for t in targets)
     state.update(root, "tests", key, {"exit": code, "when": datetime.now().isoformat(timespec="seconds")})
     return code
+
+
+def junit_summary(path: Path) -> dict:
+    """{"counts": {passed, failed, errors, skipped}, "problems": [(test, "not done yet"|"FAIL"|"ERROR", first line)]}
+    from a pytest --junitxml file ({"counts": {}, "problems": []} when pytest wrote none)."""
+    import xml.etree.ElementTree as ET
+
+    if not path.is_file():
+        return {"counts": {}, "problems": []}
+    counts, problems = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}, []
+    for case in ET.parse(path).getroot().iter("testcase"):
+        bad = case.find("failure")
+        bad = bad if bad is not None else case.find("error")
+        if case.find("skipped") is not None:
+            counts["skipped"] += 1
+        elif bad is None:
+            counts["passed"] += 1
+        else:
+            counts["failed" if bad.tag == "failure" else "errors"] += 1
+            text = (bad.get("message") or bad.text or "").strip()
+            first = " ".join(text.splitlines()[0].split()) if text else bad.tag
+            status = "not done yet" if "NotImplementedError" in text else ("FAIL" if bad.tag == "failure" else "ERROR")
+            problems.append((case.get("name") or case.get("classname") or "?", status, first[:200]))
+    return {"counts": counts, "problems": problems}

@@ -27,7 +27,7 @@
 #| export
 import numpy as np
 
-from tinytorch.core.checks import check_array, check_fraction
+from tinytorch.core.checks import check_array, check_bool, check_fraction, check_parameters, check_unshared
 from tinytorch.core.conv import Conv2d, MaxPool2d
 from tinytorch.core.layers import Dropout, Flatten, Linear, ReLU, Sequential, Tanh
 from tinytorch.core.module import Parameter
@@ -77,8 +77,11 @@ def filter_norms(conv):
     return np.linalg.norm(w.reshape(w.shape[0], -1).astype(np.float64), axis=1)
 
 
-def _new_param(data, mask):
-    p = Parameter(np.ascontiguousarray(data))
+def _new_param(data, mask, like):
+    """A Parameter holding `data` with the dtype and requires_grad of `like` (frozen stays frozen)."""
+    p = Parameter(data, requires_grad=like.requires_grad)
+    if p.data.dtype != like.data.dtype:  # Tensor() turns float16 into float32
+        p.data = np.array(data, dtype=like.data.dtype)
     p.mask = None if mask is None else np.ascontiguousarray(mask)
     return p
 
@@ -89,25 +92,9 @@ def _kept(param):
 
 # %%
 #| export
-def channel_prune(model, prune_ratio=0.5, physical=True):
-    """Remove the k = min(round(prune_ratio * out_c), out_c - 1) lowest-L2-norm filters of every Conv2d
-    of a Sequential whose channels feed a Conv2d or (through Flatten) a Linear, in place.
-
-    physical=True: new, smaller parameters: conv W[keep], b[keep]; next conv W[:, keep]; Linear after
-    Flatten keeps the H*W rows of every kept channel; in/out_channels and in_features updated.
-    physical=False: zero the pruned filters and biases and set masks (consumers untouched).
-    Scores are computed on the weights before any change; every argument and every parameter (finite)
-    is checked first, so a rejected call changes nothing. Returns {"layers.i": kept filter indices}.
-    """
-    plan = _consumers(model)
-    r = check_fraction("prune_ratio", prune_ratio, high_open=True)
-    if not isinstance(physical, (bool, np.bool_)):
-        raise TypeError(f"physical must be True or False, got {physical!r}")
-    for name, p in model.named_parameters():
-        if not np.all(np.isfinite(p.data)):
-            raise ValueError(f"model parameter {name!r} contains NaN or inf; its filters cannot be ranked")
-    layers = model.layers
-    keeps = {}
+def _keeps(model, plan, r):
+    """{conv position: bool keep vector over its filters}, scored on the weights before any change."""
+    layers, keeps = model.layers, {}
     for i, (j, kind) in plan.items():
         out_c = layers[i].weight.shape[0]
         if kind == "linear" and layers[j].weight.shape[0] % out_c:
@@ -117,16 +104,23 @@ def channel_prune(model, prune_ratio=0.5, physical=True):
         keep = np.ones(out_c, dtype=bool)
         keep[np.argsort(filter_norms(layers[i]), kind="stable")[:k]] = False
         keeps[i] = keep
-    if not physical:
-        for i, keep in keeps.items():
-            conv = layers[i]
-            conv.weight.mask = _kept(conv.weight) & keep[:, None, None, None]
-            conv.weight.data[~conv.weight.mask] = 0
-            if conv.bias is not None:
-                conv.bias.mask = _kept(conv.bias) & keep
-                conv.bias.data[~conv.bias.mask] = 0
-        return {f"layers.{i}": np.flatnonzero(k) for i, k in keeps.items()}
-    arrays = {}  # (position, attribute) -> (data, mask), all cut before any parameter is replaced
+    return keeps
+
+
+def _mask_filters(layers, keeps):
+    """physical=False: zero the pruned filters (and biases) and combine their masks."""
+    for i, keep in keeps.items():
+        conv = layers[i]
+        conv.weight.mask = _kept(conv.weight) & keep[:, None, None, None]
+        conv.weight.data[~conv.weight.mask] = 0
+        if conv.bias is not None:
+            conv.bias.mask = _kept(conv.bias) & keep
+            conv.bias.data[~conv.bias.mask] = 0
+
+
+def _cut_filters(layers, plan, keeps):
+    """physical=True: every new array is cut before any parameter is replaced (dtype, requires_grad kept)."""
+    arrays = {}  # (position, attribute) -> (data, mask)
 
     def cut(pos, attr, index, axis):
         p = getattr(layers[pos], attr)
@@ -144,14 +138,39 @@ def channel_prune(model, prune_ratio=0.5, physical=True):
         else:
             hw = layers[j].weight.shape[0] // keep.size
             cut(j, "weight", (np.flatnonzero(keep)[:, None] * hw + np.arange(hw)).ravel(), 0)
-    for (pos, attr), (data, mask) in arrays.items():
-        setattr(layers[pos], attr, _new_param(data, mask))
+    new = {key: _new_param(data, mask, getattr(layers[key[0]], key[1])) for key, (data, mask) in arrays.items()}
+    for (pos, attr), param in new.items():
+        setattr(layers[pos], attr, param)
     for pos in {pos for pos, _ in arrays}:
         layer = layers[pos]
         if isinstance(layer, Conv2d):
             layer.out_channels, layer.in_channels = layer.weight.shape[:2]
         else:
             layer.in_features, layer.out_features = layer.weight.shape
+
+
+def channel_prune(model, prune_ratio=0.5, physical=True):
+    """Remove the k = min(round(prune_ratio * out_c), out_c - 1) lowest-L2-norm filters of every Conv2d
+    of a Sequential whose channels feed a Conv2d or (through Flatten) a Linear, in place.
+
+    physical=True: new, smaller parameters: conv W[keep], b[keep]; next conv W[:, keep]; Linear after
+    Flatten keeps the H*W rows of every kept channel; in/out_channels and in_features updated; each new
+    parameter keeps the dtype and requires_grad of the one it replaces.
+    physical=False: zero the pruned filters and biases and set masks (consumers untouched).
+    Scores are computed on the weights before any change; every argument and every parameter (float,
+    finite, writable, mask of its shape) is checked first, and a model that uses the same layer or
+    Parameter twice is rejected, so a rejected call changes nothing. Returns {"layers.i": kept filters}.
+    """
+    plan = _consumers(model)
+    r = check_fraction("prune_ratio", prune_ratio, high_open=True)
+    physical = check_bool("physical", physical)
+    check_unshared("model", model)
+    check_parameters(model.named_parameters(), writable=not physical, why="its filters cannot be ranked")
+    keeps = _keeps(model, plan, r)
+    if physical:
+        _cut_filters(model.layers, plan, keeps)
+    else:
+        _mask_filters(model.layers, keeps)
     return {f"layers.{i}": np.flatnonzero(k) for i, k in keeps.items()}
 
 

@@ -21,9 +21,8 @@
 #| export
 import numpy as np
 
-from tinytorch.core.checks import check_array, check_int
+from tinytorch.core.checks import check_array, check_int, check_module, check_parameters
 from tinytorch.core.layers import Linear
-from tinytorch.core.module import Module
 
 
 # %%
@@ -70,20 +69,22 @@ def is_nm_sparse(weight, n=2, m=4):
 def nm_prune(model, n=2, m=4):
     """Apply an N:M mask to the weight of every Linear of `model`, in place; returns {name: mask}.
 
-    The new mask is combined with any existing `param.mask` (never regrows); every layer is checked
-    (in % m == 0) before any weight changes.
+    The new mask is combined with any existing `param.mask` (never regrows); every weight is checked
+    (float, writable, finite, in % m == 0) before any weight changes. A Linear or weight used twice in
+    the model is pruned once (listed under its first name).
     """
-    if not isinstance(model, Module):
-        raise TypeError(f"model must be a tinytorch Module, got {type(model).__name__}")
+    check_module("model", model)
     n, m = _check_nm(n, m)
-    linears = [(name, mod) for name, mod in model.named_modules() if isinstance(mod, Linear)]
-    if not linears:
+    named, seen = [], set()
+    for name, mod in model.named_modules():
+        if isinstance(mod, Linear) and id(mod.weight) not in seen:
+            seen.add(id(mod.weight))
+            named.append((f"{name}.weight" if name else "weight", mod.weight))
+    if not named:
         raise ValueError("model has no Linear layer to prune")
-    masks = {}
-    for name, mod in linears:
-        masks[f"{name}.weight" if name else "weight"] = nm_mask(mod.weight.data, n, m)
-    for (name, mod), mask in zip(linears, masks.values()):
-        p = mod.weight
+    check_parameters(named, why="its weights cannot be ranked")
+    masks = {name: nm_mask(p.data, n, m) for name, p in named}
+    for (name, p), mask in zip(named, masks.values()):
         if p.mask is not None:
             mask &= p.mask
         p.mask = mask

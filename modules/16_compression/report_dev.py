@@ -33,10 +33,10 @@ from tinytorch.compression import (KnowledgeDistillation, low_rank_compress, mag
 from tinytorch.compression.nm import nm_prune
 from tinytorch.compression.schedule import gradual_prune
 from tinytorch.compression.sparse import SparseLinear, best_time, blas_threads, csr_nbytes, to_sparse
-from tinytorch.core.checks import check_array, check_choice, check_int, check_loader
+from tinytorch.core.checks import check_array, check_choice, check_int, check_module, check_nonempty_loader
 from tinytorch.core.layers import Linear, ReLU, Sequential
 from tinytorch.core.losses import CrossEntropyLoss
-from tinytorch.core.module import Module, Parameter
+from tinytorch.core.module import Parameter
 from tinytorch.core.optim import Adam
 from tinytorch.core.tensor import Tensor, no_grad
 from tinytorch.data import DataLoader, load_digits, train_test_split
@@ -49,14 +49,15 @@ from tinytorch.training import evaluate, fit
 def _arrays(model):
     """[(array, rows)] for every parameter (rows = output units of a >= 2-D weight, 0 for 1-D) and every
     SparseLinear weight, as an (out, in) array."""
-    out = []
+    out, seen = [], set()  # a Parameter shared by two layers is stored (and counted) once
     for mod in model.modules():
         if isinstance(mod, SparseLinear):
             out.append((mod.weight_csr.to_dense(), mod.out_features))
             if mod.bias is not None:
                 out.append((mod.bias, 0))
         for value in vars(mod).values():
-            if isinstance(value, Parameter):
+            if isinstance(value, Parameter) and id(value) not in seen:
+                seen.add(id(value))
                 rows = value.shape[weight_channel_axis(mod)] if value.ndim >= 2 else 0
                 out.append((value.data, rows))
     return out
@@ -64,8 +65,7 @@ def _arrays(model):
 
 def storage(model):
     """{params, nonzeros, weight_sparsity (percent zeros over >= 2-D weights), dense, csr, int8} bytes."""
-    if not isinstance(model, Module):
-        raise TypeError(f"model must be a tinytorch Module, got {type(model).__name__}")
+    check_module("model", model)
     s = dict(params=0, nonzeros=0, dense=0, csr=0, int8=0)
     w_total = w_zero = 0
     for a, rows in _arrays(model):
@@ -95,8 +95,7 @@ def compression_report(variants, eval_loader, latency_input, repeats=5):
     """
     if not isinstance(variants, dict) or not variants:
         raise ValueError("variants must be a non-empty dict {name: model or (model, format)}")
-    if len(check_loader("eval_loader", eval_loader)) == 0:
-        raise ValueError("eval_loader is empty (len 0); expected at least one (x, y) batch")
+    check_nonempty_loader("eval_loader", eval_loader)
     x = check_array("latency_input", latency_input)
     if x.ndim < 2 or x.shape[0] == 0:
         raise ValueError(f"latency_input must be a non-empty batch (B, ...) with B >= 1, got shape {x.shape}")
@@ -108,19 +107,24 @@ def compression_report(variants, eval_loader, latency_input, repeats=5):
             raise TypeError(f"variant names must be str, got {name!r} of type {type(name).__name__}")
         model, fmt = v if isinstance(v, tuple) else (v, "dense")
         check_choice(f"format of {name!r}", fmt, ("dense", "csr", "int8"))
-        if not isinstance(model, Module):
-            raise TypeError(f"variant {name!r} must be a tinytorch Module, got {type(model).__name__}")
+        check_module(f"variant {name!r}", model)
         models[name] = (model, fmt)
     rows = []
     for name, (model, fmt) in models.items():
         row = dict(technique=name, accuracy=evaluate(model, eval_loader), **storage(model), stored_as=fmt)
         row["size"], row["latency_ms"] = row[fmt], float("inf")
         rows.append(row)
-    with no_grad():
-        for _ in range(repeats):  # round robin: every variant is timed under the same machine load
-            for row, (model, _) in zip(rows, models.values()):
+    modes = [(m, m.training) for model, _ in models.values() for m in model.modules()]
+    try:
+        with no_grad():
+            for model, _ in models.values():
                 model.eval()
-                row["latency_ms"] = min(row["latency_ms"], 1e3 * best_time(lambda: model(x), repeats=1, warmup=1))
+            for _ in range(repeats):  # round robin: every variant is timed under the same machine load
+                for row, (model, _) in zip(rows, models.values()):
+                    row["latency_ms"] = min(row["latency_ms"], 1e3 * best_time(lambda: model(x), repeats=1, warmup=1))
+    finally:
+        for m, mode in modes:  # every module's train/eval mode as it was
+            m.training = mode
     for row in rows:
         row["ratio"] = rows[0]["dense"] / row["size"]
         row["speedup"] = rows[0]["latency_ms"] / row["latency_ms"]

@@ -9,7 +9,8 @@
 #
 # This notebook builds the compressed sparse row (CSR) format, counts its bytes exactly (fp32 values
 # with int32 or int16 column indices, and int8 values), a `SparseLinear` layer whose forward pass is a
-# vectorised CSR matmul, and measures the break-even sparsity against dense at batch 1, 32 and 256.
+# vectorised CSR matmul (one formulation for batch 1, another for batches), and measures it against
+# SciPy's CSR and dense BLAS, with the break-even sparsity at batch 1, 32 and 256.
 #
 # Exported to `tinytorch/compression/sparse.py`.
 
@@ -69,19 +70,16 @@ def csr_nbytes(nnz, n_rows, value_bytes=4, index_bytes=4, pointer_bytes=4):
 
     e.g. 1000 x 1000 at 90 % sparsity (nnz = 100,000), fp32 values, int32 indices: 804,004.
     """
-    nnz = check_int("nnz", nnz, low=0)
-    n_rows = check_int("n_rows", n_rows, low=0)
-    value_bytes = check_int("value_bytes", value_bytes, low=1)
-    index_bytes = check_int("index_bytes", index_bytes, low=1)
-    pointer_bytes = check_int("pointer_bytes", pointer_bytes, low=1)
-    return (value_bytes + index_bytes) * nnz + pointer_bytes * (n_rows + 1)
+    nnz, n_rows = check_int("nnz", nnz, low=0), check_int("n_rows", n_rows, low=0)
+    vb, ib, pb = (check_int(k, v, low=1) for k, v in (("value_bytes", value_bytes), ("index_bytes", index_bytes),
+                                                       ("pointer_bytes", pointer_bytes)))
+    return (vb + ib) * nnz + pb * (n_rows + 1)
 
 
 # %%
 #| export
 class CSRMatrix:
-    """A 2-D matrix of shape (m, n) in compressed sparse row form.
-
+    """A 2-D matrix of shape (m, n) in compressed sparse row form:
     data (nnz,): the non-zero values row by row (float, or int8 when `scale` is set: value = data * scale);
     indices (nnz,): their column ids, int16 or int32; indptr (m + 1,) int32: row r holds
     data[indptr[r]:indptr[r + 1]], indptr[0] == 0, indptr[-1] == nnz.
@@ -90,8 +88,7 @@ class CSRMatrix:
     def __init__(self, data, indices, indptr, shape, scale=None):
         if not isinstance(shape, (tuple, list)) or len(shape) != 2:
             raise ValueError(f"shape={shape!r} must be a pair (rows, cols)")
-        m = check_int("shape[0]", shape[0], low=0)
-        n = check_int("shape[1]", shape[1], low=0)
+        m, n = check_int("shape[0]", shape[0], low=0), check_int("shape[1]", shape[1], low=0)
         data = check_array("data", data, ndim=1)
         indices, indptr = np.asarray(indices), np.asarray(indptr)
         if indices.dtype not in _INDEX_DTYPES or indices.shape != data.shape:
@@ -109,11 +106,11 @@ class CSRMatrix:
         self.data, self.indices, self.indptr, self.shape = data, indices, indptr, (m, n)
         self.scale = None if scale is None else np.float32(scale)
         # Kernel caches (not stored data): intp column ids for np.take, float values, non-empty rows.
-        counts = np.diff(indptr)
         self._take = indices.astype(np.intp)
         self._values = data if scale is None else data.astype(np.float32) * self.scale
-        self._rows = counts > 0
+        self._rows = np.diff(indptr) > 0
         self._starts = indptr[:-1][self._rows].astype(np.intp)
+        self._ell = None  # row-blocked ELL copy for batched products, built on first use
 
     @classmethod
     def from_dense(cls, dense, index_dtype=np.int32):
@@ -201,22 +198,68 @@ print(f"int8 scale {q8.scale:.4f}: {np.count_nonzero(q8.data == 0):,d} of {q8.nn
 # ## 3. Sparse inference: a CSR matmul and `SparseLinear`
 #
 # A Linear computes `y = x @ W` with W (in, out). Storing the CSR of `W.T` (out, in) makes each output
-# neuron one CSR row, so `y[:, j] = sum over row j of value * x[:, column]`. Vectorised in three NumPy
-# passes over the non-zeros, with no Python loop over weights:
+# neuron one CSR row, so `y[:, j] = sum over row j of value * x[:, column]`. There is no Python loop over
+# weights; the formulation depends on the batch size B, because the two cases are bound by different costs:
 #
-# 1. gather `g = x[:, indices]` (`np.take`), 2. `g *= values`, 3. `np.add.reduceat(g, row_starts, axis=1)`.
+# - **B = 1** (a matrix-vector product, memory bound): gather `g = x[indices]` (`np.take`), `g *= values`,
+#   then `np.add.reduceat(g, row_starts)` sums each row's segment. Three streaming passes over the non-zeros
+#   (`mode="wrap"` in `np.take`: the indices are valid, so it never wraps, and it is NumPy's fastest take loop).
+# - **B > 1**: the same three passes on a (B, nnz) array would touch every gathered input three times.
+#   Instead gather *rows* of `x.T` (n, B), so one column id brings B contiguous inputs, and let one small
+#   product per output row, `values_row (1, L) @ gathered (L, B)`, multiply and add in a single pass.
+#   That needs rows of equal length L: the rows are sorted by length and cut into blocks of 256 rows,
+#   each padded with (column 0, value 0) to its longest row (the ELLPACK layout). Sorting first keeps
+#   the padding small (at most 256 x the longest row in total); `np.matmul` runs the stack of small
+#   products, and the gathered block is kept to about 1 MB so it stays in cache.
 #
-# Work is O(batch x nnz) instead of O(batch x in x out), but every non-zero costs a gather, a multiply and
-# an add in separate memory passes, while BLAS streams dense rows with fused SIMD multiply-adds on all cores.
+# Work is O(B x nnz) instead of O(B x in x out), but every non-zero still costs a gather, while dense
+# BLAS streams rows with fused SIMD multiply-adds and reuses each weight for all B inputs.
 
 # %%
 #| export
+def _ell_blocks(a, rows_per_block=256):
+    """Non-empty rows of `a` sorted by length, in blocks of `rows_per_block` rows padded to the block's
+    longest row: a list of (rows, cols (R, L) intp, vals (R, 1, L)); padding is column 0 with value 0."""
+    counts = np.diff(a.indptr).astype(np.intp)
+    order = np.argsort(-counts, kind="stable")
+    order = order[counts[order] > 0]
+    blocks = []
+    for r0 in range(0, order.size, rows_per_block):
+        rows = order[r0:r0 + rows_per_block]
+        pos = np.arange(counts[rows[0]])
+        valid = pos < counts[rows][:, None]
+        src = np.where(valid, a.indptr[rows][:, None] + pos, 0)
+        blocks.append((rows, np.where(valid, a._take[src], 0), np.where(valid, a._values[src], 0)[:, None, :]))
+    return blocks
+
+
+def _matvec(x, a):
+    g = np.take(x, a._take, mode="wrap")
+    g *= a._values
+    out = np.zeros(a.shape[0], dtype=g.dtype)
+    out[a._rows] = np.add.reduceat(g, a._starts)
+    return out
+
+
+def _matmat(x, a):
+    if a._ell is None:
+        a._ell = _ell_blocks(a)
+    xt = np.ascontiguousarray(x.T)
+    out = np.zeros((a.shape[0], x.shape[0]), dtype=xt.dtype)
+    for rows, cols, vals in a._ell:
+        vals = vals.astype(xt.dtype, copy=False)
+        step = max(1, (1 << 18) // (cols.shape[1] * max(1, xt.shape[1])))  # about 1 MB of gathered float32
+        for r in range(0, rows.size, step):
+            g = np.take(xt, cols[r:r + step], axis=0, mode="wrap")  # (R, L, B)
+            out[rows[r:r + step]] = np.matmul(vals[r:r + step], g)[:, 0]
+    return np.ascontiguousarray(out.T)
+
+
 def csr_matmul(x, a):
     """x @ a.T for a CSRMatrix a (m, n) and x (n,) or (B, n); returns (m,) or (B, m).
 
     For a Linear weight W (in, out), a = CSRMatrix.from_dense(W.T) gives csr_matmul(x, a) == x @ W.
-    Gathers x[:, indices], multiplies by the values and sums each row segment (np.add.reduceat);
-    the batch is processed in chunks of about 4M gathered entries to bound memory.
+    B = 1: gather, multiply, np.add.reduceat; B > 1: sorted ELL row blocks, (1, L) @ (L, B) per row (cached).
     """
     if not isinstance(a, CSRMatrix):
         raise TypeError(f"a must be a CSRMatrix, got {type(a).__name__}")
@@ -224,28 +267,13 @@ def csr_matmul(x, a):
     if x.ndim not in (1, 2) or x.shape[-1] != a.shape[1]:
         raise ValueError(f"x must have shape ({a.shape[1]},) or (B, {a.shape[1]}), got {x.shape}")
     dtype = np.result_type(x.dtype, a._values.dtype, np.float32)
-    x2 = x.reshape(1, -1) if x.ndim == 1 else x
-    x2 = x2.astype(dtype, copy=False)
-    out = np.zeros((x2.shape[0], a.shape[0]), dtype=dtype)
-    if a.nnz:
-        if x2.shape[0] == 1:
-            g = np.take(x2[0], a._take, mode="clip")
-            g *= a._values
-            out[0, a._rows] = np.add.reduceat(g, a._starts)
-        else:
-            step = max(1, (1 << 22) // a.nnz)
-            for b in range(0, x2.shape[0], step):
-                g = np.take(x2[b:b + step], a._take, axis=1, mode="clip")
-                g *= a._values
-                out[b:b + step, a._rows] = np.add.reduceat(g, a._starts, axis=1)
+    x2 = (x.reshape(1, -1) if x.ndim == 1 else x).astype(dtype, copy=False)
+    out = _matvec(x2[0], a)[None] if x2.shape[0] == 1 and a.nnz else _matmat(x2, a)
     return out[0] if x.ndim == 1 else out
 
 
 class SparseLinear(Module):
-    """Inference-only Linear: y = x @ W + b with W (in, out) stored as the CSR of W.T (out, in).
-
-    weight_csr: CSRMatrix (out, in); bias: float32 array (out,) or None (not a Parameter: no training).
-    """
+    """Inference-only Linear y = x @ W + b: weight_csr = CSR of W.T (out, in); bias float32 (out,) or None."""
 
     def __init__(self, weight, bias=None, index_dtype=np.int32, quantize=False):
         super().__init__()
@@ -265,8 +293,6 @@ class SparseLinear(Module):
     def from_linear(cls, linear, index_dtype=np.int32, quantize=False):
         if not isinstance(linear, Linear):
             raise TypeError(f"linear must be a Linear, got {type(linear).__name__}")
-        _index_dtype(index_dtype)
-        check_bool("quantize", quantize)
         bias = None if linear.bias is None else linear.bias.data
         return cls(linear.weight.data, bias, index_dtype=index_dtype, quantize=quantize)
 
@@ -308,14 +334,15 @@ assert err < 1e-3
 
 
 # %% [markdown]
-# ## 4. When is CSR faster? Break-even sparsity at batch 1, 32 and 256
+# ## 4. Ours, SciPy's and dense side by side: break-even sparsity at batch 1, 32 and 256
 #
-# Timing hygiene: warm-up calls, best of several repeats, `time.perf_counter`, the same random inputs
-# for both kernels timed alternately, and the BLAS thread setting reported (it must be set before NumPy is
-# imported; unset means OpenBLAS uses every core). Speedup = dense time / CSR time (> 1: CSR faster).
-# The stored outputs were produced with `OPENBLAS_NUM_THREADS=1` on a shared 2-core machine (one core
-# each for BLAS and for the CSR kernel, which is single-threaded NumPy); `python benchmarks/run_all.py`
-# measures the same kernels with BLAS on both cores.
+# SciPy's `csr_matrix @ x` (compiled C++, single-threaded) is what people use for this, so it is timed
+# next to ours and to dense BLAS (`x @ W`). Timing hygiene: warm-up calls, best of several repeats,
+# `time.perf_counter`, the same random inputs for every kernel timed alternately, and the BLAS thread
+# setting reported (it must be set before NumPy is imported; unset means OpenBLAS uses every core).
+# Speedup = dense time / sparse time (> 1: sparse faster). The stored outputs were produced with
+# `OPENBLAS_NUM_THREADS=1` on a shared 2-core machine (section 8 of the conventions: single thread);
+# `python benchmarks/run_all.py` checks the 4096 x 4096 targets.
 
 # %%
 #| export
@@ -323,8 +350,7 @@ def best_time(fn, repeats=10, warmup=2):
     """Best wall time in seconds of fn() over `repeats` timed calls after `warmup` untimed ones."""
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
-    repeats = check_int("repeats", repeats, low=1)
-    warmup = check_int("warmup", warmup, low=0)
+    repeats, warmup = check_int("repeats", repeats, low=1), check_int("warmup", warmup, low=0)
     for _ in range(warmup):
         fn()
     best = float("inf")
@@ -337,95 +363,126 @@ def best_time(fn, repeats=10, warmup=2):
 
 def blas_threads():
     """BLAS thread settings: OPENBLAS/OMP/MKL_NUM_THREADS (None = unset: all cores) and os.cpu_count()."""
-    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-    out = {name: os.environ.get(name) for name in names}
-    out["cpu_count"] = os.cpu_count()
-    return out
+    out = {name: os.environ.get(name) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    return out | {"cpu_count": os.cpu_count()}
 
 
 def csr_speedup_table(n=1024, sparsities=(0.8, 0.9, 0.95, 0.98, 0.99), batch_sizes=(1, 32, 256),
-                      repeats=10, seed=0):
+                      repeats=10, seed=0, baselines=None):
     """Dense (x @ W) vs CSR (csr_matmul) time for a random n x n float32 W with exactly round(s*n*n) zeros.
 
-    Returns rows {n, batch, sparsity, dense_ms, csr_ms, speedup = dense / csr}; big batches use fewer repeats;
-    the two kernels are timed alternately (one warm-up call before each timed call), best time kept.
+    baselines: optional {name: make(W) -> f(x) computing x @ W}, e.g. SciPy's CSR, timed as `{name}_ms`.
+    Returns rows {n, batch, sparsity, dense_ms, csr_ms, speedup = dense / csr, ...}; big batches use fewer
+    repeats; all kernels are timed alternately (one warm-up call before each timed call), best time kept.
     """
-    n = check_int("n", n, low=1)
-    repeats = check_int("repeats", repeats, low=1)
-    seed = check_int("seed", seed, low=0)
+    n, repeats, seed = check_int("n", n, low=1), check_int("repeats", repeats, low=1), check_int("seed", seed, low=0)
     sps = check_array("sparsities", sparsities, ndim=1).astype(np.float64)
     if sps.size == 0 or sps.min() < 0 or sps.max() > 1:
         raise ValueError(f"sparsities={sparsities!r} must be a non-empty sequence of floats in [0, 1]")
-    if not isinstance(batch_sizes, (list, tuple, np.ndarray)):
-        raise TypeError(f"batch_sizes must be a sequence of ints >= 1, got {batch_sizes!r} of type "
-                        f"{type(batch_sizes).__name__}")
-    if len(batch_sizes) == 0:
-        raise ValueError(f"batch_sizes={batch_sizes!r} is empty; expected at least one int >= 1")
+    if np.ndim(batch_sizes) != 1 or len(batch_sizes) == 0:
+        raise ValueError(f"batch_sizes={batch_sizes!r} must be a non-empty sequence of ints >= 1")
     batches = [check_int(f"batch_sizes[{i}]", b, low=1) for i, b in enumerate(batch_sizes)]
+    if baselines is not None and not (isinstance(baselines, dict) and all(map(callable, baselines.values()))):
+        raise TypeError(f"baselines must be a dict of name -> callable, got {baselines!r}")
     rng = np.random.default_rng(seed)
-    w0 = rng.standard_normal((n, n)).astype(np.float32)
-    order = rng.permutation(n * n)
-    rows = []
+    w0, order, rows = rng.standard_normal((n, n)).astype(np.float32), rng.permutation(n * n), []
     for s in sps.tolist():
         w = w0.copy()
         w.ravel()[order[:round(s * n * n)]] = 0.0
         a = CSRMatrix.from_dense(w.T)
+        kernels = {"dense": lambda x: x @ w, "csr": lambda x: csr_matmul(x, a)}
+        kernels.update({name: make(w) for name, make in (baselines or {}).items()})
         for b in batches:
             x = rng.standard_normal((b, n)).astype(np.float32)
-            r = max(1, repeats // (1 + b // 32))
-            td = tc = float("inf")
-            for _ in range(r):  # interleaved, so both kernels see the same machine load
-                td = min(td, best_time(lambda: x @ w, repeats=1, warmup=1))
-                tc = min(tc, best_time(lambda: csr_matmul(x, a), repeats=1, warmup=1))
-            rows.append(dict(n=n, batch=b, sparsity=s, dense_ms=1e3 * td, csr_ms=1e3 * tc, speedup=td / tc))
+            best = dict.fromkeys(kernels, float("inf"))
+            for _ in range(max(1, repeats // (1 + b // 32))):  # interleaved: every kernel sees the same load
+                for name, f in kernels.items():
+                    best[name] = min(best[name], best_time(lambda: f(x), repeats=1, warmup=1))
+            row = dict(n=n, batch=b, sparsity=s, speedup=best["dense"] / best["csr"])
+            rows.append(row | {f"{name}_ms": 1e3 * t for name, t in best.items()})
     return rows
 
 
-def break_even_sparsity(table, batch):
-    """Smallest sparsity of `table` (rows from csr_speedup_table) at `batch` from which CSR is faster at
-    every larger tabulated sparsity; None when CSR never wins at the largest one."""
-    if not isinstance(table, (list, tuple)):
-        raise TypeError(f"table must be the list of rows returned by csr_speedup_table, got {table!r} of type "
-                        f"{type(table).__name__}")
+def break_even_sparsity(table, batch, kernel="csr"):
+    """Smallest sparsity of `table` (rows of csr_speedup_table) at `batch` from which `kernel` ("csr" or a
+    baseline name) is faster than dense at every larger tabulated sparsity; None if it loses at the largest."""
+    if not isinstance(table, (list, tuple)) or not all(isinstance(r, dict) for r in table):
+        raise TypeError(f"table must be the list of row dicts returned by csr_speedup_table, got {table!r}")
     batch = check_int("batch", batch, low=1)
-    for i, r in enumerate(table):
-        if not isinstance(r, dict):
-            raise TypeError(f"table[{i}] must be a dict (a row of csr_speedup_table), got {type(r).__name__}")
-        missing = [k for k in ("batch", "sparsity", "speedup") if k not in r]
-        if missing:
-            raise ValueError(f"table[{i}]={r!r} is missing keys {missing}; expected rows of csr_speedup_table")
-        for k in ("sparsity", "speedup"):
-            check_real(f"table[{i}][{k!r}]", r[k])
-    rows = sorted((r for r in table if r["batch"] == batch), key=lambda r: r["sparsity"])
-    if not rows:
-        raise ValueError(f"batch={batch} does not occur in table")
+    rows = sorted((r for r in table if r.get("batch") == batch), key=lambda r: r["sparsity"])
+    if not rows or any(f"{kernel}_ms" not in r or "dense_ms" not in r for r in rows):
+        raise ValueError(f"batch={batch}, kernel={kernel!r}: table needs rows of that batch with 'dense_ms' "
+                         f"and '{kernel}_ms'")
     best = None
     for r in reversed(rows):
-        if r["speedup"] < 1.0:
+        if r["dense_ms"] < r[f"{kernel}_ms"]:
             break
         best = r["sparsity"]
     return best
 
 
 # %%
+import io
+
+from IPython.display import Image, display
+from matplotlib.figure import Figure
+from scipy import sparse as sp  # dev dependency: the library everyone uses, as the reference
+
+
+def scipy_csr(w):
+    s = sp.csr_matrix(w.T)  # the same (out, in) layout as ours: y = (W.T @ x.T).T
+    return lambda x: (s @ x.T).T
+
+
 print("BLAS threads:", blas_threads())
-table = csr_speedup_table(n=1024, sparsities=(0.8, 0.9, 0.95, 0.98, 0.99, 0.995), repeats=10)
-print(f"{'batch':>5s} {'sparsity':>8s} {'dense ms':>9s} {'CSR ms':>9s} {'speedup':>8s}")
+table = csr_speedup_table(n=1024, sparsities=(0.5, 0.8, 0.9, 0.95, 0.98, 0.99), repeats=6,
+                          baselines={"scipy": scipy_csr})
+print(f"{'batch':>5s} {'sparsity':>8s} {'dense ms':>9s} {'ours ms':>8s} {'scipy ms':>9s} {'ours/scipy':>10s} "
+      f"{'dense/ours':>10s}")
 for r in table:
-    print(f"{r['batch']:>5d} {r['sparsity']:>8.3f} {r['dense_ms']:>9.3f} {r['csr_ms']:>9.3f} {r['speedup']:>7.2f}x")
+    print(f"{r['batch']:>5d} {r['sparsity']:>8.3f} {r['dense_ms']:>9.3f} {r['csr_ms']:>8.3f} {r['scipy_ms']:>9.3f} "
+          f"{r['csr_ms'] / r['scipy_ms']:>9.2f}x {r['speedup']:>9.2f}x")
 for b in (1, 32, 256):
-    print(f"n=1024, batch {b:>3d}: CSR faster from sparsity {break_even_sparsity(table, b)}")
+    print(f"n=1024, batch {b:>3d}: faster than dense from sparsity {break_even_sparsity(table, b)} (ours), "
+          f"{break_even_sparsity(table, b, 'scipy')} (SciPy)")
+
+# %%
+from matplotlib.ticker import FuncFormatter, NullFormatter
+
+fig = Figure(figsize=(10, 3.4))
+axes = fig.subplots(1, 3, sharey=True)
+for ax, b in zip(axes, (1, 32, 256)):
+    rows = [r for r in table if r["batch"] == b]
+    for key, style, color in (("csr", "o-", "C0"), ("scipy", "s--", "C1")):
+        name = "ours" if key == "csr" else "SciPy"
+        ax.plot([r["sparsity"] for r in rows], [r["dense_ms"] / r[f"{key}_ms"] for r in rows], style,
+                color=color, label=name)
+        even = break_even_sparsity(table, b, key)
+        if even is not None:  # the measured break-even: faster than dense from here on
+            ax.axvline(even, color=color, ls=":", label=f"{name} break-even {even:g}")
+    ax.axhline(1.0, color="gray", lw=0.8)
+    ax.set(yscale="log", xlabel="sparsity", title=f"n=1024, batch {b}")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.legend(fontsize=7)
+axes[0].set_ylabel("dense time / sparse time")
+buf = io.BytesIO()
+fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
+display(Image(buf.getvalue()))
 
 # %% [markdown]
 # A 1024 x 1024 fp32 weight (4 MB) stays in cache between calls, so dense BLAS is at its best; a
-# 4096 x 4096 weight (64 MB) must stream from memory on every call at batch 1, which is where reading 5 %
-# of the weights pays off:
+# 4096 x 4096 weight (64 MB) must stream from memory on every call, which is where reading 5 % of the
+# weights pays off. The benchmark targets are set here, at 95 %: batch 1 within 1.5x SciPy's time,
+# batch 32 within 3x SciPy's and faster than dense.
 
 # %%
-big = csr_speedup_table(n=4096, sparsities=(0.9, 0.95, 0.99), batch_sizes=(1,), repeats=10)
+big = csr_speedup_table(n=4096, sparsities=(0.95, 0.99), batch_sizes=(1, 32), repeats=4,
+                        baselines={"scipy": scipy_csr})
 for r in big:
-    print(f"n=4096 batch 1 sparsity {r['sparsity']:.2f}: dense {r['dense_ms']:.3f} ms, "
-          f"CSR {r['csr_ms']:.3f} ms, speedup {r['speedup']:.2f}x")
+    print(f"n=4096 batch {r['batch']:>2d} sparsity {r['sparsity']:.2f}: dense {r['dense_ms']:.3f} ms, "
+          f"ours {r['csr_ms']:.3f} ms ({r['csr_ms'] / r['scipy_ms']:.2f}x SciPy's {r['scipy_ms']:.3f} ms), "
+          f"{r['speedup']:.2f}x faster than dense")
 
 # %% [markdown]
 # **Reading the numbers.** The values above are measured on this machine when the notebook runs, so
@@ -434,8 +491,10 @@ for r in big:
 # - Batch 1 is a matrix-vector product limited by memory traffic: CSR reads about 16 bytes per
 #   non-zero (value, index and the gathered input) where dense reads 4 bytes per weight, so CSR wins
 #   only at high sparsity (the break-even printed above), and earlier once the dense weight no longer
-#   fits in cache (the 4096 x 4096 rows).
-# - At batch 32 and 256 dense BLAS reuses each weight for many inputs (compute bound, SIMD, all cores);
-#   the three-pass NumPy CSR kernel loses until very high sparsity, or at every tabulated sparsity.
-# - So unstructured sparsity is mainly a *storage* win on a CPU; speed needs structure
-#   (removing whole neurons or channels, see `conv_prune_dev`) or sparse hardware (2:4 tensor cores, see `nm_dev`).
+#   fits in cache (the 4096 x 4096 rows). Three NumPy passes come close to SciPy's single compiled loop.
+# - At batch 32 and 256 dense BLAS reuses each weight for many inputs (compute bound, SIMD); the
+#   sparse kernels need higher sparsity to win, and ours pays for gathering B inputs per non-zero
+#   before the small products, where SciPy's loop multiplies as it reads.
+# - So unstructured sparsity is mainly a *storage* win on a CPU at moderate sparsity; speed needs very
+#   high sparsity, structure (removing whole neurons or channels, see `conv_prune_dev`) or sparse
+#   hardware (2:4 tensor cores, see `nm_dev`).

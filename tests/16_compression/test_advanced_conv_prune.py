@@ -111,3 +111,29 @@ def test_bad_models_and_arguments_raise_and_change_nothing():
         channel_prune(Sequential(Conv2d(1, 4, 3), Flatten(), Linear(10, 2)))
     with pytest.raises(TypeError, match="model must be a Sequential"):
         channel_prune(Conv2d(1, 2, 3))
+
+
+@pytest.mark.parametrize("physical", [True, False])
+def test_channel_pruning_keeps_requires_grad_and_dtype_of_every_parameter_it_builds(physical):
+    model = _cnn()
+    model.layers[0].weight.requires_grad = False  # a frozen first conv stays frozen
+    model.layers[6].weight.data = model.layers[6].weight.data.astype(np.float64)
+    before = [(n, p.requires_grad, p.data.dtype) for n, p in model.named_parameters()]
+    channel_prune(model, 0.5, physical=physical)
+    assert [(n, p.requires_grad, p.data.dtype) for n, p in model.named_parameters()] == before
+    assert model.layers[0].weight.shape[0] == (2 if physical else 4)
+
+
+def test_channel_pruning_a_frozen_conv_then_training_leaves_it_unchanged():
+    model = _cnn()
+    for p in (model.layers[0].weight, model.layers[0].bias):
+        p.requires_grad = False
+    channel_prune(model, 0.5)
+    frozen = model.layers[0].weight.data.copy()
+    loss = CrossEntropyLoss()(model(_x()), np.array([0, 1, 2, 0, 1]))
+    opt = SGD(model.parameters(), lr=0.5)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    assert model.layers[0].weight.grad is None
+    np.testing.assert_array_equal(model.layers[0].weight.data, frozen)

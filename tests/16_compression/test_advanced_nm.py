@@ -86,3 +86,24 @@ def test_in_not_a_multiple_of_4_raises_naming_in_and_changes_nothing():
 def test_compressed_size_is_9_16_of_dense_fp16_and_10_16_of_int8():
     assert nm_nbytes((1024, 1024), value_bits=16) * 16 == 9 * 1024 * 1024 * 2
     assert nm_nbytes((1024, 1024), value_bits=8) * 16 == 10 * 1024 * 1024
+
+
+def test_nm_prune_of_a_model_using_one_linear_twice_prunes_it_once_and_the_model_still_runs():
+    tinytorch.manual_seed(0)
+    shared = Linear(4, 4)
+    model = Sequential(shared, ReLU(), shared)
+    expected = nm_mask(shared.weight.data)
+    masks = nm_prune(model)
+    assert list(masks) == ["layers.0.weight"]
+    np.testing.assert_array_equal(shared.weight.mask, expected)
+    assert model(Tensor(np.ones((2, 4), np.float32))).shape == (2, 4)
+
+
+def test_nm_prune_of_two_linears_sharing_a_weight_prunes_that_weight_once():
+    tinytorch.manual_seed(0)
+    a, b = Linear(4, 4), Linear(4, 4)
+    b.weight = a.weight
+    expected = nm_mask(a.weight.data)
+    masks = nm_prune(Sequential(a, ReLU(), b))
+    assert list(masks) == ["layers.0.weight"]
+    np.testing.assert_array_equal(b.weight.mask, expected)

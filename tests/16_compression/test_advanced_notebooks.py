@@ -10,7 +10,7 @@ from nbdev.export import nb_export
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULE = ROOT / "modules" / "16_compression"
-TOPICS = ["sparse", "nm", "schedule", "sensitivity", "conv_prune", "lottery", "report"]
+TOPICS = ["sparse", "randomized", "nm", "schedule", "sensitivity", "conv_prune", "lottery", "report"]
 
 
 def _sources(nb):

@@ -119,3 +119,23 @@ def test_report_names_a_bad_latency_input_or_variant_name_before_evaluating_anyt
         compression_report({"a": model}, loader, "abc")
     with pytest.raises(TypeError, match=r"variant names must be str, got 1 of type int"):
         compression_report({1: model}, loader, np.zeros((1, 4), np.float32))
+
+
+def test_storage_counts_a_parameter_shared_by_two_layers_once():
+    model = _model()
+    tinytorch.manual_seed(1)
+    shared = Sequential(model.layers[0], ReLU(), Linear(3, 3), ReLU(), Linear(3, 2))
+    shared.layers[2].weight = shared.layers[4].weight = Linear(3, 3).weight  # one (3, 3) weight, used twice
+    shared.layers[4].out_features = 3
+    single = Sequential(model.layers[0], ReLU(), shared.layers[2])
+    extra_bias = shared.layers[4].bias.size
+    assert storage(shared)["params"] == storage(single)["params"] + extra_bias
+
+
+def test_report_restores_each_module_train_or_eval_mode():
+    model = _model()
+    model.train()
+    model.layers[2].eval()
+    X = np.zeros((4, 4), dtype=np.float32)
+    compression_report({"m": model}, DataLoader(X, np.zeros(4, dtype=np.int64), batch_size=4), X, repeats=1)
+    assert [m.training for m in model.modules()] == [True, True, True, False]

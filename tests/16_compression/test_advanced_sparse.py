@@ -63,21 +63,67 @@ def test_empty_rows_and_all_zero_matrix_multiply_to_zero():
     assert z.nnz == 0 and np.array_equal(csr_matmul(np.ones((2, 4), np.float32), z), np.zeros((2, 3)))
 
 
-def test_csr_matmul_matches_dense_for_batches_1_32_and_256():
-    w = sparse_matrix((96, 80), 0.9, seed=1)  # W (in=96, out=80)
+@pytest.mark.parametrize("batch", [1, 2, 3, 32, 257])
+@pytest.mark.parametrize("sparsity", [0.0, 0.5, 0.9, 0.99])
+def test_csr_matmul_matches_dense_across_batch_sizes_and_sparsities(batch, sparsity):
+    w = sparse_matrix((96, 80), sparsity, seed=1)  # W (in=96, out=80)
+    w[:, 5] = 0  # an empty CSR row (output neuron with no inputs)
     a = CSRMatrix.from_dense(w.T)
-    rng = np.random.default_rng(2)
-    for b in (1, 32, 256):
-        x = rng.standard_normal((b, 96)).astype(np.float32)
-        assert np.allclose(csr_matmul(x, a), x @ w, atol=1e-5)
-    x1 = rng.standard_normal(96).astype(np.float32)
+    x = np.random.default_rng(2).standard_normal((batch, 96)).astype(np.float32)
+    y = csr_matmul(x, a)
+    assert y.shape == (batch, 80) and y.dtype == np.float32 and y.flags.c_contiguous
+    assert np.allclose(y, x.astype(np.float64) @ w, atol=1e-5)
+    assert np.all(y[:, 5] == 0)
+    assert np.array_equal(csr_matmul(x, a), y)  # the cached ELL blocks give the same result on the next call
+
+
+def test_csr_matmul_1d_input_and_empty_batch():
+    w = sparse_matrix((96, 80), 0.9, seed=1)
+    a = CSRMatrix.from_dense(w.T)
+    x1 = np.random.default_rng(2).standard_normal(96).astype(np.float32)
     assert csr_matmul(x1, a).shape == (80,) and np.allclose(csr_matmul(x1, a), x1 @ w, atol=1e-5)
+    assert csr_matmul(np.zeros((0, 96), np.float32), a).shape == (0, 80)
 
 
-def test_csr_matmul_chunks_large_batches_without_changing_the_result():
-    w = sparse_matrix((64, 64), 0.0, seed=4)  # 4096 nnz -> chunks of 1024 rows
-    x = np.random.default_rng(5).standard_normal((2500, 64)).astype(np.float32)
-    assert np.allclose(csr_matmul(x, CSRMatrix.from_dense(w.T)), x @ w, atol=1e-4)
+@pytest.mark.parametrize("x_dtype, w_dtype, out", [(np.float32, np.float32, np.float32),
+                                                   (np.float64, np.float32, np.float64),
+                                                   (np.float32, np.float64, np.float64),
+                                                   (np.int64, np.float32, np.float64),
+                                                   (np.float16, np.float32, np.float32)])
+@pytest.mark.parametrize("batch", [1, 8])
+def test_csr_matmul_result_dtype_follows_numpy_promotion(x_dtype, w_dtype, out, batch):
+    w = sparse_matrix((40, 30), 0.8, seed=3).astype(w_dtype)
+    x = np.random.default_rng(4).integers(-3, 4, (batch, 40)).astype(x_dtype)
+    y = csr_matmul(x, CSRMatrix.from_dense(w.T))
+    assert y.dtype == out
+    assert np.allclose(y, x.astype(np.float64) @ w.astype(np.float64), rtol=1e-5, atol=1e-4)
+
+
+def test_rows_of_very_different_lengths_across_several_row_blocks():
+    # 600 output rows (3 blocks of 256 after sorting by length): one dense row, many empty, the rest random.
+    rng = np.random.default_rng(9)
+    wt = np.where(rng.random((600, 50)) < rng.random((600, 1)) ** 3, rng.standard_normal((600, 50)), 0.0)
+    wt[17] = rng.standard_normal(50)
+    wt[100:300] = 0
+    a = CSRMatrix.from_dense(wt.astype(np.float32))
+    for batch in (1, 5, 64):
+        x = rng.standard_normal((batch, 50)).astype(np.float32)
+        assert np.allclose(csr_matmul(x, a), x @ wt.T, atol=1e-5)
+
+
+def test_quantized_matrix_multiplies_with_its_dequantized_values():
+    w = sparse_matrix((64, 48), 0.9, seed=6)
+    q = CSRMatrix.from_dense(w.T).quantize_int8()
+    x = np.random.default_rng(7).standard_normal((16, 64)).astype(np.float32)
+    for xb in (x, x[:1]):
+        assert np.allclose(csr_matmul(xb, q), xb @ q.to_dense().T, atol=1e-5)
+
+
+def test_all_zero_matrix_gives_zeros_for_every_batch_size():
+    z = CSRMatrix.from_dense(np.zeros((30, 20), np.float32))
+    for batch in (1, 2, 40):
+        y = csr_matmul(np.ones((batch, 20), np.float32), z)
+        assert y.shape == (batch, 30) and np.array_equal(y, np.zeros((batch, 30)))
 
 
 @given(arrays(np.float32, st.tuples(st.integers(1, 12), st.integers(1, 12)),
@@ -137,13 +183,35 @@ def test_bad_arguments_raise_errors_naming_them():
         best_time(lambda: None, repeats=0)
 
 
-def test_speedup_table_rows_and_break_even_rule():
-    rows = csr_speedup_table(n=64, sparsities=(0.5, 0.99), batch_sizes=(1, 4), repeats=1)
+def test_speedup_table_rows_baselines_and_break_even_rule():
+    calls = []
+
+    def baseline(w):
+        calls.append(w.shape)
+        return lambda x: x @ w
+
+    rows = csr_speedup_table(n=64, sparsities=(0.5, 0.99), batch_sizes=(1, 4), repeats=1,
+                             baselines={"mine": baseline})
     assert [(r["batch"], r["sparsity"]) for r in rows] == [(1, 0.5), (4, 0.5), (1, 0.99), (4, 0.99)]
-    assert all(r["speedup"] == pytest.approx(r["dense_ms"] / r["csr_ms"]) for r in rows)
-    table = [dict(batch=1, sparsity=s, speedup=v) for s, v in ((0.8, 1.2), (0.9, 0.9), (0.95, 1.1), (0.99, 3.0))]
+    assert calls == [(64, 64), (64, 64)]  # one baseline kernel per sparsity
+    assert all(r["speedup"] == pytest.approx(r["dense_ms"] / r["csr_ms"]) and r["mine_ms"] > 0 for r in rows)
+    table = [dict(batch=1, sparsity=s, dense_ms=1.0, csr_ms=c, scipy_ms=p)
+             for s, c, p in ((0.8, 0.8, 2.0), (0.9, 1.2, 0.9), (0.95, 0.9, 0.5), (0.99, 0.2, 0.1))]
     assert break_even_sparsity(table, 1) == 0.95
-    assert break_even_sparsity([dict(batch=1, sparsity=0.9, speedup=0.5)], 1) is None
+    assert break_even_sparsity(table, 1, "scipy") == 0.9
+    assert break_even_sparsity([dict(batch=1, sparsity=0.9, dense_ms=1.0, csr_ms=2.0)], 1) is None
+    with pytest.raises(ValueError, match="batch=2"):
+        break_even_sparsity(table, 2)
+    with pytest.raises(ValueError, match="kernel='torch'"):
+        break_even_sparsity(table, 1, "torch")
+    with pytest.raises(TypeError, match="table must be"):
+        break_even_sparsity("rows", 1)
+    with pytest.raises(TypeError, match="baselines must be a dict"):
+        csr_speedup_table(n=8, baselines=["scipy"])
+    with pytest.raises(ValueError, match="batch_sizes"):
+        csr_speedup_table(n=8, batch_sizes=())
+    with pytest.raises(TypeError, match=r"batch_sizes\[1\]"):
+        csr_speedup_table(n=8, batch_sizes=(1, 2.5))
     assert blas_threads()["cpu_count"] >= 1
 
 

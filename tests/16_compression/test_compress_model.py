@@ -53,7 +53,6 @@ def test_compress_model_reports_accuracy_fractions_with_an_eval_loader():
     stats = compress_model(net, {"structured_prune": 0.5}, eval_loader=loader)
     assert stats["original_accuracy"] == expected_before
     assert stats["accuracy"] == evaluate(net, loader)
-    assert 0.0 <= stats["accuracy"] <= 1.0
     assert "accuracy" not in compress_model(_net(), {"magnitude_prune": 0.1})
 
 

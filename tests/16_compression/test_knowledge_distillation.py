@@ -117,7 +117,9 @@ def test_train_step_updates_the_student_and_leaves_the_teacher_frozen_in_eval_mo
     assert teacher.training is False and teacher.layers[2].training is False
     t_before, s_before = teacher.state_dict(), student.state_dict()
     x, y = np.random.default_rng(0).normal(size=(6, 4)), np.array([0, 1, 2, 0, 1, 2])
+    teacher.train()  # a caller that left the teacher in train mode
     loss = kd.train_step(x, y, SGD(student.parameters(), lr=0.1))
+    assert teacher.training is False and teacher.layers[2].training is False
     assert isinstance(loss, float) and np.isfinite(loss)
     for k, v in t_before.items():
         np.testing.assert_array_equal(teacher.state_dict()[k], v)
@@ -149,4 +151,4 @@ def test_fit_reduces_the_distillation_loss_and_returns_one_mean_per_epoch():
 def test_fit_rejects_a_non_integer_epoch_count():
     kd = _kd()
     with pytest.raises(TypeError, match="epochs"):
-        kd.fit([], SGD(kd.student_model.parameters(), lr=0.1), epochs=1.5)
+        kd.fit([(np.ones((2, 3)), np.array([0, 1]))], SGD(kd.student_model.parameters(), lr=0.1), epochs=1.5)

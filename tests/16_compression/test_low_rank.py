@@ -127,7 +127,9 @@ def test_low_rank_compress_replaces_only_layers_below_the_break_even_rank():
 
 
 def test_low_rank_compress_break_even_for_784_by_512_is_rank_309():
-    assert 309 * (784 + 512) < 784 * 512 <= 310 * (784 + 512)
+    tt.manual_seed(0)
+    assert low_rank_compress(Sequential(Linear(784, 512)), rank_ratio=309 / 512) == {"layers.0": 309}
+    assert low_rank_compress(Sequential(Linear(784, 512)), rank_ratio=310 / 512) == {}
 
 
 def test_low_rank_compress_by_energy_keeps_the_outputs_of_an_exactly_low_rank_layer():

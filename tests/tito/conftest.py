@@ -164,48 +164,72 @@ def notebooks(course_repo):
 
 HIDDEN_MARK = "### BEGIN " + "HIDDEN TESTS"
 TIMEOUT = 10  # seconds per cell in the batch below: the reference notebook's longest cell takes 1-5 s on 2 busy cores
+MEMORY_MB = 1024  # the batch's per-kernel memory limit (--memory); the "oom" student asks for twice as much
 
-SPY = """import json, os, pathlib
-here = pathlib.Path.cwd()
-course = here.parents[2]  # <course>/autograded/<student>/<assignment>
+SPY = """import json, os, pathlib, socket
+here, course, repo = pathlib.Path.cwd(), pathlib.Path({course!r}), pathlib.Path({repo!r})  # it knows the real paths
 needle = {left!r} + {right!r}  # a hidden-test line, joined only at run time
-secret_paths = [str(d / n) for d in [here, *here.parents] for n in ("gradebook.db", "source", "release")
-                if (d / n).exists()]
-leaks = [str(f) for f in course.rglob("*") if f.is_file() and needle.encode() in f.read_bytes()]
-cwd_files = sorted(os.listdir(here))
-for victim in [*course.glob("submitted/*/*/*.ipynb"), course / "gradebook.db", pathlib.Path("../../../../pwned.txt")]:
+import tinytorch
+package = pathlib.Path(tinytorch.__file__).parent
+def attempt(action):
     try:
-        pathlib.Path(victim).write_text("pwned")
-    except OSError:
-        pass
-import tinytorch  # its path gives away the repository, and so the real course by absolute path
-real_course = pathlib.Path(tinytorch.__file__).resolve().parents[1] / "course"
-other = real_course / "submitted" / "one" / "16_compression" / "compression.ipynb"
+        action()
+        return "succeeded"
+    except Exception as exc:
+        return type(exc).__name__
+attempts = {{
+    "read gradebook": lambda: (course / "gradebook.db").read_bytes(),
+    "read source notebook": lambda: (course / "source" / "16_compression" / "compression.ipynb").read_bytes(),
+    "write other submission": lambda: (course / "submitted" / "one" / "16_compression" / "compression.ipynb").write_text("x"),
+    "write package": lambda: (package / "core" / "pwned.py").write_text("x"),
+    "write relative up": lambda: pathlib.Path("../../../../pwned.txt").write_text("x"),
+    "network": lambda: socket.create_connection(("1.1.1.1", 53), timeout=2),
+}}
+results = {{name: attempt(action) for name, action in attempts.items()}}
+leaks = [str(f) for d in (here, pathlib.Path("/tmp")) for f in d.rglob("*") if f.is_file() and needle.encode() in f.read_bytes()]
+secret_paths = [str(d / n) for d in [here, *here.parents] for n in ("gradebook.db", "source", "release") if (d / n).exists()]
+other = course / "submitted" / "one" / "16_compression" / "compression.ipynb"
 os.symlink(other, here / "compression.ipynb")  # nbgrader would write this notebook's results through the link
-print("SPY " + json.dumps({{"cwd_files": cwd_files, "secret_paths": secret_paths, "leaks": leaks,
-                           "planted_link_to_existing_file": other.is_file(),
-                           "real_gradebook_readable_by_absolute_path": (real_course / "gradebook.db").is_file()}}))
+print("SPY " + json.dumps({{"attempts": results, "secret_paths": secret_paths, "leaks": leaks, "cwd_files": sorted(os.listdir(here)),
+                           "repo_listing": sorted(os.listdir(repo)), "home_listing": sorted(os.listdir({home!r})),
+                           "package": str(package)}}))
+(package / "__init__.py").open("a").write("raise SystemExit")  # uncaught: the instructor sees the blocked write
+"""
+KILLER = """import os, signal, subprocess
+os.kill(os.getppid(), signal.SIGKILL)  # its parent (bwrap's init) ignores it
+os.kill(-1, signal.SIGKILL)  # every process it may signal: none outside its own sandbox
+children = []
+try:
+    for _ in range(200):
+        children.append(subprocess.Popen(["sleep", "30"]))
+except OSError:
+    pass
+print("CHILDREN", len(children))
+for child in children:
+    child.kill()
 """
 
 
-@pytest.fixture(scope="session")
-def batch(course_repo, notebooks, tmp_path_factory):
-    """ONE batch collected from two inboxes and autograded twice (2 jobs, 10 s cell timeout): the reference solution
-    (the full real release notebook with every answer filled in), a blank and a one-cell submission, and hostile
-    ones (short notebooks with the real notebook's graded cells). Then student dup resubmits a broken file and is regraded alone. Returns what the
-    tests need (`rows` are the report CSV rows of the second run)."""
-    import csv
+def _pasted(nb, grade_ids):
+    """nb with each cell of grade_ids copied and pasted right after itself, metadata and cell id included."""
+    out = nbformat.from_dict(nb)
+    for gid in grade_ids:
+        at = next(i for i, c in enumerate(out.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
+        out.cells.insert(at + 1, nbformat.from_dict(out.cells[at]))
+    return out
 
-    source, release = notebooks["source"], notebooks["release"]
+
+def hostile_students(source, release, course: Path, repo: Path) -> tuple:
+    """({name: notebook}, info) of the hostile batch: short notebooks with the real notebook's graded cells."""
     filled_id = first_tested_solution(source)
     good = {filled_id: solution_source(source, filled_id)}
     answers = [c.metadata["nbgrader"]["grade_id"] for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    after = next(g for g in solution_cells(source) if g != filled_id)  # a later solution cell (magnitude-prune)
-    wrong = "def magnitude_prune(model, sparsity=0.9):\n    return {}\n"
+    after = next(g for g in solution_cells(source) if g != filled_id)  # a later solution cell
     hidden = solution_source(source, f"test-{filled_id}").split(HIDDEN_MARK, 1)[1].split("### END", 1)[0]
     hidden_line = max((line.strip() for line in hidden.splitlines()), key=len)
-    spy = SPY.format(left=hidden_line[: len(hidden_line) // 2], right=hidden_line[len(hidden_line) // 2:])
-    inbox1, inbox2 = tmp_path_factory.mktemp("inbox1"), tmp_path_factory.mktemp("inbox2")
+    spy = SPY.format(left=hidden_line[: len(hidden_line) // 2], right=hidden_line[len(hidden_line) // 2:],
+                     course=str(course), repo=str(repo), home=os.path.expanduser("~"))
+    wrong = "def magnitude_prune(model, sparsity=0.9):\n    return {}\n"
     students = {
         "reference": small(release, fill={gid: solution_source(source, gid) for gid in answers}, short=False),
         "blank": small(release),
@@ -220,37 +244,57 @@ def batch(course_repo, notebooks, tmp_path_factory):
                                        f"test-{after}": "pass  # the student replaced the test"}),
         "huge": small(release, fill=good, insert={after: "print('x' * 50_000_000)\n"}),
         "spy": small(release, fill=good, insert={after: spy}),
+        "killer": small(release, fill=good, insert={after: KILLER}),
+        "oom": small(release, fill=good, insert={after: f"big = bytearray({2 * MEMORY_MB} * 1024 * 1024)\n"}),
+        "pasted": _pasted(small(release, fill=good), [filled_id, f"test-{filled_id}"]),
         "dup": small(release),
     }
+    return students, {"filled_id": filled_id, "after": after, "hidden_line": hidden_line}
+
+
+def repo_files(root: Path) -> dict:
+    """Digest of the repository's own files (everything but the course and test outputs)."""
+    return {k: v for k, v in tree_digest(root).items() if not k.startswith(("course/", "out/", "."))}
+
+
+@pytest.fixture(scope="session")
+def batch(course_repo, notebooks, tmp_path_factory):
+    """ONE batch collected from two inboxes and autograded twice, every kernel under bubblewrap (2 jobs, 10 s cell
+    timeout, 1 GB per kernel): the reference solution, a blank and a one-cell submission, and hostile ones. Then
+    student dup resubmits a broken file and is regraded alone. `rows` are the report CSV rows of the second run."""
+    import csv
+
+    course = course_repo / "course"
+    students, info = hostile_students(notebooks["source"], notebooks["release"], course, course_repo)
+    inbox1, inbox2 = tmp_path_factory.mktemp("inbox1"), tmp_path_factory.mktemp("inbox2")
     for name, nb in students.items():
         nbformat.write(nb, inbox1 / f"{name}.ipynb")
     (inbox1 / "x.ipynb").write_bytes(bytes(range(256)) * 4)  # not a notebook
     (inbox1 / "alice.txt").write_text("my homework")  # not a notebook name
-    nbformat.write(release, inbox1 / "..evil.ipynb")  # not a student id
-    nbformat.write(small(release, fill=good), inbox2 / "dup.ipynb")  # the same student again, newer
+    nbformat.write(students["one"], inbox2 / "dup.ipynb")  # the same student again, newer
     inboxes_before = (tree_digest(inbox1), tree_digest(inbox2))
-    course = course_repo / "course"
     collects = [tito(["grade", "collect", "16", inbox], course_repo) for inbox in (inbox1, inbox2)]
-    submitted_before = tree_digest(course / "submitted")
+    submitted_before, repo_before = tree_digest(course / "submitted"), repo_files(course_repo)
     runs = []
     grading_tmp = tmp_path_factory.mktemp("grading-tmp")  # TMPDIR of the graders: their private trees go here
     for attempt in (1, 2):
-        grade = tito(["grade", "autograde", "16", "--jobs", "2", "--timeout", TIMEOUT], course_repo,
-                     extra_env={"TMPDIR": str(grading_tmp)})
+        grade = tito(["grade", "autograde", "16", "--jobs", "2", "--timeout", TIMEOUT, "--memory", MEMORY_MB],
+                     course_repo, extra_env={"TMPDIR": str(grading_tmp)})
         csv_path = course_repo / "out" / f"grades{attempt}.csv"
         report = tito(["grade", "report", "16", "--csv", csv_path], course_repo)
         with open(csv_path, newline="") as handle:
             runs.append({"autograde": grade, "report": report, "rows": list(csv.DictReader(handle))})
+    repo_after = repo_files(course_repo)
     inbox3 = tmp_path_factory.mktemp("inbox3")  # dup resubmits a broken file: its earlier points must not stay
     (inbox3 / "dup.ipynb").write_bytes(b"\x00garbage")
     revoke = [tito(["grade", "collect", "16", inbox3], course_repo),
               tito(["grade", "autograde", "16", "--student", "dup"], course_repo,
                    extra_env={"TMPDIR": str(grading_tmp)}),
               tito(["grade", "report", "16"], course_repo)]
-    return {**runs[-1], "runs": runs, "revoke": revoke, "collects": collects, "course": course,
+    return {**runs[-1], **info, "runs": runs, "revoke": revoke, "collects": collects, "course": course,
             "inboxes": (inbox1, inbox2), "inbox3": inbox3, "inboxes_before": inboxes_before,
             "submitted_before": submitted_before, "grading_tmp": grading_tmp, "students": students,
-            "filled_id": filled_id, "after": after, "hidden_line": hidden_line}
+            "repo_before": repo_before, "repo_after": repo_after}
 
 
 @pytest.fixture(scope="session")

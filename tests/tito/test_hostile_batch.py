@@ -1,12 +1,14 @@
 """One batch of hostile submissions (see the `batch` fixture in conftest.py), collected from two inboxes and
-autograded twice with `tito grade autograde 16 --jobs 2 --timeout 10`: every submission gets its exact score
-or a clear per-student error, nothing submitted is lost, and the kernel finds no hidden test near it."""
+autograded twice with `tito grade autograde 16 --jobs 2 --timeout 10 --memory 1024`, every kernel under real
+bubblewrap: every submission gets its exact score or a clear per-student error, nothing submitted is lost,
+the repository is unchanged, and no kernel reaches the gradebook, the hidden tests or another submission."""
 import json
 import re
 
 import nbformat
 
-OK_STUDENTS = ["blank", "deleted", "dup", "edited", "huge", "loop", "one", "reference", "spy", "syntax"]
+OK_STUDENTS = ["blank", "deleted", "dup", "edited", "huge", "killer", "loop", "one", "oom", "pasted", "reference",
+               "spy", "syntax"]
 FAILED = ["crash", "x"]
 
 
@@ -39,25 +41,25 @@ def test_batch_grades_every_readable_submission_and_reports_exit_1_for_the_two_b
     for run in batch["runs"]:
         grade = run["autograde"]
         assert grade.returncode == 1, grade.stdout + grade.stderr
-        assert "autograded 10/12 submissions" in grade.stdout
+        assert f"autograded {len(OK_STUDENTS)}/{len(OK_STUDENTS) + 2} submissions" in grade.stdout
+        assert "kernels sandboxed (bubblewrap)" in grade.stdout
     assert {r["student"] for r in batch["rows"]} == set(OK_STUDENTS) | {"crash"}
 
 
-def test_reference_solution_earns_all_85_auto_points_inside_the_hostile_batch(batch, notebooks, h):
+def test_reference_solution_earns_every_auto_point_inside_the_hostile_batch(batch, notebooks, h):
     auto = {gid: pts for gid, (pts, kind) in h.graded_cells(notebooks["source"]).items() if kind == "auto"}
-    assert sum(auto.values()) == 85.0
     assert _auto(batch["rows"], "reference") == auto
-    assert _total(batch["rows"], "reference") == (85.0, 85.0)
+    assert _total(batch["rows"], "reference") == (sum(auto.values()), sum(auto.values()))
 
 
 def test_each_hostile_submission_gets_exactly_the_points_of_its_passing_cells(batch, notebooks, h):
     points = h.graded_cells(notebooks["source"])
     test_id, after_id = f"test-{batch['filled_id']}", f"test-{batch['after']}"
     one_cell = points[test_id][0]
-    expected = {"blank": 0.0, "one": one_cell, "syntax": one_cell, "loop": one_cell, "deleted": one_cell,
-                "edited": one_cell, "huge": one_cell, "spy": one_cell, "dup": one_cell, "crash": 0.0}
+    hostile = ("one", "syntax", "loop", "deleted", "edited", "huge", "spy", "killer", "oom", "pasted", "dup")
+    expected = {"blank": 0.0, "crash": 0.0, **{s: one_cell for s in hostile}}
     assert {s: _total(batch["rows"], s)[0] for s in expected} == expected
-    for student in ("one", "syntax", "loop", "deleted", "edited", "huge", "spy", "dup"):
+    for student in hostile:
         assert _auto(batch["rows"], student)[test_id] == one_cell, student
         assert _auto(batch["rows"], student)[after_id] == 0.0, student
 
@@ -107,26 +109,68 @@ def test_kernel_cwd_has_no_path_to_hidden_tests_gradebook_or_other_submissions(b
     assert (spy["cwd_files"], spy["secret_paths"], spy["leaks"]) == ([], [], [])
 
 
+def test_sandboxed_kernel_cannot_read_the_gradebook_or_write_the_package_or_other_submissions(batch):
+    attempts = _spy_report(batch["course"])["attempts"]
+    assert attempts == {"read gradebook": "FileNotFoundError", "read source notebook": "FileNotFoundError",
+                        "write other submission": "FileNotFoundError", "write package": "OSError",
+                        "write relative up": "PermissionError", "network": "OSError"}, attempts
+
+
+def test_sandboxed_kernel_sees_no_course_no_tests_and_no_home_files(batch, course_repo):
+    import os
+    import sys
+    from pathlib import Path
+
+    spy = _spy_report(batch["course"])
+    assert spy["repo_listing"] == ["tinytorch"]  # only the package it imports, read-only; no course/, no tests/
+    home = Path(os.path.expanduser("~"))
+    python_dirs = {Path(p).resolve().relative_to(home).parts[0] for p in (sys.prefix, sys.base_prefix)
+                   if Path(p).resolve().is_relative_to(home)}
+    assert set(spy["home_listing"]) <= python_dirs  # at most the Python installation, if it lives in $HOME
+
+
+def test_blocked_writes_are_reported_and_the_repository_is_unchanged(batch, course_repo):
+    notes = " ".join(_problems(batch["autograde"].stdout)["spy"])
+    assert re.search(r"tried a write or access that the sandbox blocked: OSError: \[Errno 30\] Read-only file "
+                     r"system: '[^']*tinytorch/__init__.py'", notes), notes
+    assert batch["repo_after"] == batch["repo_before"]
+    assert not list(course_repo.parent.rglob("pwned*"))
+    assert list(batch["grading_tmp"].iterdir()) == []  # private trees are removed
+
+
 def test_a_link_planted_by_the_kernel_does_not_let_nbgrader_overwrite_another_submission(batch):
     spy = _spy_report(batch["course"])
-    assert spy["planted_link_to_existing_file"] is True
     submitted = batch["course"] / "submitted" / "one" / "16_compression" / "compression.ipynb"
     assert submitted.read_bytes() == (batch["inboxes"][0] / "one.ipynb").read_bytes()
     assert not (batch["course"] / "autograded" / "spy" / "16_compression" / "compression.ipynb").is_symlink()
+    assert "compression.ipynb" not in spy["cwd_files"]  # listed before the link was made
 
 
-def test_documented_limit_the_kernel_can_still_read_the_course_by_absolute_path(batch):
-    """Not a protection: student code runs with the grader's OS rights (see README). This test keeps the README honest."""
-    assert _spy_report(batch["course"])["real_gradebook_readable_by_absolute_path"] is True
+def test_killing_its_parent_or_every_process_it_can_signal_costs_nothing_and_processes_are_capped(batch):
+    nb = nbformat.read(batch["course"] / "autograded" / "killer" / "16_compression" / "compression.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    children = int(re.search(r"^CHILDREN (\d+)$", text, re.M).group(1))
+    assert 0 < children < 64  # --max-procs 64 counts the kernel's own threads too
+    assert "killer" not in _problems(batch["autograde"].stdout) or all(
+        not line.startswith("ERROR") for line in _problems(batch["autograde"].stdout)["killer"])
 
 
-def test_writes_outside_the_notebook_folder_are_discarded_and_reported(batch, course_repo):
-    notes = " ".join(_problems(batch["autograde"].stdout)["spy"])
-    assert "wrote files outside its folder (discarded): ../../../../pwned.txt, ../../../gradebook.db" in notes
-    assert not list(course_repo.parent.rglob("pwned.txt"))
-    tmp = batch["grading_tmp"]  # the graders' TMPDIR: private trees were made (and are removed) here
-    assert not list(tmp.rglob("pwned.txt")) and not (tmp.parent / "pwned.txt").exists()
-    assert list(tmp.iterdir()) == []
+def test_out_of_memory_in_one_cell_is_a_note_and_the_rest_is_graded(batch):
+    notes = " ".join(_problems(batch["autograde"].stdout)["oom"])
+    assert re.search(r"cell \d+ ran out of memory \(MemoryError; the kernel's limit is 1024 MB\)", notes), notes
+
+
+def test_copy_pasted_graded_cells_are_graded_once_with_a_warning(batch):
+    notes = " ".join(_problems(batch["autograde"].stdout)["pasted"])
+    for gid in (batch["filled_id"], f"test-{batch['filled_id']}"):
+        assert f"cell '{gid}' appears 2 times in compression.ipynb (copied and pasted?)" in notes, notes
+
+
+def test_problems_table_has_one_line_per_problem(batch):
+    table = batch["autograde"].stdout.split("Problems found while autograding", 1)[1].splitlines()[2:]
+    students = {line.split()[0] for line in table if line.strip()}
+    assert students <= set(OK_STUDENTS) | {"crash", "x"}  # no continuation lines of multi-line messages
+    assert all(len(line) < 260 for line in table)
 
 
 def test_no_submission_is_lost_or_overwritten(batch, h):
@@ -153,7 +197,6 @@ def test_collect_skips_files_that_are_not_student_notebooks_and_says_why(batch):
     first = batch["collects"][0]
     assert first.returncode == 0, first.stdout + first.stderr
     assert re.search(r"alice\.txt\s+skipped: not a <student>\.ipynb file", first.stdout)
-    assert re.search(r"\.\.evil\.ipynb\s+skipped: a student id is", first.stdout)
     assert re.search(r"x\s+new; WARNING compression\.ipynb is not a readable Jupyter notebook", first.stdout)
     assert sorted(p.name for p in (batch["course"] / "submitted").iterdir()) == sorted(OK_STUDENTS + FAILED)
 
@@ -176,7 +219,7 @@ def test_a_resubmission_that_cannot_be_graded_leaves_no_stale_points(batch, h):
     assert not (batch["course"] / "autograded" / "dup").joinpath("16_compression").exists()
     problems = _problems(report.stdout)
     assert "ERROR (not graded, 0 points)" in " ".join(problems["dup"])
-    assert re.search(r"^dup\s+compression\s.*\s0/85\s+0/100$", report.stdout, re.M), report.stdout
+    assert re.search(r"^dup\s+compression\s.*\s0/\d+\s+0/\d+$", report.stdout, re.M), report.stdout
 
 
 def test_a_cell_that_ignores_the_interrupt_gets_its_kernel_killed_and_a_clear_error(course_repo, notebooks, tmp_path, h):

@@ -10,45 +10,32 @@ import numpy as np
 
 import tinytorch
 from . import magnitude_prune, prunable_parameters
-from ..core.checks import (check_loss_fn, check_array, check_fraction, check_int, check_loader, check_optimizer,
-                                   check_real)
+from ..core.checks import (check_array, check_fraction, check_int, check_loader, check_loss_fn, check_module,
+                                   check_nonempty_loader, check_optimizer, check_parameters, check_real)
 from ..core.losses import CrossEntropyLoss
 from ..core.module import Module
 from ..core.optim import Adam
-from ..training import evaluate, fit
+from ..training import evaluate, fit, train_step
 
 # %% ../../modules/16_compression/lottery_dev.ipynb #378ff20d
-def _check_model(model):
-    if not isinstance(model, Module):
-        raise TypeError(f"model must be a tinytorch Module, got {type(model).__name__}")
-    return model
-
-
-def _check_batches(name, loader):
-    if len(check_loader(name, loader)) == 0:
-        raise ValueError(f"{name} is empty (len 0); expected at least one (x, y) batch")
-    return loader
-
-
 def train_steps(model, loader, loss_fn, optimizer, steps):
-    """Exactly `steps` optimizer steps over `loader` (restarted as often as needed), in train mode."""
-    _check_model(model)
+    """Exactly `steps` optimizer steps over `loader` (restarted as often as needed), in train mode.
+
+    A NaN/inf loss or gradient stops with ValueError naming the step; that step changes nothing."""
+    check_module("model", model)
+    check_parameters(model.named_parameters(), why="it cannot be trained")
     check_loader("loader", loader)
     check_loss_fn("loss_fn", loss_fn)
     check_optimizer("optimizer", optimizer)
     steps = check_int("steps", steps, low=0)
     if steps and len(loader) == 0:
         raise ValueError(f"loader yields no batches; cannot take steps={steps} optimizer steps")
-    model.train()
     done = 0
     while done < steps:
         for x, y in loader:
             if done == steps:
                 break
-            loss = loss_fn(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            train_step(model, x, y, loss_fn, optimizer, f"at step {done} (0-based)")
             done += 1
     return model
 
@@ -59,7 +46,7 @@ def apply_masks(model, masks, state=None):
 
     Masks must be bool arrays (True = kept) of the parameter's shape; float, int or str masks are
     rejected rather than cast. Everything is checked before any parameter changes."""
-    _check_model(model)
+    check_module("model", model)
     if not isinstance(masks, dict):
         raise TypeError(f"masks must be a dict name -> bool mask, got {masks!r} of type {type(masks).__name__}")
     params = dict(model.named_parameters())
@@ -69,7 +56,9 @@ def apply_masks(model, masks, state=None):
     for name, mask in masks.items():
         if np.asarray(mask).dtype != np.bool_:
             raise TypeError(f"masks[{name!r}] must be a bool array (True = kept), got dtype {np.asarray(mask).dtype}")
+    check_parameters([(n, params[n]) for n in masks], finite=False)
     if state is not None:
+        check_parameters(params.items(), finite=False)  # every parameter is reloaded
         if not isinstance(state, dict):
             raise TypeError(f"state must be None or a state_dict (dict name -> array), got {type(state).__name__}")
         for name, value in state.items():
@@ -111,8 +100,8 @@ def lottery_ticket(make_model, train_loader, eval_loader, rounds=5, prune_fracti
     rewind_steps = check_int("rewind_steps", rewind_steps, low=0)
     lr = check_real("lr", lr, low=0.0, low_open=True)
     seed = check_int("seed", seed, low=0)
-    _check_batches("train_loader", train_loader)
-    _check_batches("eval_loader", eval_loader)
+    check_nonempty_loader("train_loader", train_loader)
+    check_nonempty_loader("eval_loader", eval_loader)
     loss_fn = CrossEntropyLoss()
 
     def train(model):
@@ -125,6 +114,7 @@ def lottery_ticket(make_model, train_loader, eval_loader, rounds=5, prune_fracti
         raise TypeError(f"make_model() must return a tinytorch Module, got {type(model).__name__}")
     if not prunable_parameters(model):
         raise ValueError("make_model() returned a model with no prunable weights (parameters with ndim >= 2)")
+    check_parameters(model.named_parameters(), why="make_model() must build a trainable model")
     opt = Adam(model.parameters(), lr=lr)
     train_steps(model, train_loader, loss_fn, opt, rewind_steps)
     theta_k = model.state_dict()

@@ -7,8 +7,8 @@ __all__ = ['cubic_sparsity', 'cubic_schedule', 'relative_amount', 'gradual_prune
 import numpy as np
 
 from . import magnitude_prune, measure_sparsity, prunable_parameters
-from ..core.checks import check_loss_fn, check_fraction, check_int, check_loader, check_optimizer, check_real
-from ..core.module import Module
+from ..core.checks import (check_fraction, check_int, check_loss_fn, check_module, check_nonempty_loader,
+                                   check_optimizer, check_parameters, check_real)
 from ..training import evaluate, fit
 
 # %% ../../modules/16_compression/schedule_dev.ipynb #f7c991ab
@@ -64,13 +64,13 @@ def gradual_prune(model, train_loader, loss_fn, optimizer, final_sparsity=0.9, n
     Returns [{step, target, weight_sparsity (percent), loss, accuracy (None without eval_loader)}].
     Every argument is checked before the first prune, so a rejected call leaves the model untouched.
     """
-    if not isinstance(model, Module):
-        raise TypeError(f"model must be a tinytorch Module, got {type(model).__name__}")
+    check_module("model", model)
     if not prunable_parameters(model):
         raise ValueError("model has no prunable weights (parameters with ndim >= 2); nothing to prune")
-    for name, value in (("train_loader", train_loader), ("eval_loader", eval_loader)):
-        if (name == "train_loader" or value is not None) and len(check_loader(name, value)) == 0:
-            raise ValueError(f"{name} is empty (len 0); expected at least one (x, y) batch")
+    check_parameters(model.named_parameters(), why="its weights cannot be ranked or trained")
+    check_nonempty_loader("train_loader", train_loader)
+    if eval_loader is not None:
+        check_nonempty_loader("eval_loader", eval_loader)
     check_loss_fn("loss_fn", loss_fn)
     check_optimizer("optimizer", optimizer)
     held = {id(p) for p in getattr(optimizer, "params", model.parameters())}

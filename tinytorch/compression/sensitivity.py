@@ -7,8 +7,9 @@ __all__ = ['layer_mask', 'sensitivity_scan', 'layer_sparsities', 'layerwise_prun
 import numpy as np
 
 from . import prunable_parameters
-from ..core.checks import check_amount, check_array, check_loader, check_real
-from ..core.module import Module, Parameter
+from ..core.checks import (check_amount, check_array, check_module, check_nonempty_loader, check_parameter,
+                                   check_parameters, check_real)
+from ..core.module import Parameter
 from ..training import evaluate
 
 # %% ../../modules/16_compression/sensitivity_dev.ipynb #bc2f4f1e
@@ -28,6 +29,7 @@ def layer_mask(param, sparsity):
         raise TypeError(f"param must be a tinytorch Parameter (e.g. model.layers[0].weight), "
                         f"got {type(param).__name__}")
     check_array("param", param.data)
+    check_parameter("param", param, writable=False)
     k = check_amount("sparsity", sparsity, param.data.size)
     scores = np.abs(param.data.astype(np.float64)).ravel()
     old = param.mask
@@ -39,11 +41,10 @@ def layer_mask(param, sparsity):
     return keep.reshape(param.data.shape)
 
 
-def _weights(model, names, arg="names"):
+def _weights(model, names, arg="names", writable=True):
     """{name: Parameter} of the named prunable weights (all of them when names is None), all finite;
     `arg` is the argument the names came from (for error messages)."""
-    if not isinstance(model, Module):
-        raise TypeError(f"model must be a tinytorch Module, got {type(model).__name__}")
+    check_module("model", model)
     weights = dict(prunable_parameters(model))
     if not weights:
         raise ValueError("model has no prunable weights (parameters with ndim >= 2); nothing to prune or scan")
@@ -57,9 +58,7 @@ def _weights(model, names, arg="names"):
         if unknown:
             raise ValueError(f"unknown weight names {unknown}; expected some of {list(weights)}")
         weights = {n: weights[n] for n in names}
-    for name, p in weights.items():
-        if not np.all(np.isfinite(p.data)):
-            raise ValueError(f"model parameter {name!r} contains NaN or inf; its weights cannot be ranked")
+    check_parameters(weights.items(), writable=writable, why="its weights cannot be ranked")
     return weights
 
 
@@ -71,16 +70,16 @@ def sensitivity_scan(model, eval_loader, sparsities=(0.0, 0.5, 0.7, 0.8, 0.9, 0.
     accuracy, "sparsities": [...], "accuracy": {name: [accuracy at each sparsity]}}.
     """
     sps = _check_sparsities(sparsities)
-    weights = _weights(model, names)
-    if len(check_loader("eval_loader", eval_loader)) == 0:
-        raise ValueError("eval_loader is empty (len 0); expected at least one (x, y) batch")
+    weights = _weights(model, names, writable=False)  # trials replace p.data, never write into it
+    check_nonempty_loader("eval_loader", eval_loader)
     baseline = evaluate(model, eval_loader)
     acc = {}
     for name, p in weights.items():
-        data, mask = p.data.copy(), p.mask
+        data, mask = p.data, p.mask  # the original array object is put back, untouched
         row = []
         try:
             for s in sps:
+                p.data = data  # rank the original weights at every sparsity, in any order
                 p.data = data * layer_mask(p, s)
                 row.append(evaluate(model, eval_loader))
         finally:

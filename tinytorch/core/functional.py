@@ -1,7 +1,7 @@
 """Functional forms: softmax, log_softmax, cross_entropy, kl_div, mse (Tensor in, Tensor out)."""
 import numpy as np
 
-from .checks import check_array, check_choice
+from .checks import as_class_indices, check_array, check_choice
 from .tensor import Tensor
 
 __all__ = ["softmax", "log_softmax", "cross_entropy", "kl_div", "mse", "check_labels"]
@@ -24,24 +24,14 @@ def log_softmax(x, axis=-1):
 
 
 def check_labels(labels, batch, num_classes):
-    """Integer class labels (B,) in [0, C) as an int64 ndarray; Tensor or array-like accepted."""
-    y = np.asarray(getattr(labels, "data", labels))
-    if np.issubdtype(y.dtype, np.floating) and y.size and np.all(y == np.round(y)):
-        y = y.astype(np.int64)  # a Tensor of labels is float32: accept integral values
-    if not (np.issubdtype(y.dtype, np.integer) or (y.size == 0 and y.dtype != object)):
-        raise TypeError(f"labels must be integers, got dtype {y.dtype}")
-    if y.shape != (batch,):
-        raise ValueError(f"labels shape {y.shape} does not match logits batch size {batch}; expected ({batch},)")
-    if y.size and (y.min() < 0 or y.max() >= num_classes):
-        bad = y[(y < 0) | (y >= num_classes)][0]
-        raise ValueError(f"label {bad} is out of range; expected integers in [0, {num_classes - 1}]")
-    return y.astype(np.int64, copy=False)
+    """Class labels (B,) in [0, C) as int64: integer arrays, integer Tensors or one-hot rows (B, C)."""
+    return as_class_indices("labels", labels, batch, num_classes)
 
 
 def cross_entropy(logits, labels):
     """Mean over the batch of -log softmax(logits)[i, labels[i]].
 
-    logits: Tensor (B, C) (raw scores, never probabilities); labels: ints (B,) in [0, C).
+    logits: Tensor (B, C) (raw scores, never probabilities); labels: ints (B,) in [0, C), an integer Tensor or one-hot rows (B, C).
     Gradient w.r.t. logits: (softmax(logits) - onehot(labels)) / B.
     """
     _tensor("logits", logits)

@@ -1,7 +1,7 @@
 """Dense layers, activations, Flatten, Dropout and Sequential."""
 import numpy as np
 
-from .checks import check_bool, check_fraction, check_int
+from .checks import check_bool, check_fraction, check_int, check_module
 from .module import Module, Parameter
 from .random import get_rng
 from .tensor import Tensor
@@ -107,8 +107,7 @@ class Sequential(Module):
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
         for i, layer in enumerate(layers):
-            if not isinstance(layer, Module):
-                raise TypeError(f"Sequential layer {i} must be a Module, got {type(layer).__name__}")
+            check_module(f"Sequential layer {i}", layer)
         self.layers = list(layers)
 
     def forward(self, x):
@@ -117,9 +116,7 @@ class Sequential(Module):
         return x
 
     def append(self, layer):
-        if not isinstance(layer, Module):
-            raise TypeError(f"layer must be a Module, got {type(layer).__name__}")
-        self.layers.append(layer)
+        self.layers.append(check_module("layer", layer))
         return self
 
     def __getitem__(self, i):

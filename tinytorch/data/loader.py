@@ -25,9 +25,7 @@ class DataLoader:
             raise ValueError(f"X shape {X.shape} and y shape {y.shape} must have the same number of samples")
         self.X, self.y = X, y
         self.batch_size = check_int("batch_size", batch_size, low=1)
-        if not isinstance(shuffle, (bool, np.bool_)):
-            raise TypeError(f"shuffle must be a bool, got {shuffle!r}")
-        self.shuffle = bool(shuffle)
+        self.shuffle = check_bool("shuffle", shuffle)
         self.seed = None if seed is None else check_int("seed", seed, low=0)
         self.drop_last = check_bool("drop_last", drop_last)
         self._rng = None if seed is None else np.random.default_rng(self.seed)

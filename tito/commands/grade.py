@@ -1,6 +1,5 @@
 """`tito grade ...`: the instructor's nbgrader workflow over the course dir (<repo>/course by default)."""
 import argparse
-import re
 from pathlib import Path
 
 from tito.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, TitoError
@@ -33,6 +32,11 @@ def register(sub) -> None:
     p.add_argument("--jobs", "-j", type=int, default=1, help="students graded in parallel (processes), default 1")
     p.add_argument("--timeout", type=int, default=120,
                    help="seconds a cell may run before its kernel is interrupted (the cell then fails), default 120")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run kernels without bubblewrap (NOT protected: student code gets your rights; see README)")
+    p.add_argument("--memory", type=int, default=4096, help="address-space limit per kernel in MB, default 4096")
+    p.add_argument("--max-procs", type=int, default=64, help="process/thread limit per kernel, default 64")
+    p.add_argument("--cpu-time", type=int, default=1800, help="CPU seconds per kernel (whole notebook), default 1800")
     p = add("feedback", cmd_feedback, "generate HTML feedback for autograded submissions")
     p.add_argument("--student", help="only this student id")
     p = add("report", cmd_report, "gradebook table; --csv writes student,notebook,grade_id,score,max_score,kind rows")
@@ -40,6 +44,7 @@ def register(sub) -> None:
     p = add("validate", cmd_validate, "self-check a notebook with nbgrader's Validator (exit 1 when a cell fails)",
             module=False)
     p.add_argument("notebook", type=Path, help="path to a .ipynb")
+    p.add_argument("--verbose", "-v", action="store_true", help="print tracebacks and nbgrader's messages too")
 
 
 def _context(args):
@@ -84,62 +89,38 @@ def cmd_release(args: argparse.Namespace) -> int:
     out = (args.out or course / "bundles" / f"tinytorch-{module.key}").resolve()
     withheld = bundle.make_bundle(module, course, out)
     for rel in withheld:
-        output.say(f"withheld instructor-only test file (it quotes solutions or hidden tests): {rel}")
+        output.warn(f"withheld a student test file that quotes solutions or hidden tests: {rel}")
     output.say(f"student bundle: {out} (audited: no solution or hidden-test region inside)")
+    output.say(f"  README.md: the student guide; tests: tests/{module.key}/{bundle.STUDENT_TESTS}/ only; "
+               f"JupyterLab settings: .jupyter/")
     if args.zip:
         archive = shutil.make_archive(str(out), "zip", root_dir=out.parent, base_dir=out.name)
         output.say(f"zip: {archive}")
     return EXIT_OK
 
 
-STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-
-
 def cmd_collect(args: argparse.Namespace) -> int:
-    import os
-
-    from tito import output, state, submission
+    from tito import lock, output, submission
     from tito.paths import notebook_name
 
     root, module, course = _context(args)
     graded = module.graded_notebooks()
     if len(graded) != 1:
         raise TitoError(f"collect expects exactly one graded notebook in {module.folder}, found {graded}")
-    name = f"{notebook_name(graded[0])}.ipynb"
     if not args.folder.is_dir():
         raise TitoError(f"{args.folder} is not a folder of <student>.ipynb files", EXIT_USAGE)
-    rows, collected = [], 0
-    for src in sorted(args.folder.iterdir()):
-        student = src.stem
-        if src.suffix != ".ipynb" or not src.is_file():
-            rows.append([src.name, "skipped: not a <student>.ipynb file"])
-            continue
-        if not STUDENT_ID.fullmatch(student):
-            rows.append([src.name, "skipped: a student id is 1-64 letters, digits, '_', '.', '-' starting with a "
-                                   "letter or digit"])
-            continue
-        dest = course / "submitted" / student / module.key / name
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        note = "new"
-        if dest.exists():
-            if dest.read_bytes() == src.read_bytes():
-                rows.append([student, "unchanged"])
-                collected += 1
-                continue
-            kept = dest.with_name(f"{dest.stem}.{state.timestamp()}.ipynb.bak")
-            os.replace(dest, kept)
-            note = f"replaced (previous kept as {kept.name})"
-        state.atomic_write(dest, src.read_bytes())
-        try:
-            submission.read_notebook(dest)
-        except submission.SubmissionError as err:
-            note += f"; WARNING {err} (autograde will report it)"
-        rows.append([student, note])
-        collected += 1
-    if not collected:
-        output.table(f"Nothing collected from {args.folder}", ["file", "submission"], rows)
+    files, skipped, invalid = submission.inbox(args.folder)
+    if invalid:  # checked before anything is copied: rename the files, then collect again
+        output.table(f"Nothing collected from {args.folder}: rename these files", ["file", "problem"], invalid)
+        raise TitoError(f"{len(invalid)} file name(s) in {args.folder} are not valid student ids "
+                        f"({submission.ID_RULE}); nothing was collected")
+    if not files:
+        output.table(f"Nothing collected from {args.folder}", ["file", "submission"], skipped)
         raise TitoError(f"no <student>.ipynb files in {args.folder}")
-    output.table(f"Collected into {course / 'submitted'}", ["student", "submission"], rows)
+    with lock.course_lock(course, "collect", output.warn):
+        rows = [submission.collect_one(src, course / "submitted" / student / module.key / f"{notebook_name(graded[0])}.ipynb",
+                             student) for student, src in files]
+    output.table(f"Collected into {course / 'submitted'}", ["student", "submission"], rows + skipped)
     return EXIT_OK
 
 
@@ -152,82 +133,87 @@ def _students(course: Path, key: str, only: str | None) -> list:
     return submitted
 
 
-def cmd_autograde(args: argparse.Namespace) -> int:
-    import time
+def _sandbox_choice(args) -> bool:
+    from tito import bwrap, output
 
-    from tito import autograde, grading, output
+    if args.no_sandbox:
+        output.warn(bwrap.NOT_PROTECTED)
+        return False
+    ok, detail = bwrap.check()
+    if not ok:
+        raise TitoError(f"autograde runs every kernel under bubblewrap, and {detail}. Check with `tito doctor`; "
+                        f"install with `tito doctor --install-sandbox`. To grade without it (not protected, see "
+                        f"README) pass --no-sandbox.")
+    return True
+
+
+def cmd_autograde(args: argparse.Namespace) -> int:
+    from tito import bwrap, grading, lock, output
 
     root, module, course = _context(args)
-    if args.jobs < 1:
-        raise TitoError(f"--jobs={args.jobs} is out of range; expected an int >= 1", EXIT_USAGE)
-    if args.timeout <= 0:
-        raise TitoError(f"--timeout={args.timeout} is out of range; expected seconds > 0", EXIT_USAGE)
+    for name, value, low in (("--jobs", args.jobs, 1), ("--timeout", args.timeout, 1), ("--memory", args.memory, 256),
+                             ("--max-procs", args.max_procs, 16), ("--cpu-time", args.cpu_time, 1)):
+        if value < low:
+            raise TitoError(f"{name}={value} is out of range; expected an int >= {low}", EXIT_USAGE)
     grading.ensure_gradebook(course, module.key)
     students = _students(course, module.key, args.student)
     if not students:
         raise TitoError(f"no submissions in {course / 'submitted'}/*/{module.key}: run `tito grade collect` first")
+    sandbox = _sandbox_choice(args)
+    limits = vars(bwrap.Limits(memory_mb=args.memory, processes=args.max_procs, cpu_seconds=args.cpu_time))
+    with lock.course_lock(course, "autograde", output.warn):
+        return _autograde_locked(args, course, module.key, students, sandbox, limits)
+
+
+def _autograde_locked(args, course: Path, key: str, students: list, sandbox: bool, limits: dict) -> int:
+    import time
+
+    from tito import autograde, grading, gradereport, output
+
     start = time.perf_counter()
-    with output.Progress(f"autograding {module.key}", len(students)) as bar:
-        results = autograde.autograde_many(course, module.key, students, args.jobs,
+    with output.Progress(f"autograding {key}", len(students)) as bar:
+        results = autograde.autograde_many(course, key, students, args.jobs,
                                            lambda r: bar.advance(r["student"] if r["ok"] else f"{r['student']} FAILED"),
-                                           timeout=args.timeout)
-    autograde.save_status(course, module.key, results)
+                                           timeout=args.timeout, sandbox=sandbox, limits=limits)
+    autograde.save_status(course, key, results)
     elapsed = time.perf_counter() - start
-    failed = sorted((r for r in results if not r["ok"]), key=lambda r: r["student"])
-    output.say(f"autograded {len(students) - len(failed)}/{len(students)} submissions in {elapsed:.1f} s "
-               f"with {args.jobs} job(s)")
-    _print_scores(grading.scores(course, module.key, [s for s in students if s not in {r["student"] for r in failed}]))
-    _print_problems({r["student"]: r for r in results})
+    stopped = [r for r in results if r.get("interrupted")]
+    failed = sorted((r for r in results if not r["ok"] and not r.get("interrupted")), key=lambda r: r["student"])
+    done = len(results) - len(stopped)
+    output.say(f"autograded {done - len(failed)}/{len(students)} submissions in {elapsed:.1f} s with "
+               f"{args.jobs} job(s), kernels {'sandboxed (bubblewrap)' if sandbox else 'NOT sandboxed'}")
+    bad = {r["student"] for r in failed} | {r["student"] for r in stopped}
+    gradereport.print_scores(grading.scores(course, key, [s for s in students if s not in bad]))
+    gradereport.print_problems({r["student"]: r for r in results})
+    if stopped:
+        output.say(f"INTERRUPTED: {len(stopped)} submission(s) not graded (listed above); their previous scores "
+                   f"are unchanged. Run the same command again to grade them.")
+        return 130
     return EXIT_FAILURE if failed else EXIT_OK
 
 
-def _print_problems(status: dict) -> None:
-    """One row per note or error, per student (from autograde results or the saved status)."""
-    from tito import output
-
-    rows = []
-    for student in sorted(status):
-        entry = status[student]
-        if not entry["ok"]:
-            rows.append([student, "ERROR (not graded, 0 points)", entry["message"]])
-        rows += [[student, "note", note] for note in entry["notes"]]
-    if rows:
-        output.table("Problems found while autograding", ["student", "status", "detail"], rows)
-
-
 def cmd_feedback(args: argparse.Namespace) -> int:
-    from tito import grading, output
+    from tito import grading, lock, output
 
     root, module, course = _context(args)
     grading.ensure_gradebook(course, module.key)
-    grading.feedback(course, module.key, args.student)
+    with lock.course_lock(course, "feedback", output.warn):
+        grading.feedback(course, module.key, args.student)
     files = sorted((course / "feedback").glob(f"*/{module.key}/*.html"))
     output.say(f"{len(files)} feedback file(s) under {course / 'feedback'}")
     return EXIT_OK
 
 
-def _print_scores(rows: list) -> None:
-    from tito import output
-
-    grade_ids = list(dict.fromkeys(c[0] for r in rows for c in r["grades"]))
-    maxima = {c[0]: c[2] for r in rows for c in r["grades"]}
-    manual = {c[0] for r in rows for c in r["grades"] if c[3] == "manual"}
-    table = [[r["student"], r["notebook"], *[f"{dict((c[0], c[1]) for c in r['grades']).get(g, 0):g}" for g in grade_ids],
-              f"{r['auto_score']:g}/{r['auto_max']:g}", f"{r['score']:g}/{r['max_score']:g}"] for r in rows]
-    headers = [f"{g} /{maxima[g]:g}" + (" (manual)" if g in manual else "") for g in grade_ids]
-    output.table("Scores", ["student", "notebook", *headers, "auto", "total"], table)
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     import csv
 
-    from tito import autograde, grading, output
+    from tito import autograde, gradereport, grading, output
 
     root, module, course = _context(args)
     grading.ensure_gradebook(course, module.key)
     rows = grading.scores(course, module.key)
-    _print_scores(rows)
-    _print_problems(autograde.load_status(course, module.key))
+    gradereport.print_scores(rows)
+    gradereport.print_problems(autograde.load_status(course, module.key))
     if args.csv:
         args.csv.parent.mkdir(parents=True, exist_ok=True)
         with open(args.csv, "w", newline="", encoding="utf-8") as handle:
@@ -243,18 +229,33 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from tito import grading, output
+    import time
+
+    from tito import output, selfgrade, submission
     from tito.paths import find_root
 
+    start = time.perf_counter()
     if not args.notebook.is_file():
         raise TitoError(f"{args.notebook} is not a notebook file", EXIT_USAGE)
     try:
-        grading.prepare_env(find_root(args.notebook.resolve().parent))
+        root = find_root(args.notebook.resolve().parent)
     except TitoError:
-        grading.prepare_env()
-    problems = grading.validate(args.notebook.resolve())
-    for kind, source, error in problems:
-        output.say(f"--- {kind}: {source.splitlines()[0] if source else ''}")
-        output.say(error.splitlines()[-1] if error else "")
-    output.say(f"VALIDATION FAILED on {len(problems)} cell(s)" if problems else "all graded cells pass")
-    return EXIT_FAILURE if problems else EXIT_OK
+        root = None
+    try:
+        nb = submission.read_notebook(args.notebook)
+    except submission.SubmissionError as err:
+        raise TitoError(str(err)) from None
+    log = output.log_path(root, f"validate-{args.notebook.stem}")
+    output.say(f"graded cells of {args.notebook} (nbgrader autograde in a temporary course)")
+    result = selfgrade.grade(root, {args.notebook.stem: nb}, None if args.verbose else log)
+    cells = result["cells"]
+    selfgrade.print_cells(cells, result["notes"], args.verbose)
+    score, max_score = selfgrade.totals(cells)
+    failed = [c for c in cells if c["kind"] == "auto" and c["status"] != "pass"]
+    output.say(f"VALIDATION FAILED on {len(failed)} cell(s): {score:g}/{max_score:g} auto-graded points" if failed
+               else f"all graded cells pass: {score:g}/{max_score:g} auto-graded points")
+    output.say(f"full log: {log}")
+    todo = f"fix '{failed[0]['grade_id']}' ({failed[0]['detail']}), then validate again" if failed else \
+        "submit the notebook renamed to <your-student-id>.ipynb"
+    output.say(f"done in {time.perf_counter() - start:.1f} s; next: {todo}")
+    return EXIT_FAILURE if failed else EXIT_OK

@@ -1,0 +1,182 @@
+"""The argument checks of module 16's graded functions, given to students (one place, composed from
+tinytorch.core.checks). Each validates everything before the function changes anything and raises
+TypeError/ValueError naming the argument, its value and what is allowed; each returns what the
+algorithm needs, normalised."""
+import numpy as np
+
+from .checks import (as_class_indices, check_amount, check_array, check_bool, check_fraction, check_int, check_loader,
+                     check_module, check_parameters, check_real, check_unshared)
+
+__all__ = ["check_finite_parameters", "check_prunable", "check_magnitude_prune", "check_structured_prune",
+           "check_distillation_inputs", "check_batch", "check_low_rank", "check_factorize", "check_low_rank_compress",
+           "check_compress_config", "kept_mask", "zero_response", "PIPELINE_KEYS", "ELEMENTWISE"]
+
+PIPELINE_KEYS = ("structured_prune", "low_rank", "magnitude_prune")
+
+
+def kept_mask(param):
+    """The parameter's mask (True = kept), or all True when it has none (a bool array of its shape)."""
+    mask = getattr(param, "mask", None)
+    return np.ones(param.data.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+
+
+def zero_response(layers):
+    """Output f(0) of the element-wise `layers` (between two Linears) for an input of 0; Dropout is skipped
+    (it is the identity in eval mode)."""
+    from .tensor import Tensor, no_grad
+
+    z = Tensor(np.zeros((1, 1)))
+    with no_grad():
+        for layer in layers:
+            if type(layer).__name__ != "Dropout":
+                z = layer(z)
+    return float(z.data.ravel()[0])
+
+
+def check_finite_parameters(named):
+    """Every (name, Parameter) a float array that can be changed in place, finite: nothing to rank otherwise."""
+    return check_parameters(named, why="its weights cannot be ranked or factorized")
+
+
+def check_prunable(model):
+    """[(name, Parameter)] of the model's weights (ndim >= 2), in model order; ValueError when there are none."""
+    check_module("model", model)
+    named = [(name, p) for name, p in model.named_parameters() if p.data.ndim >= 2]
+    if not named:
+        raise ValueError("model has no prunable weights (parameters with ndim >= 2); nothing to prune")
+    return named
+
+
+def check_magnitude_prune(model, sparsity):
+    """(named weights, k): k = round(sparsity * N) for a float in [0, 1], or the int count itself (<= N)."""
+    named = check_prunable(model)
+    k = check_amount("sparsity", sparsity, sum(p.data.size for _, p in named))
+    check_finite_parameters(named)
+    return named, k
+
+
+ELEMENTWISE = ("ReLU", "Sigmoid", "Tanh", "Dropout", "Flatten")
+
+
+def check_structured_prune(model, prune_ratio, physical):
+    """(positions of the Linear layers of a Sequential, ratio in [0, 1), physical as bool)."""
+    from .layers import Linear, Sequential
+
+    check_module("model", model, Sequential)
+    pos = [i for i, layer in enumerate(model.layers) if isinstance(layer, Linear)]
+    if len(pos) < 2:
+        raise ValueError(f"structured pruning needs a Sequential with >= 2 Linear layers (a hidden one and "
+                         f"the classifier), got {len(pos)}")
+    for a, b in zip(pos, pos[1:]):
+        for j in range(a + 1, b):
+            if type(model.layers[j]).__name__ not in ELEMENTWISE:
+                raise ValueError(f"layer {j} ({type(model.layers[j]).__name__}) between Linear layers {a} and {b} "
+                                 f"is not element-wise; allowed there: {', '.join(ELEMENTWISE)}")
+    r = check_fraction("prune_ratio", prune_ratio, high_open=True)
+    physical = check_bool("physical", physical)
+    if physical:
+        check_unshared("model", model)
+        for a, b in zip(pos, pos[1:]):
+            if model.layers[b].bias is None and zero_response(model.layers[a + 1:b]) != 0:
+                raise ValueError(f"layer {b} has no bias to absorb the constant output f(0) != 0 of the neurons "
+                                 f"removed from layer {a}; use physical=False, or give layer {b} a bias")
+    check_finite_parameters([(f"layers.{i}.{a}", getattr(model.layers[i], a)) for i in pos
+                             for a in ("weight", "bias") if getattr(model.layers[i], a) is not None])
+    return pos, r, physical
+
+
+def check_distillation_inputs(student_logits, teacher_logits, true_labels):
+    """(student logits as a Tensor (B, C), teacher logits as a float64 array (B, C), labels as ints (B,) in [0, C))."""
+    from .tensor import Tensor
+
+    check_array("student_logits", student_logits)
+    if not isinstance(student_logits, Tensor):
+        student_logits = Tensor(student_logits)
+    zt = check_array("teacher_logits", teacher_logits, ndim=2).astype(np.float64)
+    if student_logits.data.ndim != 2 or student_logits.shape != zt.shape:
+        raise ValueError(f"student_logits shape {tuple(student_logits.shape)} and teacher_logits shape "
+                         f"{zt.shape} must be equal and 2-D (batch, classes)")
+    labels = as_class_indices("true_labels", true_labels, *zt.shape)
+    return student_logits, zt, labels
+
+
+def check_batch(name, x):
+    """A batch of inputs as a Tensor (arrays are wrapped)."""
+    from .tensor import Tensor
+
+    check_array(name, x)
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def check_low_rank(weight_matrix, rank_ratio, energy):
+    """(W as a float array (m, n), rank_ratio in (0, 1], energy None or in (0, 1]); ints become float64."""
+    w = check_array("weight_matrix", weight_matrix, ndim=2)
+    if w.size == 0:
+        raise ValueError(f"weight_matrix must be non-empty, got shape {w.shape}")
+    r = check_real("rank_ratio", rank_ratio, low=0.0, high=1.0, low_open=True)
+    tau = None if energy is None else check_real("energy", energy, low=0.0, high=1.0, low_open=True)
+    if not np.issubdtype(w.dtype, np.floating):
+        w = w.astype(np.float64)
+    return w, r, tau
+
+
+def check_factorize(linear, rank):
+    """(W (m, n) as a float array, rank as an int in [1, min(m, n)]) of a Linear layer."""
+    from .layers import Linear
+
+    check_module("linear", linear, Linear)
+    m, n = linear.weight.data.shape
+    k = check_int("rank", rank, low=1, high=min(m, n))
+    w = check_array("linear.weight", linear.weight.data)
+    if not np.issubdtype(w.dtype, np.floating):
+        w = w.astype(np.float64)
+    return w, k
+
+
+def check_low_rank_compress(model, rank_ratio, energy):
+    """Positions of the Linear layers of a Sequential, after checking that exactly one of rank_ratio/energy is given."""
+    from .layers import Linear, Sequential
+
+    check_module("model", model, Sequential)
+    if (rank_ratio is None) == (energy is None):
+        raise ValueError(f"give exactly one of rank_ratio or energy, got rank_ratio={rank_ratio!r}, energy={energy!r}")
+    if rank_ratio is not None:
+        check_real("rank_ratio", rank_ratio, low=0.0, high=1.0, low_open=True)
+    else:
+        check_real("energy", energy, low=0.0, high=1.0, low_open=True)
+    check_unshared("model", model)
+    pos = [i for i, layer in enumerate(model.layers) if isinstance(layer, Linear)]
+    if not pos:
+        raise ValueError(f"model has no Linear layer to factorize (a Sequential of {len(model.layers)} layers)")
+    check_finite_parameters([(f"layers.{i}.weight", model.layers[i].weight) for i in pos])
+    return pos
+
+
+def check_compress_config(model, compression_config, eval_loader):
+    """The config with every value normalised; checks that each configured technique applies to `model`."""
+    from .layers import Linear, Sequential
+
+    check_module("model", model)
+    if not isinstance(compression_config, dict):
+        raise TypeError(f"compression_config must be a dict, got {type(compression_config).__name__}")
+    for key in compression_config:
+        if key not in PIPELINE_KEYS:
+            raise ValueError(f"unknown compression_config key {key!r}; expected keys among {list(PIPELINE_KEYS)}")
+    config = dict(compression_config)
+    if eval_loader is not None:
+        check_loader("eval_loader", eval_loader)
+    if "structured_prune" in config:
+        config["structured_prune"] = check_fraction("structured_prune", config["structured_prune"], high_open=True)
+        check_structured_prune(model, config["structured_prune"], True)
+    if "low_rank" in config:
+        config["low_rank"] = check_real("low_rank", config["low_rank"], low=0.0, high=1.0, low_open=True)
+        check_module("model", model, Sequential)
+        check_unshared("model", model)
+        if not any(isinstance(layer, Linear) for layer in model.layers):
+            raise ValueError(f"model has no Linear layer to factorize (a Sequential of {len(model.layers)} layers)")
+    if "magnitude_prune" in config:
+        config["magnitude_prune"] = check_fraction("magnitude_prune", config["magnitude_prune"])
+        check_prunable(model)
+    if config:
+        check_finite_parameters(model.named_parameters())
+    return config
