@@ -97,13 +97,14 @@ MUTANTS = {
     # Task 5
     "rank floored with int()": ("low-rank-approximate", [("k = round(r * full)", "k = int(r * full)")]),
     "rank rounded up": ("low-rank-approximate", [("k = round(r * full)", "k = int(np.ceil(r * full))")]),
-    "V returned instead of Vh": ("low-rank-approximate", [("return u[:, :k], s[:k], vh[:k]", "return u[:, :k], s[:k], vh[:k].T")]),
+    "V returned instead of Vh": ("low-rank-approximate", [("factors = (u[:, :k], s[:k], vh[:k])", "factors = (u[:, :k], s[:k], vh[:k].T)")]),
     "energy rank one too small": ("low-rank-approximate", [("side=\"left\")) + 1", "side=\"left\"))")]),
     "rank not clipped to at least 1": ("low-rank-approximate", [("k = min(max(k, 1), full)", "k = min(k, full)")]),
     # Task 6
-    "singular values dropped": ("factorize-linear", [("_linear_from(u[:, :k] * s[:k], like=linear)", "_linear_from(u[:, :k], like=linear)")]),
-    "bias on the first factor": ("factorize-linear", [("return Sequential(_linear_from(u[:, :k] * s[:k], like=linear), _linear_from(vh[:k], bias, like=linear))",
-                                                     "return Sequential(_linear_from(u[:, :k] * s[:k], None if bias is None else np.zeros(k), like=linear), _linear_from(vh[:k], bias, like=linear))")]),
+    "singular values dropped": ("factorize-linear", [("_linear_from(u * s, like=linear)", "_linear_from(u, like=linear)")]),
+    "factors swapped and transposed": ("factorize-linear", [("_linear_from(u * s, like=linear), _linear_from(vh, bias, like=linear)", "_linear_from((vh.T * s), like=linear), _linear_from(u.T, bias, like=linear)")]),
+    "bias on the first factor": ("factorize-linear", [("return Sequential(_linear_from(u * s, like=linear), _linear_from(vh, bias, like=linear))",
+                                                     "return Sequential(_linear_from(u * s, None if bias is None else np.zeros(len(s)), like=linear), _linear_from(vh, bias, like=linear))")]),
     # Task 7
     "structured pruning only masked": ("compress-model", [("structured_prune(model, config[\"structured_prune\"], physical=True)", "structured_prune(model, config[\"structured_prune\"])")]),
     "magnitude before structured": ("compress-model", [("    if \"structured_prune\" in config:\n        structured_prune(model, config[\"structured_prune\"], physical=True)\n        stats[\"applied_techniques\"].append(f\"structured_{config['structured_prune']}\")\n", ""),

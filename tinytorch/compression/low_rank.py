@@ -10,27 +10,48 @@ from ..core.layers import Linear, Sequential
 from ..core.module import Parameter
 from ..core.random import get_rng
 from ..core.task_checks import check_factorize, check_low_rank, check_low_rank_compress
+from .randomized import check_low_rank_method, randomized_svd
+
+
+def _ratio_rank(rank_ratio, full):
+    """k = round(rank_ratio * full) clipped to [1, full] (the rank rule of low_rank_approximate)."""
+    return min(max(round(rank_ratio * full), 1), full)
+
+
+def _top_svd(w, k, method="svd", n_iter=2, oversample=10, seed=0):
+    """The k leading singular triplets of w (m, n): U (m, k), S (k,), Vh (k, n), exact or randomized."""
+    if method == "randomized":
+        return randomized_svd(w, k, n_iter, oversample, seed)
+    u, s, vh = np.linalg.svd(w, full_matrices=False)
+    return u[:, :k], s[:k], vh[:k]
 
 # %% ../../modules/16_compression/compression_dev.ipynb #af67e78a
-def low_rank_approximate(weight_matrix, rank_ratio=0.5, energy=None):
-    """Rank-k truncated SVD of a 2-D (m, n) matrix: returns U (m, k), S (k,), Vh (k, n).
+def low_rank_approximate(weight_matrix, rank_ratio=0.5, energy=None, method="svd", n_iter=2, oversample=10, seed=0):
+    """Rank-k truncated SVD of a 2-D (m, n) matrix: returns U (m, k), S (k,), Vh (k, n), arrays of their own.
 
     k = round(rank_ratio * min(m, n)) clipped to [1, min(m, n)], rank_ratio in (0, 1]; when energy (in
     (0, 1]) is given it overrides rank_ratio: k = the smallest rank keeping that share of sum(S**2).
-    Integer input is computed in float64; float input keeps its dtype.
+    Float input keeps its dtype (float16 is computed in float32), integer input gives float64.
+    method="randomized": the randomized range finder (n_iter power iterations, oversample extra columns,
+    a seeded Gaussian sketch; rank_ratio only).
     """
-    w, r, tau = check_low_rank(weight_matrix, rank_ratio, energy)
-    ### BEGIN SOLUTION
-    u, s, vh = np.linalg.svd(w, full_matrices=False)
-    full = len(s)
-    if tau is None:
-        k = round(r * full)
+    w, r, tau, dtype = check_low_rank(weight_matrix, rank_ratio, energy, method)
+    method, n_iter, oversample, seed = check_low_rank_method(method, n_iter, oversample, seed)
+    if method == "randomized":
+        factors = _top_svd(w, _ratio_rank(r, min(w.shape)), method, n_iter, oversample, seed)
     else:
-        cum = np.cumsum(s.astype(np.float64) ** 2)
-        k = full if cum[-1] == 0 else int(np.searchsorted(cum / cum[-1], tau, side="left")) + 1
-    k = min(max(k, 1), full)
-    return u[:, :k], s[:k], vh[:k]
-    ### END SOLUTION
+        ### BEGIN SOLUTION
+        u, s, vh = np.linalg.svd(w, full_matrices=False)
+        full = len(s)
+        if tau is None:
+            k = round(r * full)
+        else:
+            cum = np.cumsum((s / s[0]) ** 2) if s[0] > 0 else np.ones(full)
+            k = full if cum[-1] == 0 else int(np.searchsorted(cum / cum[-1], tau, side="left")) + 1
+        k = min(max(k, 1), full)
+        factors = (u[:, :k], s[:k], vh[:k])
+        ### END SOLUTION
+    return tuple(np.array(f, dtype=dtype) for f in factors)
 
 # %% ../../modules/16_compression/compression_dev.ipynb #21a23010
 def _linear_from(weight, bias=None, like=None):
@@ -49,34 +70,39 @@ def _linear_from(weight, bias=None, like=None):
     return layer
 
 # %% ../../modules/16_compression/compression_dev.ipynb #53d6ac38
-def factorize_linear(linear, rank):
+def factorize_linear(linear, rank, method="svd", n_iter=2, oversample=10, seed=0):
     """Rank-k factorization of `linear` (weight m x n): Sequential(Linear(m, k, bias=False), Linear(k, n)).
 
     First weight U_k * S_k (m, k), second weight Vh_k (k, n) with the original bias; rank is an int in
-    [1, min(m, n)]. The input layer is not modified; dtype and requires_grad are kept.
+    [1, min(m, n)]. The input layer is not modified; dtype and requires_grad are kept. method, n_iter,
+    oversample, seed: as in low_rank_approximate.
     """
     w, k = check_factorize(linear, rank)
+    u, s, vh = _top_svd(w, k, *check_low_rank_method(method, n_iter, oversample, seed))  # U (m, k), S (k,), Vh (k, n)
     ### BEGIN SOLUTION
-    u, s, vh = np.linalg.svd(w, full_matrices=False)
     bias = None if linear.bias is None else linear.bias.data
-    return Sequential(_linear_from(u[:, :k] * s[:k], like=linear), _linear_from(vh[:k], bias, like=linear))
+    return Sequential(_linear_from(u * s, like=linear), _linear_from(vh, bias, like=linear))
     ### END SOLUTION
 
 # %% ../../modules/16_compression/compression_dev.ipynb #0738cf83
-def low_rank_compress(model, rank_ratio=None, energy=None):
+def low_rank_compress(model, rank_ratio=None, energy=None, method="svd", n_iter=2, oversample=10, seed=0):
     """Replace every Linear of a Sequential by its rank-k factorization where that has fewer parameters.
 
     Give exactly one of rank_ratio (in (0, 1]) or energy (in (0, 1]); ranks as in low_rank_approximate.
     A layer is replaced only when k*(m+n) < m*n. Returns {"layers.i": k} for the replaced layers.
+    method, n_iter, oversample, seed: as in low_rank_approximate (the energy rule needs method="svd").
     """
     linears = check_low_rank_compress(model, rank_ratio, energy)
+    options = check_low_rank_method(method, n_iter, oversample, seed)
+    check_low_rank(model.layers[linears[0]].weight.data, rank_ratio or 1.0, energy, method)
     plan = {}
     for i in linears:
         layer = model.layers[i]
         m, n = layer.weight.data.shape
-        k = len(low_rank_approximate(layer.weight.data, rank_ratio=rank_ratio or 1.0, energy=energy)[1])
+        k = (_ratio_rank(rank_ratio, min(m, n)) if energy is None else
+             len(low_rank_approximate(layer.weight.data, energy=energy)[1]))
         if k * (m + n) < m * n:
-            plan[i] = (k, factorize_linear(layer, k))
+            plan[i] = (k, factorize_linear(layer, k, *options))
     if plan:
         layers = list(model.layers)
         for i, (_, replacement) in plan.items():

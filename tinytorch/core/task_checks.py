@@ -108,16 +108,20 @@ def check_batch(name, x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def check_low_rank(weight_matrix, rank_ratio, energy):
-    """(W as a float array (m, n), rank_ratio in (0, 1], energy None or in (0, 1]); ints become float64."""
+def check_low_rank(weight_matrix, rank_ratio, energy, method="svd"):
+    """(W (m, n) as float32 or float64, rank_ratio in (0, 1], energy None or in (0, 1], dtype of the results):
+    float input keeps its dtype (float16 is computed in float32: LAPACK has none), integers give float64.
+    The energy rule needs every singular value, so it is refused with method="randomized"."""
     w = check_array("weight_matrix", weight_matrix, ndim=2)
     if w.size == 0:
         raise ValueError(f"weight_matrix must be non-empty, got shape {w.shape}")
     r = check_real("rank_ratio", rank_ratio, low=0.0, high=1.0, low_open=True)
     tau = None if energy is None else check_real("energy", energy, low=0.0, high=1.0, low_open=True)
-    if not np.issubdtype(w.dtype, np.floating):
-        w = w.astype(np.float64)
-    return w, r, tau
+    if tau is not None and method == "randomized":
+        raise ValueError(f"energy={energy!r} needs every singular value: use method='svd' with energy, "
+                         "or rank_ratio with method='randomized'")
+    dtype = w.dtype if np.issubdtype(w.dtype, np.floating) else np.dtype(np.float64)
+    return w.astype(np.float32 if dtype.itemsize <= 4 else np.float64, copy=False), r, tau, dtype
 
 
 def check_factorize(linear, rank):
