@@ -532,8 +532,9 @@ print(f"forward of all {len(X)} digits: dense {np.median(ms['dense']):.2f} ms, 9
 # %% [markdown]
 # Unstructured zeros pay off only with a sparse format and a kernel that skips them. CSR stores every
 # non-zero value plus its column index (plus one row pointer per row), so it is only smaller than dense
-# below about 50 % density, and on a CPU a CSR matrix product breaks even with dense BLAS only at about
-# 90 % sparsity (the advanced notebook `sparse_dev.ipynb` measures ours and SciPy's side by side). GPUs get
+# below about 50 % density (8 bytes per non-zero against 4 per dense entry), and on a CPU a CSR matrix
+# product breaks even with dense BLAS only at about 80-90 % sparsity (pytorch/pytorch PR #51647; the advanced
+# notebook `sparse_dev.ipynb` measures ours and SciPy's side by side on this machine). GPUs get
 # a speedup from one specific pattern, 2:4 (two non-zeros in every group of four), which sparse tensor cores
 # execute (NVIDIA Ampere and later; about 1.3-1.6x on many layer shapes, slower on some, per the cuSPARSELt
 # benchmarks in pytorch/pytorch PR #96147). The picture below shows the three patterns on the trained MLP's
@@ -1021,52 +1022,59 @@ assert spy.grad_mode == [False], f"the teacher must run under no_grad: grad enab
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Use, part 1: **where distillation helps.** A 64-32-10 student (2,410 parameters, 35x fewer than the teacher) sees
-# labels for only a stratified 10 % of the training images (a different 10 % per seed). *Alone*, it trains on
-# those 135 labeled images (cross-entropy, 50 epochs, past its plateau). *Distilled*, each of 10 rounds runs one
-# soft-target pass over **all** 1,347 training images (`alpha = 1`: the teacher's softened outputs are the only
-# target, so the loader's labels are placeholders that the loss ignores) and one cross-entropy pass over the
-# labeled 10 %. The teacher labels the other 90 % of the images for the student. `T = 2` was chosen on a
-# validation split carved from the training images (T = 1, 2, 4 gave 0.9556, 0.9568, 0.9407 there), not on
-# the test set. Same initialisation and labeled share per seed in both arms, five seeds.
+# Use, part 1: **where distillation helps.** A 64-32-10 student sees labels for only a stratified 10 % of the
+# training images (a different 10 % per seed). *Alone*, it trains on those labeled images (cross-entropy,
+# 50 epochs, past its plateau). *Distilled*, each of 10 rounds runs one soft-target pass over **all** the
+# training images (`alpha = 1`: the teacher's softened outputs are the only target, so the loader's labels are
+# placeholders that the loss ignores) and one cross-entropy pass over the labeled 10 %: the teacher labels
+# the other 90 % for the student. The temperature is chosen first on a validation split carved from the
+# training images, never on the test set; then both arms run with the same initialisation and labeled share
+# per seed, five seeds.
 
 # %%
-STUDENT_WIDTHS, LABELED_SHARE, KD_T = (64, 32, 10), 0.1, 2.0
+STUDENT_WIDTHS, LABELED_SHARE = (64, 32, 10), 0.1
 KD_SEEDS = range(5)
 
 
-def labeled_share(seed):
-    """A stratified LABELED_SHARE of the training images with their labels (a different share per seed)."""
-    _, X_lab, _, y_lab = train_test_split(X_train, y_train, test_size=LABELED_SHARE, seed=100 + seed)
+def labeled_share(X_pool, y_pool, seed):
+    """A stratified LABELED_SHARE of the pool's images with their labels (a different share per seed)."""
+    _, X_lab, _, y_lab = train_test_split(X_pool, y_pool, test_size=LABELED_SHARE, seed=100 + seed)
     return X_lab, y_lab
 
 
-def student_alone(seed, epochs=50):
-    X_lab, y_lab = labeled_share(seed)
+def student_alone(seed, X_pool=X_train, y_pool=y_train, eval_loader=test_loader, epochs=50):
+    X_lab, y_lab = labeled_share(X_pool, y_pool, seed)
     student = make_mlp(STUDENT_WIDTHS, seed=seed)
     fit(student, DataLoader(X_lab, y_lab, batch_size=32, shuffle=True, seed=seed), CrossEntropyLoss(),
         Adam(student.parameters(), lr=1e-2), epochs=epochs)
-    return evaluate(student, test_loader)
+    return evaluate(student, eval_loader)
 
 
-def student_distilled(seed, rounds=10):
-    X_lab, y_lab = labeled_share(seed)
+def student_distilled(seed, temperature, X_pool=X_train, y_pool=y_train, eval_loader=test_loader, rounds=10):
+    X_lab, y_lab = labeled_share(X_pool, y_pool, seed)
     student = make_mlp(STUDENT_WIDTHS, seed=seed)
     optimizer = Adam(student.parameters(), lr=1e-2)
-    placeholders = np.zeros(len(X_train), dtype=np.int64)  # alpha = 1: the loss does not use these labels
-    every_image = DataLoader(X_train, placeholders, batch_size=64, shuffle=True, seed=seed)
+    placeholders = np.zeros(len(X_pool), dtype=np.int64)  # alpha = 1: the loss does not use these labels
+    every_image = DataLoader(X_pool, placeholders, batch_size=64, shuffle=True, seed=seed)
     labeled = DataLoader(X_lab, y_lab, batch_size=32, shuffle=True, seed=seed)
-    distiller = KnowledgeDistillation(base, student, temperature=KD_T, alpha=1.0)
+    distiller = KnowledgeDistillation(base, student, temperature=temperature, alpha=1.0)
     for _ in range(rounds):
         distiller.fit(every_image, optimizer, epochs=1)
         fit(student, labeled, CrossEntropyLoss(), optimizer, epochs=1)
-    return evaluate(student, test_loader)
+    return evaluate(student, eval_loader)
 
 
+X_fit, X_val, y_fit, y_val = train_test_split(X_train, y_train, test_size=0.2, seed=0)
+val_loader = DataLoader(X_val, y_val, batch_size=512)
+val_acc = {t: student_distilled(0, t, X_fit, y_fit, val_loader) for t in (1.0, 2.0, 4.0)}
+KD_T = max(val_acc, key=val_acc.get)
+print("validation accuracy by temperature:", {t: round(a, 4) for t, a in val_acc.items()}, "-> T =", KD_T)
 alone = [student_alone(seed) for seed in KD_SEEDS]
-distilled = [student_distilled(seed) for seed in KD_SEEDS]
+distilled = [student_distilled(seed, KD_T) for seed in KD_SEEDS]
 print(f"teacher {base_acc:.4f} ({base.num_parameters()} parameters), student "
-      f"{make_mlp(STUDENT_WIDTHS).num_parameters()} parameters, {len(labeled_share(0)[0])} labeled images")
+      f"{make_mlp(STUDENT_WIDTHS).num_parameters()} parameters "
+      f"({base.num_parameters() / make_mlp(STUDENT_WIDTHS).num_parameters():.1f}x fewer), "
+      f"{len(labeled_share(X_train, y_train, 0)[0])} labeled of {len(X_train)} training images")
 print(f"per seed: alone {np.round(alone, 4).tolist()}, distilled {np.round(distilled, 4).tolist()}")
 print(f"KD result: alone {np.mean(alone):.4f} ± {np.std(alone):.4f}, distilled {np.mean(distilled):.4f} ± "
       f"{np.std(distilled):.4f} over {len(KD_SEEDS)} seeds")
@@ -1635,7 +1643,8 @@ for final, lr in ((0.95, 1e-2), (0.98, 1e-2)):
 # %% [markdown]
 # Read the three lines together. With a gentle fine-tuning rate (a tenth of the training rate) gradual
 # pruning is ahead at 95 %. With a strong rate, one-shot recovers at 95 %: 95 % is not yet past this
-# network's knee (about 4,300 weights are enough for digits), so the schedule has nothing to protect. At 98 %
+# network's knee (the one-shot line at the strong rate recovers dense accuracy), so the schedule has nothing
+# to protect. At 98 %
 # gradual wins clearly: the further past the knee, the more it matters to prune a little at a time and let
 # the remaining weights adapt.
 
@@ -1678,7 +1687,7 @@ print(f"OUTCOME prune-int8: accuracy {q_acc:.4f} (dense {base_acc:.4f}), {model_
 # are settled by a running counter in flat order). Same result, exactly k pruned, far less memory traffic.
 # `magnitude_prune_fast` below is that version. Both are timed against a single `np.abs` pass over the
 # weights, the floor for any method that must read every weight. (Sorting, `np.argsort(kind="stable")`,
-# would also be exact but is O(N log N): about 30 s at 100 M weights on this machine's class of CPU.)
+# would also be exact, but is O(N log N) and needs an int64 index per weight.)
 
 # %%
 #| export compression.scaling
@@ -1828,7 +1837,7 @@ for n in (10_000_000, 100_000_000):
 # moved do not change, so the latency ratio printed above is about 1. Physical removal makes the matrices
 # smaller (half the neurons of both hidden layers: about a quarter of the hidden-to-hidden work), so BLAS
 # does less work. Unstructured sparsity needs a sparse format (CSR: values plus indices) and a sparse kernel,
-# which on a CPU only breaks even at about 90 % sparsity, or hardware built for a pattern such as 2:4 on
+# which on a CPU breaks even only at very high sparsity (see sparse_dev.ipynb), or hardware built for a pattern such as 2:4 on
 # sparse tensor cores.
 
 # %% [markdown]
@@ -1852,6 +1861,6 @@ for n in (10_000_000, 100_000_000):
 # %% [markdown] nbgrader={"grade": true, "grade_id": "reflect-pipeline", "locked": false, "points": 5, "schema_version": 3, "solution": true, "task": false}
 # 40x counts only the stored values. An unstructured sparse matrix must also store where each non-zero is:
 # with int8 values and int16 column indices that is 3 bytes per non-zero plus a 4-byte pointer per row, and
-# the biases stay in float32, so the measured ratio is a little above 11x, not 40x. Getting closer needs
+# the biases stay in float32, so the ratio the prune-int8 line printed is far below 40x. Getting closer needs
 # fewer index bits (relative indices, as Deep Compression did), fewer value bits (weight sharing), entropy
 # coding, or structured removal, whose savings need no index at all.
