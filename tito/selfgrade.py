@@ -117,8 +117,12 @@ def _failure(cell, errors: list) -> tuple:
     if not where:
         number = next((m.group(1) for line in lines for m in [re.search(r"\bline (\d+)", line)] if m), None)
         where = f"line {number}" if number else ""
-    message = f"{ename}: {evalue}" if evalue else f"{ename} (no message)"
-    detail = " ".join(f"{where} -> {message}".split()) if where else " ".join(message.split())
+    if evalue:  # the assert's own message says what was expected and what came out: show it first, whole
+        number = where.split(":")[0] if where else ""
+        detail = " ".join(f"{ename}: {evalue}{f' ({number})' if number else ''}".split())
+    else:
+        message = f"{ename} (no message)"
+        detail = " ".join(f"{where} -> {message}".split()) if where else message
     return "FAIL", detail if len(detail) <= DETAIL_CHARS else detail[:DETAIL_CHARS - 3] + "..."
 
 

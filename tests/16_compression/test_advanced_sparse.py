@@ -195,11 +195,11 @@ def test_speedup_table_rows_baselines_and_break_even_rule():
     assert [(r["batch"], r["sparsity"]) for r in rows] == [(1, 0.5), (4, 0.5), (1, 0.99), (4, 0.99)]
     assert calls == [(64, 64), (64, 64)]  # one baseline kernel per sparsity
     assert all(r["speedup"] == pytest.approx(r["dense_ms"] / r["csr_ms"]) and r["mine_ms"] > 0 for r in rows)
-    table = [dict(batch=1, sparsity=s, dense_ms=1.0, csr_ms=c, scipy_ms=p)
+    table = [dict(batch=1, sparsity=s, dense_ms=1.0, csr_ms=c, scipy_ms=p, speedup=1.0 / c)
              for s, c, p in ((0.8, 0.8, 2.0), (0.9, 1.2, 0.9), (0.95, 0.9, 0.5), (0.99, 0.2, 0.1))]
     assert break_even_sparsity(table, 1) == 0.95
     assert break_even_sparsity(table, 1, "scipy") == 0.9
-    assert break_even_sparsity([dict(batch=1, sparsity=0.9, dense_ms=1.0, csr_ms=2.0)], 1) is None
+    assert break_even_sparsity([dict(batch=1, sparsity=0.9, speedup=0.5)], 1) is None
     with pytest.raises(ValueError, match="batch=2"):
         break_even_sparsity(table, 2)
     with pytest.raises(ValueError, match="kernel='torch'"):

@@ -31,22 +31,19 @@ def _index_dtype(index_dtype):
 
 
 def csr_nbytes(nnz, n_rows, value_bytes=4, index_bytes=4, pointer_bytes=4):
-    """Bytes of a CSR matrix: (value_bytes + index_bytes) * nnz + pointer_bytes * (n_rows + 1).
-
-    e.g. 1000 x 1000 at 90 % sparsity (nnz = 100,000), fp32 values, int32 indices: 804,004.
-    """
+    """Bytes of a CSR matrix: (value_bytes + index_bytes) * nnz + pointer_bytes * (n_rows + 1); e.g. 1000 x 1000
+    at 90 % sparsity (nnz = 100,000), fp32 values, int32 indices: 804,004."""
     nnz, n_rows = check_int("nnz", nnz, low=0), check_int("n_rows", n_rows, low=0)
     vb, ib, pb = (check_int(k, v, low=1) for k, v in (("value_bytes", value_bytes), ("index_bytes", index_bytes),
                                                        ("pointer_bytes", pointer_bytes)))
     return (vb + ib) * nnz + pb * (n_rows + 1)
 
-# %% ../../modules/16_compression/sparse_dev.ipynb #00659c34
+
 class CSRMatrix:
     """A 2-D matrix of shape (m, n) in compressed sparse row form:
     data (nnz,): the non-zero values row by row (float, or int8 when `scale` is set: value = data * scale);
     indices (nnz,): their column ids, int16 or int32; indptr (m + 1,) int32: row r holds
-    data[indptr[r]:indptr[r + 1]], indptr[0] == 0, indptr[-1] == nnz.
-    """
+    data[indptr[r]:indptr[r + 1]], indptr[0] == 0, indptr[-1] == nnz."""
 
     def __init__(self, data, indices, indptr, shape, scale=None):
         if not isinstance(shape, (tuple, list)) or len(shape) != 2:
@@ -84,8 +81,7 @@ class CSRMatrix:
             raise ValueError(f"dense has {a.shape[1]} columns; index_dtype={dt.name} holds at most "
                              f"{np.iinfo(dt).max + 1}")
         rows, cols = np.nonzero(a)
-        counts = np.bincount(rows, minlength=a.shape[0])
-        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=a.shape[0]))]).astype(np.int32)
         return cls(a[rows, cols], cols.astype(dt), indptr, a.shape)
 
     def to_dense(self):
@@ -116,8 +112,7 @@ class CSRMatrix:
 
 # %% ../../modules/16_compression/sparse_dev.ipynb #1b6bdd87
 def _ell_blocks(a, rows_per_block=256):
-    """Non-empty rows of `a` sorted by length, in blocks of `rows_per_block` rows padded to the block's
-    longest row: a list of (rows, cols (R, L) intp, vals (R, 1, L)); padding is column 0 with value 0."""
+    """Non-empty rows of `a` sorted by length, in blocks padded to their longest row: [(rows, cols, vals)]."""
     counts = np.diff(a.indptr).astype(np.intp)
     order = np.argsort(-counts, kind="stable")
     order = order[counts[order] > 0]
@@ -131,34 +126,23 @@ def _ell_blocks(a, rows_per_block=256):
     return blocks
 
 
-def _matvec(x, a):
-    g = np.take(x, a._take, mode="wrap")
-    g *= a._values
-    out = np.zeros(a.shape[0], dtype=g.dtype)
-    out[a._rows] = np.add.reduceat(g, a._starts)
-    return out
-
-
 def _matmat(x, a):
     if a._ell is None:
         a._ell = _ell_blocks(a)
     xt = np.ascontiguousarray(x.T)
     out = np.zeros((a.shape[0], x.shape[0]), dtype=xt.dtype)
     for rows, cols, vals in a._ell:
-        vals = vals.astype(xt.dtype, copy=False)
         step = max(1, (1 << 18) // (cols.shape[1] * max(1, xt.shape[1])))  # about 1 MB of gathered float32
         for r in range(0, rows.size, step):
             g = np.take(xt, cols[r:r + step], axis=0, mode="wrap")  # (R, L, B)
-            out[rows[r:r + step]] = np.matmul(vals[r:r + step], g)[:, 0]
+            out[rows[r:r + step]] = np.matmul(vals[r:r + step].astype(xt.dtype, copy=False), g)[:, 0]
     return np.ascontiguousarray(out.T)
 
 
 def csr_matmul(x, a):
     """x @ a.T for a CSRMatrix a (m, n) and x (n,) or (B, n); returns (m,) or (B, m).
-
-    For a Linear weight W (in, out), a = CSRMatrix.from_dense(W.T) gives csr_matmul(x, a) == x @ W.
-    B = 1: gather, multiply, np.add.reduceat; B > 1: sorted ELL row blocks, (1, L) @ (L, B) per row (cached).
-    """
+    For a Linear weight W (in, out), a = CSRMatrix.from_dense(W.T) gives csr_matmul(x, a) == x @ W. B = 1: gather,
+    multiply, np.add.reduceat; B > 1: sorted ELL row blocks, (1, L) @ (L, B) per row (cached)."""
     if not isinstance(a, CSRMatrix):
         raise TypeError(f"a must be a CSRMatrix, got {type(a).__name__}")
     x = check_array("x", x, finite=False)
@@ -166,7 +150,13 @@ def csr_matmul(x, a):
         raise ValueError(f"x must have shape ({a.shape[1]},) or (B, {a.shape[1]}), got {x.shape}")
     dtype = np.result_type(x.dtype, a._values.dtype, np.float32)
     x2 = (x.reshape(1, -1) if x.ndim == 1 else x).astype(dtype, copy=False)
-    out = _matvec(x2[0], a)[None] if x2.shape[0] == 1 and a.nnz else _matmat(x2, a)
+    if x2.shape[0] != 1 or a.nnz == 0:
+        out = _matmat(x2, a)
+    else:  # gather, multiply, sum each row's segment
+        g = np.take(x2[0], a._take, mode="wrap")
+        g *= a._values
+        out = np.zeros((1, a.shape[0]), dtype=g.dtype)
+        out[0, a._rows] = np.add.reduceat(g, a._starts)
     return out[0] if x.ndim == 1 else out
 
 
@@ -191,8 +181,7 @@ class SparseLinear(Module):
     def from_linear(cls, linear, index_dtype=np.int32, quantize=False):
         if not isinstance(linear, Linear):
             raise TypeError(f"linear must be a Linear, got {type(linear).__name__}")
-        bias = None if linear.bias is None else linear.bias.data
-        return cls(linear.weight.data, bias, index_dtype=index_dtype, quantize=quantize)
+        return cls(linear.weight.data, None if linear.bias is None else linear.bias.data, index_dtype, quantize)
 
     def forward(self, x):
         if not isinstance(x, Tensor):
@@ -249,15 +238,17 @@ def csr_speedup_table(n=1024, sparsities=(0.8, 0.9, 0.95, 0.98, 0.99), batch_siz
     """Dense (x @ W) vs CSR (csr_matmul) time for a random n x n float32 W with exactly round(s*n*n) zeros.
 
     baselines: optional {name: make(W) -> f(x) computing x @ W}, e.g. SciPy's CSR, timed as `{name}_ms`.
-    Returns rows {n, batch, sparsity, dense_ms, csr_ms, speedup = dense / csr, ...}; big batches use fewer
-    repeats; all kernels are timed alternately (one warm-up call before each timed call), best time kept.
-    """
+    Returns rows {n, batch, sparsity, dense_ms, csr_ms, speedup = dense / csr, ...}; big batches use fewer repeats;
+    all kernels are timed alternately (one warm-up call before each timed call), best time kept."""
     n, repeats, seed = check_int("n", n, low=1), check_int("repeats", repeats, low=1), check_int("seed", seed, low=0)
     sps = check_array("sparsities", sparsities, ndim=1).astype(np.float64)
     if sps.size == 0 or sps.min() < 0 or sps.max() > 1:
         raise ValueError(f"sparsities={sparsities!r} must be a non-empty sequence of floats in [0, 1]")
-    if np.ndim(batch_sizes) != 1 or len(batch_sizes) == 0:
-        raise ValueError(f"batch_sizes={batch_sizes!r} must be a non-empty sequence of ints >= 1")
+    if not isinstance(batch_sizes, (list, tuple, np.ndarray)):
+        raise TypeError(f"batch_sizes must be a sequence of ints >= 1, got {batch_sizes!r} of type "
+                        f"{type(batch_sizes).__name__}")
+    if len(batch_sizes) == 0:
+        raise ValueError(f"batch_sizes={batch_sizes!r} is empty; expected at least one int >= 1")
     batches = [check_int(f"batch_sizes[{i}]", b, low=1) for i, b in enumerate(batch_sizes)]
     if baselines is not None and not (isinstance(baselines, dict) and all(map(callable, baselines.values()))):
         raise TypeError(f"baselines must be a dict of name -> callable, got {baselines!r}")
@@ -267,8 +258,8 @@ def csr_speedup_table(n=1024, sparsities=(0.8, 0.9, 0.95, 0.98, 0.99), batch_siz
         w = w0.copy()
         w.ravel()[order[:round(s * n * n)]] = 0.0
         a = CSRMatrix.from_dense(w.T)
-        kernels = {"dense": lambda x: x @ w, "csr": lambda x: csr_matmul(x, a)}
-        kernels.update({name: make(w) for name, make in (baselines or {}).items()})
+        kernels = {"dense": lambda x: x @ w, "csr": lambda x: csr_matmul(x, a),
+                   **{name: make(w) for name, make in (baselines or {}).items()}}
         for b in batches:
             x = rng.standard_normal((b, n)).astype(np.float32)
             best = dict.fromkeys(kernels, float("inf"))
@@ -281,18 +272,28 @@ def csr_speedup_table(n=1024, sparsities=(0.8, 0.9, 0.95, 0.98, 0.99), batch_siz
 
 
 def break_even_sparsity(table, batch, kernel="csr"):
-    """Smallest sparsity of `table` (rows of csr_speedup_table) at `batch` from which `kernel` ("csr" or a
-    baseline name) is faster than dense at every larger tabulated sparsity; None if it loses at the largest."""
-    if not isinstance(table, (list, tuple)) or not all(isinstance(r, dict) for r in table):
-        raise TypeError(f"table must be the list of row dicts returned by csr_speedup_table, got {table!r}")
+    """Smallest sparsity of `table` (rows of csr_speedup_table) at `batch` from which `kernel` ("csr": speedup, or
+    a baseline: dense_ms / {name}_ms) beats dense at every larger tabulated sparsity; None if it loses at the top."""
+    if not isinstance(table, (list, tuple)):
+        raise TypeError(f"table must be the list of rows returned by csr_speedup_table, got {table!r} of type "
+                        f"{type(table).__name__}")
     batch = check_int("batch", batch, low=1)
-    rows = sorted((r for r in table if r.get("batch") == batch), key=lambda r: r["sparsity"])
-    if not rows or any(f"{kernel}_ms" not in r or "dense_ms" not in r for r in rows):
-        raise ValueError(f"batch={batch}, kernel={kernel!r}: table needs rows of that batch with 'dense_ms' "
-                         f"and '{kernel}_ms'")
+    keys = ("speedup",) if kernel == "csr" else ("dense_ms", f"{kernel}_ms")
+    for i, r in enumerate(table):
+        if not isinstance(r, dict):
+            raise TypeError(f"table[{i}] must be a dict (a row of csr_speedup_table), got {type(r).__name__}")
+        missing = [k for k in ("batch", "sparsity") + keys if k not in r]
+        if missing:
+            raise ValueError(f"table[{i}]={r!r} is missing keys {missing}; expected rows of csr_speedup_table "
+                             f"(kernel={kernel!r})")
+        for k in ("sparsity",) + keys:
+            check_real(f"table[{i}][{k!r}]", r[k])
+    rows = sorted((r for r in table if r["batch"] == batch), key=lambda r: r["sparsity"])
+    if not rows:
+        raise ValueError(f"batch={batch} does not occur in table")
     best = None
     for r in reversed(rows):
-        if r["dense_ms"] < r[f"{kernel}_ms"]:
+        if (r["speedup"] if kernel == "csr" else r["dense_ms"] / r[f"{kernel}_ms"]) < 1.0:
             break
         best = r["sparsity"]
     return best
