@@ -1439,6 +1439,9 @@ for k in (16, 32, 64, 96, 127):
 #   technique (sparsity with `measure_sparsity`, in percent; bytes with `model_nbytes`, dense float32);
 # - `applied_techniques`: e.g. `["structured_0.3", "magnitude_0.8"]`, in the order applied, listing a
 #   technique only when it changed the model (a `low_rank` that replaced no layer is left out);
+# - `per_layer`: what each technique did to each layer, from the functions' return values:
+#   `{"structured_prune": {"layers.i": neurons kept}, "low_rank": {"layers.i": rank},
+#   "magnitude_prune": {"layers.i.weight": percent of its weights pruned}}` (only the techniques configured);
 # - `final_params`, `final_nonzeros`, `final_sparsity`, `final_bytes` and `final_int8_bytes`
 #   (`quantized_nbytes`) measured after;
 # - with an `eval_loader`: `original_accuracy` and `accuracy` (fractions, `evaluate`).
@@ -1450,6 +1453,8 @@ for k in (16, 32, 64, 96, 127):
 
 # %%
 #| export compression.pipeline
+import numpy as np
+
 from tinytorch.core.task_checks import check_compress_config
 from tinytorch.quantization import model_nbytes, quantized_nbytes
 from tinytorch.training import evaluate
@@ -1470,7 +1475,8 @@ def compress_model(model, compression_config, eval_loader=None):
     (0, 1]), 'magnitude_prune' (sparsity fraction in [0, 1]). Returns original_/final_ params, nonzeros,
     sparsity (percent), bytes (dense float32), final_int8_bytes, applied_techniques (e.g.
     ["structured_0.3", "magnitude_0.8"], only those that changed the model) and, with an eval_loader,
-    original_accuracy and accuracy (fractions in [0, 1]).
+    original_accuracy and accuracy (fractions in [0, 1]), and per_layer: {technique: {layer name: neurons
+    kept (structured_prune), rank (low_rank) or percent of weights pruned (magnitude_prune)}}.
     """
     config = check_compress_config(model, compression_config, eval_loader)
     ### BEGIN SOLUTION
@@ -1481,13 +1487,18 @@ def compress_model(model, compression_config, eval_loader=None):
              "applied_techniques": []}
     if eval_loader is not None:
         stats["original_accuracy"] = evaluate(model, eval_loader)
+    per_layer = stats["per_layer"] = {}
     if "structured_prune" in config:
-        structured_prune(model, config["structured_prune"], physical=True)
+        kept = structured_prune(model, config["structured_prune"], physical=True)
+        per_layer["structured_prune"] = {name: len(neurons) for name, neurons in kept.items()}
         stats["applied_techniques"].append(f"structured_{config['structured_prune']}")
-    if "low_rank" in config and low_rank_compress(model, rank_ratio=config["low_rank"]):
-        stats["applied_techniques"].append(f"low_rank_{config['low_rank']}")
+    if "low_rank" in config:
+        per_layer["low_rank"] = low_rank_compress(model, rank_ratio=config["low_rank"])
+        if per_layer["low_rank"]:
+            stats["applied_techniques"].append(f"low_rank_{config['low_rank']}")
     if "magnitude_prune" in config:
-        magnitude_prune(model, config["magnitude_prune"])
+        masks = magnitude_prune(model, config["magnitude_prune"])
+        per_layer["magnitude_prune"] = {name: 100.0 * float(np.mean(~mask)) for name, mask in masks.items()}
         stats["applied_techniques"].append(f"magnitude_{config['magnitude_prune']}")
     stats.update(final_params=count_parameters(model),
                  final_nonzeros=count_parameters(model, nonzero_only=True),
@@ -1503,16 +1514,18 @@ def compress_model(model, compression_config, eval_loader=None):
 # %% [markdown]
 # Self-check with the stand-ins: `pipeline_stand_ins()` records each call; `measure_sparsity` reads 7.0 the
 # first time and 42.0 the second. A config with all three techniques must call them in the order
-# structured (0.25, physical) -> low rank (0.5) -> magnitude (0.5) and report 7.0 and 42.0.
+# structured (0.25, physical) -> low rank (0.5) -> magnitude (0.5), report 7.0 and 42.0, and per layer: 2
+# neurons kept in layers.0, rank 1 for layers.0, 100 % of layers.0.weight and 0 % of layers.2.weight pruned.
 
 # %%
 def pipeline_stand_ins(replaces_layers=True):
-    """Stand-ins that record their calls; magnitude zeros the first weight, measure_sparsity reads 7.0 then 42.0."""
+    """Stand-ins that record their calls: structured keeps neurons [1, 3] of layers.0, low rank gives layers.0
+    rank 1, magnitude zeros and masks the whole first weight, measure_sparsity reads 7.0 then 42.0."""
     calls, readings = [], iter([7.0, 42.0])
 
     def structured(model, prune_ratio=0.5, physical=False):
         calls.append(("structured", prune_ratio, physical))
-        return {}
+        return {"layers.0": np.array([1, 3])}
 
     def low_rank(model, rank_ratio=None, energy=None):
         calls.append(("low_rank", rank_ratio))
@@ -1521,7 +1534,7 @@ def pipeline_stand_ins(replaces_layers=True):
     def magnitude(model, sparsity=0.9):
         calls.append(("magnitude", sparsity))
         model.layers[0].weight.data[:] = 0
-        return {}
+        return {"layers.0.weight": np.zeros((4, 4), dtype=bool), "layers.2.weight": np.ones((4, 2), dtype=bool)}
 
     fakes = dict(structured_prune=structured, low_rank_compress=low_rank, magnitude_prune=magnitude,
                  measure_sparsity=lambda model, weights_only=False: next(readings))
@@ -1539,6 +1552,8 @@ with replaced(globals(), **fakes):
 expect("calls", [("structured", 0.25, True), ("low_rank", 0.5), ("magnitude", 0.5)], calls)
 expect("applied_techniques", ["structured_0.25", "low_rank_0.5", "magnitude_0.5"], stats["applied_techniques"])
 expect("sparsity before and after", (7.0, 42.0), (stats["original_sparsity"], stats["final_sparsity"]))
+expect("per_layer", {"structured_prune": {"layers.0": 2}, "low_rank": {"layers.0": 1},
+                     "magnitude_prune": {"layers.0.weight": 100.0, "layers.2.weight": 0.0}}, stats.get("per_layer"))
 
 # %% nbgrader={"grade": true, "grade_id": "test-pipeline-order", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """compress_model applies structured (physical), then low rank, then magnitude, and lists only what changed the model."""
@@ -1559,6 +1574,7 @@ calls, fakes = pipeline_stand_ins()
 with replaced(globals(), **fakes):
     stats = compress_model(pipeline_net(), {"magnitude_prune": 0.8})
 assert calls == [("magnitude", 0.8)] and stats["applied_techniques"] == ["magnitude_0.8"], f"got {calls}"
+assert list(stats["per_layer"]) == ["magnitude_prune"], f"per_layer lists only what was configured: {stats['per_layer']}"
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test-pipeline-stats", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
@@ -1571,6 +1587,12 @@ expected = {"original_params": 30, "original_sparsity": 7.0, "final_params": 30,
 got = {key: stats.get(key) for key in expected}
 assert got == expected, f"stats: expected {expected}, got {got}"
 assert stats["original_nonzeros"] == 30 - 6, f"original_nonzeros: expected 24, got {stats['original_nonzeros']}"
+calls, fakes = pipeline_stand_ins()
+with replaced(globals(), **fakes):
+    stats = compress_model(pipeline_net(), {"magnitude_prune": 0.5, "low_rank": 0.5, "structured_prune": 0.25})
+expected = {"structured_prune": {"layers.0": 2}, "low_rank": {"layers.0": 1},
+            "magnitude_prune": {"layers.0.weight": 100.0, "layers.2.weight": 0.0}}
+assert stats.get("per_layer") == expected, f"per_layer: expected {expected}, got {stats.get('per_layer')}"
 ### BEGIN HIDDEN TESTS
 net = pipeline_net()
 loader = DataLoader(np.ones((4, 4), dtype=np.float32), np.array([0, 1, 0, 1]), batch_size=2)

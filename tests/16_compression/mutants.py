@@ -58,6 +58,12 @@ CLASSIFIER = '''
     return {f"layers.{a}": np.flatnonzero(keep) for a, keep in keeps.items()}
 '''
 
+STRUCTURED_BLOCK = """    if "structured_prune" in config:
+        kept = structured_prune(model, config["structured_prune"], physical=True)
+        per_layer["structured_prune"] = {name: len(neurons) for name, neurons in kept.items()}
+        stats["applied_techniques"].append(f"structured_{config['structured_prune']}")
+"""
+
 MUTANTS = {
     # Task 1
     "sparsity as a fraction": ("measure-sparsity", [("float(100.0 * zeros / total)", "float(zeros / total)")]),
@@ -107,10 +113,9 @@ MUTANTS = {
                                                      "return Sequential(_linear_from(u * s, None if bias is None else np.zeros(len(s)), like=linear), _linear_from(vh, bias, like=linear))")]),
     # Task 7
     "structured pruning only masked": ("compress-model", [("structured_prune(model, config[\"structured_prune\"], physical=True)", "structured_prune(model, config[\"structured_prune\"])")]),
-    "magnitude before structured": ("compress-model", [("    if \"structured_prune\" in config:\n        structured_prune(model, config[\"structured_prune\"], physical=True)\n        stats[\"applied_techniques\"].append(f\"structured_{config['structured_prune']}\")\n", ""),
-                                                      ("    stats.update(final_params", "    if \"structured_prune\" in config:\n        structured_prune(model, config[\"structured_prune\"], physical=True)\n        stats[\"applied_techniques\"].append(f\"structured_{config['structured_prune']}\")\n    stats.update(final_params")]),
-    "low rank listed when it replaced nothing": ("compress-model", [("if \"low_rank\" in config and low_rank_compress(model, rank_ratio=config[\"low_rank\"]):",
-                                                                   "if \"low_rank\" in config and (low_rank_compress(model, rank_ratio=config[\"low_rank\"]) or True):")]),
+    "magnitude before structured": ("compress-model", [(STRUCTURED_BLOCK, ""), ("    stats.update(final_params", STRUCTURED_BLOCK + "    stats.update(final_params")]),
+    "low rank listed when it replaced nothing": ("compress-model", [("        if per_layer[\"low_rank\"]:\n", "        if True:\n")]),
+    "magnitude per-layer share as a fraction": ("compress-model", [("100.0 * float(np.mean(~mask))", "float(np.mean(~mask))")]),
     "sparsity measured only at the end": ("compress-model", [("\"original_sparsity\": measure_sparsity(model),", "\"original_sparsity\": None,"),
                                                            ("final_sparsity=measure_sparsity(model),", "final_sparsity=measure_sparsity(model), original_sparsity=measure_sparsity(model),")]),
 }

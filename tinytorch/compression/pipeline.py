@@ -4,6 +4,8 @@
 __all__ = ['compress_model']
 
 # %% ../../modules/16_compression/compression_dev.ipynb #73ad724a
+import numpy as np
+
 from ..core.task_checks import check_compress_config
 from ..quantization import model_nbytes, quantized_nbytes
 from ..training import evaluate
@@ -22,7 +24,8 @@ def compress_model(model, compression_config, eval_loader=None):
     (0, 1]), 'magnitude_prune' (sparsity fraction in [0, 1]). Returns original_/final_ params, nonzeros,
     sparsity (percent), bytes (dense float32), final_int8_bytes, applied_techniques (e.g.
     ["structured_0.3", "magnitude_0.8"], only those that changed the model) and, with an eval_loader,
-    original_accuracy and accuracy (fractions in [0, 1]).
+    original_accuracy and accuracy (fractions in [0, 1]), and per_layer: {technique: {layer name: neurons
+    kept (structured_prune), rank (low_rank) or percent of weights pruned (magnitude_prune)}}.
     """
     config = check_compress_config(model, compression_config, eval_loader)
     ### BEGIN SOLUTION
@@ -33,13 +36,18 @@ def compress_model(model, compression_config, eval_loader=None):
              "applied_techniques": []}
     if eval_loader is not None:
         stats["original_accuracy"] = evaluate(model, eval_loader)
+    per_layer = stats["per_layer"] = {}
     if "structured_prune" in config:
-        structured_prune(model, config["structured_prune"], physical=True)
+        kept = structured_prune(model, config["structured_prune"], physical=True)
+        per_layer["structured_prune"] = {name: len(neurons) for name, neurons in kept.items()}
         stats["applied_techniques"].append(f"structured_{config['structured_prune']}")
-    if "low_rank" in config and low_rank_compress(model, rank_ratio=config["low_rank"]):
-        stats["applied_techniques"].append(f"low_rank_{config['low_rank']}")
+    if "low_rank" in config:
+        per_layer["low_rank"] = low_rank_compress(model, rank_ratio=config["low_rank"])
+        if per_layer["low_rank"]:
+            stats["applied_techniques"].append(f"low_rank_{config['low_rank']}")
     if "magnitude_prune" in config:
-        magnitude_prune(model, config["magnitude_prune"])
+        masks = magnitude_prune(model, config["magnitude_prune"])
+        per_layer["magnitude_prune"] = {name: 100.0 * float(np.mean(~mask)) for name, mask in masks.items()}
         stats["applied_techniques"].append(f"magnitude_{config['magnitude_prune']}")
     stats.update(final_params=count_parameters(model),
                  final_nonzeros=count_parameters(model, nonzero_only=True),
