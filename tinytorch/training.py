@@ -39,21 +39,46 @@ def optimizer_step(loss, optimizer, named=(), where=""):
     naming the parameter, after putting every gradient back as it was. Either way no weight changes.
     Returns the loss as a float.
     """
-    value = check_finite_loss(loss, where)
+    return _watched_step(loss, optimizer, _watched(named, optimizer), where)
+
+
+def _watched(named, optimizer):
+    """[(name, Parameter)] of `named` and of the optimizer's parameters, each once."""
     watched = {id(p): (name, p) for name, p in named}
     for i, p in enumerate(getattr(optimizer, "params", ())):
         watched.setdefault(id(p), (f"optimizer.params[{i}]", p))
-    before = [(p, p.grad) for _, p in watched.values()]  # backward builds new arrays: the old ones stay intact
+    return list(watched.values())
+
+
+def _watched_step(loss, optimizer, watched, where):
+    """optimizer_step with the watched (name, Parameter) pairs already listed."""
+    value = check_finite_loss(loss, where)
+    before = [(p, p.grad) for _, p in watched]  # backward builds new arrays: the old ones stay intact
     optimizer.zero_grad()
     loss.backward()
-    for name, p in watched.values():
-        if p.grad is not None and not np.all(np.isfinite(p.grad)):
-            for q, g in before:
-                q.grad = g
+    for name, p in watched:
+        g = p.grad  # a finite sum means finite entries (one reduction, no temporary); else look closer
+        if g is not None and not np.isfinite(np.add.reduce(g, axis=None)) and not np.all(np.isfinite(g)):
+            for q, old in before:
+                q.grad = old
             raise ValueError(f"non-finite gradient of {name!r}{' ' + where if where else ''}; "
                              "no optimizer step was taken (lower the learning rate or check the inputs)")
     optimizer.step()
     return value
+
+
+def _checked_step(model, x, y, loss_fn, optimizer, watched, modules, where):
+    """train_step after its checks: `watched` (see _watched) and `modules` (model.modules()) are computed
+    once by the caller."""
+    modes = [m.training for m in modules]
+    for m in modules:
+        m.training = True
+    try:
+        return _watched_step(loss_fn(model(x), y), optimizer, watched, where)
+    except Exception:
+        for m, mode in zip(modules, modes):  # a rejected step leaves the train/eval modes as they were, too
+            m.training = mode
+        raise
 
 
 def train_step(model, x, y, loss_fn, optimizer, where=""):
@@ -64,15 +89,8 @@ def train_step(model, x, y, loss_fn, optimizer, where=""):
     _check_model(model)
     check_loss_fn("loss_fn", loss_fn)
     check_optimizer("optimizer", optimizer)
-    check_parameters(model.named_parameters(), finite=False)
-    modes = [(m, m.training) for m in model.modules()]
-    model.train()
-    try:
-        return optimizer_step(loss_fn(model(x), y), optimizer, model.named_parameters(), where)
-    except Exception:
-        for m, mode in modes:  # a rejected step leaves the train/eval modes as they were, too
-            m.training = mode
-        raise
+    named = check_parameters(model.named_parameters(), finite=False)
+    return _checked_step(model, x, y, loss_fn, optimizer, _watched(named, optimizer), model.modules(), where)
 
 
 def fit(model, loader, loss_fn, optimizer, epochs=1):
@@ -87,14 +105,16 @@ def fit(model, loader, loss_fn, optimizer, epochs=1):
     check_loss_fn("loss_fn", loss_fn)
     check_optimizer("optimizer", optimizer)
     epochs = check_int("epochs", epochs, low=1)
-    check_parameters(model.named_parameters(), finite=False)
     if not model.parameters():
         raise ValueError(f"model has no parameters to train ({type(model).__name__} with 0 parameters)")
+    named = check_parameters(model.named_parameters(), finite=False)  # checked once: fit changes no structure
+    watched, modules = _watched(named, optimizer), model.modules()
     history = []
     for epoch in range(epochs):
         total, count = 0.0, 0
         for batch, (x, y) in enumerate(loader):
-            value = train_step(model, x, y, loss_fn, optimizer, f"at epoch {epoch}, batch {batch} (0-based)")
+            value = _checked_step(model, x, y, loss_fn, optimizer, watched, modules,
+                                  f"at epoch {epoch}, batch {batch} (0-based)")
             n = len(y)
             total += value * n
             count += n

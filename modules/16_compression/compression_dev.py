@@ -861,14 +861,15 @@ class KnowledgeDistillation:
         self.teacher_model.eval()
 
     def distillation_loss(self, student_logits, teacher_logits, true_labels):
-        """Scalar Tensor. student_logits: Tensor (B, C); teacher_logits: Tensor or array (B, C);
-        true_labels: class indices (B,) in [0, C) (ints, an int Tensor or one-hot rows (B, C))."""
+        """Scalar Tensor. student_logits: Tensor (B, C); teacher_logits: Tensor or array (B, C), given to you as an
+        array of the student logits' dtype; true_labels: class indices (B,) in [0, C) (ints, an int Tensor or
+        one-hot rows (B, C)), given to you as an int array."""
         student_logits, zt, labels = check_distillation_inputs(student_logits, teacher_logits, true_labels)
         ### BEGIN SOLUTION
-        T, batch, dtype = self.temperature, zt.shape[0], student_logits.data.dtype
+        T, batch = self.temperature, zt.shape[0]
         log_pt = _log_softmax(zt / T)
         log_ps = (student_logits / T).log_softmax(axis=-1)
-        kl = (Tensor(np.exp(log_pt).astype(dtype)) * (Tensor(log_pt.astype(dtype)) - log_ps)).sum() / batch
+        kl = (Tensor(np.exp(log_pt)) * (Tensor(log_pt) - log_ps)).sum() / batch
         ce = CrossEntropyLoss()(student_logits, labels)
         return self.alpha * T * T * kl + (1.0 - self.alpha) * ce
         ### END SOLUTION

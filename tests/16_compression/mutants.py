@@ -92,8 +92,8 @@ MUTANTS = {
     "removed neurons keep their biases (physical)": ("structured-prune", [("        if layer.bias is not None:\n            _replace(layer, \"bias\", keep)\n", "")]),
     "f(0) of removed neurons not folded into the next bias": ("structured-prune", [("            nxt.bias.data += shift.astype(nxt.bias.data.dtype)\n", "            pass\n")]),
     # Task 4
-    "reverse KL": ("knowledge-distillation", [("kl = (Tensor(np.exp(log_pt).astype(dtype)) * (Tensor(log_pt.astype(dtype)) - log_ps)).sum() / batch",
-                                             "kl = (log_ps.exp() * (log_ps - Tensor(log_pt.astype(dtype)))).sum() / batch")]),
+    "reverse KL": ("knowledge-distillation", [("kl = (Tensor(np.exp(log_pt)) * (Tensor(log_pt) - log_ps)).sum() / batch",
+                                             "kl = (log_ps.exp() * (log_ps - Tensor(log_pt))).sum() / batch")]),
     "no T^2": ("knowledge-distillation", [("self.alpha * T * T * kl", "self.alpha * kl")]),
     "soft term summed over the batch": ("knowledge-distillation", [(").sum() / batch", ").sum()")]),
     "softmax before the cross-entropy": ("knowledge-distillation", [("CrossEntropyLoss()(student_logits, labels)", "CrossEntropyLoss()(student_logits.softmax(axis=-1), labels)")]),

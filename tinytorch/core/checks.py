@@ -81,13 +81,22 @@ def check_choice(name, value, choices):
 def check_array(name, value, *, ndim=None, finite=True):
     """A real-valued NumPy array (or array-like) with the given number of dimensions and finite entries."""
     arr = np.asarray(getattr(value, "data", value))
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+    if arr.dtype.kind not in "fiu":
         raise TypeError(f"{name} must be a real-valued array, got dtype {arr.dtype}")
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimensions, got shape {arr.shape}")
-    if finite and arr.size and not np.all(np.isfinite(arr)):
+    if finite and arr.dtype.kind == "f" and arr.size and not _all_finite(arr):
         raise ValueError(f"{name} contains NaN or inf")
     return arr
+
+
+def _all_finite(arr):
+    """True when every entry is finite: a finite sum proves it in one pass with no temporary array (an
+    overflowing sum of finite entries falls back to the entry-wise test)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(arr, axis=None)):
+            return True
+    return bool(np.all(np.isfinite(arr)))
 
 
 def check_bool(name, value):
@@ -217,6 +226,9 @@ def as_class_indices(name, labels, batch, classes):
     """Class labels as an int64 (batch,) array in [0, classes): integer arrays, Tensors holding integers
     (a Tensor stores float32) or one-hot rows (batch, classes). TypeError for other dtypes (bool, float
     arrays, str, object); ValueError for a wrong shape, a label out of range or a row that is not one-hot."""
+    if type(labels) is np.ndarray and labels.dtype.kind in "iu" and labels.shape == (batch,) and (
+            not batch or (labels.min() >= 0 and labels.max() < classes)):
+        return labels.astype(np.int64, copy=False)  # the common case, checked in one pass each way
     is_tensor = hasattr(labels, "data") and not isinstance(labels, np.ndarray)
     y = np.asarray(labels.data if is_tensor else labels)
     numeric = y.dtype == np.bool_ or np.issubdtype(y.dtype, np.number)

@@ -86,13 +86,14 @@ def check_structured_prune(model, prune_ratio, physical):
 
 
 def check_distillation_inputs(student_logits, teacher_logits, true_labels):
-    """(student logits as a Tensor (B, C), teacher logits as a float64 array (B, C), labels as ints (B,) in [0, C))."""
+    """(student logits as a Tensor (B, C), teacher logits as an array (B, C) of the student's dtype, labels as ints
+    (B,) in [0, C))."""
     from .tensor import Tensor
 
     check_array("student_logits", student_logits)
     if not isinstance(student_logits, Tensor):
         student_logits = Tensor(student_logits)
-    zt = check_array("teacher_logits", teacher_logits, ndim=2).astype(np.float64)
+    zt = check_array("teacher_logits", teacher_logits, ndim=2).astype(student_logits.data.dtype, copy=False)
     if student_logits.data.ndim != 2 or student_logits.shape != zt.shape:
         raise ValueError(f"student_logits shape {tuple(student_logits.shape)} and teacher_logits shape "
                          f"{zt.shape} must be equal and 2-D (batch, classes)")

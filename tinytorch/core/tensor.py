@@ -11,11 +11,16 @@ from .autograd import _norm_axes, _unbroadcast, is_grad_enabled, no_grad
 __all__ = ["Tensor", "no_grad", "is_grad_enabled"]
 
 
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _as_array(data):
     """float64 ndarrays (and np.float64 scalars) stay float64; everything else (Python scalars, lists,
     ints, float16/32) becomes float32."""
     if isinstance(data, Tensor):
         data = data.data
+    if type(data) is np.ndarray and data.dtype in _FLOATS:  # the hot path: nothing to convert or check
+        return data
     keep64 = isinstance(data, (np.ndarray, np.float64))
     arr = np.asarray(data)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
@@ -57,7 +62,8 @@ class Tensor:
             return x
         if isinstance(x, np.ndarray):
             return Tensor(x)
-        _as_array(x)  # type check only: converting through float32 would round float64 constants
+        if type(x) not in (int, float):
+            _as_array(x)  # type check only: converting through float32 would round float64 constants
         return Tensor(np.asarray(x, dtype=self.data.dtype))
 
     # ----- properties -----
@@ -108,7 +114,9 @@ class Tensor:
             elif id(node) not in seen:
                 seen.add(id(node))
                 stack.append((node, True))
-                stack.extend((p, False) for p in node._parents if p.requires_grad and id(p) not in seen)
+                for p in node._parents:
+                    if p.requires_grad and id(p) not in seen:
+                        stack.append((p, False))
         grads = {id(self): grad}
         for node in reversed(order):
             g = grads.pop(id(node), None)
@@ -121,7 +129,10 @@ class Tensor:
             for parent, pg in zip(node._parents, node._backward(g)):
                 if pg is None or not parent.requires_grad:
                     continue
-                pg = _unbroadcast(np.asarray(pg), parent.data.shape)
+                if type(pg) is not np.ndarray:
+                    pg = np.asarray(pg)
+                if pg.shape != parent.data.shape:
+                    pg = _unbroadcast(pg, parent.data.shape)
                 key = id(parent)
                 grads[key] = pg if key not in grads else grads[key] + pg
 
@@ -290,6 +301,7 @@ class Tensor:
         """x - logsumexp(x) along `axis`, computed as (x - max) - log(sum(exp(x - max)))."""
         _norm_axes(axis, self.ndim)
         z = self.data - self.data.max(axis=axis, keepdims=True)
-        out = z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
-        soft = np.exp(out)
-        return Tensor._make(out, (self,), lambda g: (g - soft * g.sum(axis=axis, keepdims=True),))
+        e = np.exp(z)
+        total = e.sum(axis=axis, keepdims=True)
+        out = z - np.log(total)
+        return Tensor._make(out, (self,), lambda g: (g - (e / total) * g.sum(axis=axis, keepdims=True),))
