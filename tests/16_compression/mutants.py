@@ -81,7 +81,7 @@ MUTANTS = {
     "a smaller second target regrows masks": ("magnitude-prune", [("    k = max(k, int(np.count_nonzero(scores < 0)))", "")]),
     "masked weights scored by |w|": ("magnitude-prune", [("np.where(_kept(p), np.abs(p.data), -1)", "np.abs(p.data)")]),
     "mask not stored (weights regrow in training)": ("magnitude-prune", [("        p.set_mask(keep)\n", "")]),
-    "mask stored but weights not zeroed": ("magnitude-prune", [("        p.data[~keep] = 0\n", "")]),
+    "mask stored but weights not zeroed": ("magnitude-prune", [("        p.data *= keep\n", "")]),
     # Task 3
     "L1 norm instead of L2": ("structured-prune", [("np.linalg.norm(model.layers[a].weight.data.astype(np.float64), axis=0)", "np.abs(model.layers[a].weight.data).sum(axis=0)")]),
     "lowest norm kept, highest dropped": ("structured-prune", [("keep[np.argsort(norms, kind=\"stable\")[:k]] = False", "keep[np.argsort(-norms, kind=\"stable\")[:k]] = False")]),

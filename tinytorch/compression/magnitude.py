@@ -31,7 +31,7 @@ def magnitude_prune(model, sparsity=0.9):
     for name, p in named:
         keep = ~prune[start:start + p.data.size].reshape(p.data.shape)
         start += p.data.size
-        p.data[~keep] = 0
+        p.data *= keep
         p.set_mask(keep)
         masks[name] = p.mask
     return masks

@@ -39,9 +39,9 @@ def _score_type(named):
 
 
 def _kth_smallest_score(named, k, sample=100_000):
-    """(t, below): the k-th smallest score over all entries of `named` (1 <= k <= N) and the number of
-    scores strictly below t. Exact, O(N): a seeded random sample brackets t in [lo, hi); one pass counts
-    the scores below lo and keeps the few inside the bracket; np.partition of those gives t."""
+    """(t, below, equal): the k-th smallest score over all entries of `named` (1 <= k <= N) and the numbers
+    of scores below and equal to t. Exact, O(N): a seeded random sample brackets t in [lo, hi); one pass
+    counts the scores below lo and keeps the few inside the bracket; np.partition of those gives t."""
     n = sum(p.data.size for _, p in named)
     rng = np.random.default_rng(0)
     picks = []
@@ -68,10 +68,10 @@ def _kth_smallest_score(named, k, sample=100_000):
     if not 1 <= r <= band.size:  # the sample missed the bracket (probability < 1e-8): select from all
         every = np.concatenate([s.astype(np.float64) for _, _, s in _score_chunks(named)])
         t = cast(np.partition(every, k - 1)[k - 1])
-        return t, int(np.count_nonzero(every < t))
+        return t, int(np.count_nonzero(every < t)), int(np.count_nonzero(every == t))
     band.partition(r - 1)
     t = cast(band[r - 1])
-    return t, below + int(np.count_nonzero(band[:r - 1] < t))
+    return t, below + int(np.count_nonzero(band[:r - 1] < t)), int(np.count_nonzero(band == t))
 
 
 def magnitude_prune_fast(model, sparsity=0.9):
@@ -79,15 +79,17 @@ def magnitude_prune_fast(model, sparsity=0.9):
     and O(chunk) extra memory: selection of the k-th smallest score over chunks instead of one big array."""
     named, k = check_magnitude_prune(model, sparsity)
     k = max(k, sum(int(p.data.size - np.count_nonzero(p.mask)) for _, p in named if p.mask is not None))
-    flat_masks = [np.ones(p.data.size, dtype=bool) for _, p in named]
+    flat_masks = [(np.empty if k else np.ones)(p.data.size, dtype=bool) for _, p in named]  # k > 0: all written
     if k > 0:
-        t, below = _kth_smallest_score(named, k)
+        t, below, n_equal = _kth_smallest_score(named, k)
         ties = k - below  # how many scores equal to t are still to prune, in flat order
         starts = [0] * len(named)
         for i, w, s in _score_chunks(named):
             keep = flat_masks[i][starts[i]:starts[i] + w.size]
             starts[i] += w.size
-            if ties > 0:
+            if ties == n_equal:  # every score equal to t goes (the common case): no tie bookkeeping
+                np.greater(s, t, out=keep)
+            elif ties > 0:
                 np.greater(s, t, out=keep)
                 equal = np.flatnonzero(s == t)
                 keep[equal[ties:]] = True
@@ -95,7 +97,6 @@ def magnitude_prune_fast(model, sparsity=0.9):
             else:
                 np.greater_equal(s, t, out=keep)
             np.multiply(w, keep, out=w)  # zero the pruned weights while the chunk is in cache
-            w += 0  # -w * 0 is -0.0; adding 0 makes every pruned weight +0.0
     masks = {}
     for (name, p), flat in zip(named, flat_masks):
         p.set_mask(flat.reshape(p.data.shape), copy=False)  # the new array is the parameter's own
