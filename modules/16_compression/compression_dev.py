@@ -876,7 +876,9 @@ class KnowledgeDistillation:
         ### END SOLUTION
 
     def batch_loss(self, x, y):
-        """The distillation loss of the student on one batch: x Tensor (B, features), y labels (B,)."""
+        """The distillation loss (a scalar Tensor) of the student on one batch: x Tensor (B, features), y labels (B,).
+
+        The teacher runs in eval mode under no_grad (its logits are constants), the student in train mode."""
         ### BEGIN SOLUTION
         self.teacher_model.eval()
         with no_grad():
