@@ -1,16 +1,11 @@
-"""Tensor: a NumPy array plus reverse-mode automatic differentiation.
-
-Every op records its parents and a closure that maps the output gradient to the parent gradients;
-`backward()` walks the graph in reverse topological order. Broadcasting ops sum the gradient back
-to each parent's shape (`_unbroadcast`).
-"""
+"""Tensor: a NumPy array plus reverse-mode automatic differentiation. Every op records its parents and a
+closure mapping the output gradient to the parent gradients; `backward()` walks the graph in reverse
+topological order; broadcasting ops sum the gradient back to each parent's shape (`_unbroadcast`)."""
 import numpy as np
 
 from .autograd import _norm_axes, _unbroadcast, is_grad_enabled, no_grad
 
 __all__ = ["Tensor", "no_grad", "is_grad_enabled"]
-
-
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -114,9 +109,7 @@ class Tensor:
             elif id(node) not in seen:
                 seen.add(id(node))
                 stack.append((node, True))
-                for p in node._parents:
-                    if p.requires_grad and id(p) not in seen:
-                        stack.append((p, False))
+                stack += [(p, False) for p in node._parents if p.requires_grad and id(p) not in seen]
         grads = {id(self): grad}
         for node in reversed(order):
             g = grads.pop(id(node), None)
@@ -129,10 +122,8 @@ class Tensor:
             for parent, pg in zip(node._parents, node._backward(g)):
                 if pg is None or not parent.requires_grad:
                     continue
-                if type(pg) is not np.ndarray:
-                    pg = np.asarray(pg)
-                if pg.shape != parent.data.shape:
-                    pg = _unbroadcast(pg, parent.data.shape)
+                pg = pg if type(pg) is np.ndarray else np.asarray(pg)
+                pg = pg if pg.shape == parent.data.shape else _unbroadcast(pg, parent.data.shape)
                 key = id(parent)
                 grads[key] = pg if key not in grads else grads[key] + pg
 
@@ -302,6 +293,5 @@ class Tensor:
         _norm_axes(axis, self.ndim)
         z = self.data - self.data.max(axis=axis, keepdims=True)
         e = np.exp(z)
-        total = e.sum(axis=axis, keepdims=True)
-        out = z - np.log(total)
+        out = z - np.log(total := e.sum(axis=axis, keepdims=True))
         return Tensor._make(out, (self,), lambda g: (g - (e / total) * g.sum(axis=axis, keepdims=True),))
