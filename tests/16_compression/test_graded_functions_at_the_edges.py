@@ -38,6 +38,19 @@ def test_distillation_loss_and_gradient_are_finite_at_both_ends_of_the_temperatu
     assert np.isfinite(loss.item()) and np.all(np.isfinite(s.grad))
 
 
+@pytest.mark.parametrize("temperature", [0.05, 1.0, 100.0])
+def test_distillation_loss_is_finite_up_to_the_largest_logits_it_accepts_and_rejects_larger_ones(temperature):
+    kd = KnowledgeDistillation(Sequential(Linear(3, 3)), Sequential(Linear(3, 3)), temperature=temperature, alpha=0.5)
+    limit = 0.999 * float(np.finfo(np.float32).max) / 8 * min(temperature, 1.0 / temperature)
+    big = np.array([[limit, -limit, 0.0], [0.0, limit / 2, -limit]], dtype=np.float32)
+    s = Tensor(big, requires_grad=True)
+    loss = kd.distillation_loss(s, big[::-1].copy(), np.array([2, 0]))
+    loss.backward()
+    assert np.isfinite(loss.item()) and np.all(np.isfinite(s.grad))
+    with pytest.raises(ValueError, match="student_logits reach .* overflow float32"):
+        kd.distillation_loss(Tensor(big * 1.02), big, np.array([2, 0]))
+
+
 def test_low_rank_approximate_of_float16_input_returns_float16_factors_close_to_the_float32_ones():
     w = np.random.default_rng(0).normal(size=(6, 4)).astype(np.float16)
     u, s, vh = low_rank_approximate(w, rank_ratio=0.5)

@@ -85,18 +85,28 @@ def check_structured_prune(model, prune_ratio, physical):
     return pos, r, physical
 
 
-def check_distillation_inputs(student_logits, teacher_logits, true_labels):
+def check_distillation_inputs(student_logits, teacher_logits, true_labels, temperature=1.0):
     """(student logits as a Tensor (B, C), teacher logits as an array (B, C) of the student's dtype, labels as ints
     (B,) in [0, C))."""
     from .tensor import Tensor
 
-    check_array("student_logits", student_logits)
+    check_array("student_logits", student_logits, finite=False)
     if not isinstance(student_logits, Tensor):
         student_logits = Tensor(student_logits)
-    zt = check_array("teacher_logits", teacher_logits, ndim=2).astype(student_logits.data.dtype, copy=False)
+    zt = check_array("teacher_logits", teacher_logits, ndim=2, finite=False).astype(student_logits.data.dtype,
+                                                                                   copy=False)
     if student_logits.data.ndim != 2 or student_logits.shape != zt.shape:
         raise ValueError(f"student_logits shape {tuple(student_logits.shape)} and teacher_logits shape "
                          f"{zt.shape} must be equal and 2-D (batch, classes)")
+    # z / T stays finite, and so does the loss, whose soft term T^2 KL is at most 2 T max|z| per row
+    limit = float(np.finfo(zt.dtype).max) / 8 * min(temperature, 1.0 / temperature)
+    for name, z in (("student_logits", student_logits.data), ("teacher_logits", zt)):
+        peak = float(np.max(np.abs(z))) if z.size else 0.0
+        if not np.isfinite(peak):
+            raise ValueError(f"{name} contains NaN or inf")
+        if peak > limit:
+            raise ValueError(f"{name} reach {peak:.3g}; with temperature={temperature:g} their softened values "
+                             f"overflow {zt.dtype} (allowed |z| <= {limit:.3g}: scale the logits down)")
     labels = as_class_indices("true_labels", true_labels, *zt.shape)
     return student_logits, zt, labels
 
