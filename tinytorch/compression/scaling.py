@@ -8,7 +8,7 @@ import numpy as np
 
 from ..core.task_checks import check_magnitude_prune
 
-_CHUNK = 1 << 16  # entries per chunk: small enough to stay in cache, large enough to amortise Python
+_CHUNK = 1 << 18  # entries per chunk: 1 MiB of float32 scores stays in a 2 MiB L2 cache and amortises Python
 
 # %% ../../modules/16_compression/compression_dev.ipynb #db1133ed
 def _score_chunks(named):
