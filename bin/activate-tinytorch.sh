@@ -21,12 +21,27 @@ _tt_setup() {
         "$_tt_root/.venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip || return 1
         "$_tt_root/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$_tt_root[dev]" || return 1
         printf '%s' "$want" > "$stamp"
+        _tt_hint=1
     fi
     # shellcheck disable=SC1091
     . "$_tt_root/.venv/bin/activate"
+    _tt_sandbox
+}
+# bubblewrap: the sandbox `tito grade autograde` runs every student kernel in (instructors; students never need it)
+_tt_sandbox() {
+    command -v bwrap >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+        echo "activate-tinytorch: installing bubblewrap (the grading sandbox)" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1 ||
+            { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1; } ||
+            echo "activate-tinytorch: could not install bubblewrap; run: apt-get install -y bubblewrap" >&2
+    elif [ -n "${_tt_hint:-}" ]; then  # once, after the first install: students never need it
+        echo "activate-tinytorch: instructors grading with tito need bubblewrap: sudo apt-get install -y bubblewrap" >&2
+    fi
+    return 0
 }
 _tt_setup
 _tt_status=$?
-unset -f _tt_setup
-unset _tt_root
+unset -f _tt_setup _tt_sandbox
+unset _tt_root _tt_hint
 (exit $_tt_status)

@@ -10,11 +10,13 @@ import os
 import shutil
 import signal
 import tempfile
+import time
 from pathlib import Path
 
 from tito.grading import BLAS_THREADS, COURSE_ID, db_url
 
 DEFAULT_TIMEOUT = 120  # seconds per cell
+MAX_SECONDS = 3600  # wall-clock seconds for one submission before its grading process is killed
 INTERRUPTED = "interrupted (Ctrl-C) before grading finished; its previous score is unchanged"
 NOT_STARTED = "not graded: the batch was interrupted (Ctrl-C) first; its previous score is unchanged"
 
@@ -83,15 +85,14 @@ def _replace_autograded(course: Path, assignment: str, student: str, graded: Pat
 
 
 def void_grades(course: Path, assignment: str, student: str) -> None:
-    """After a failed autograde: auto scores 0 and flagged for review, old autograded notebooks removed."""
-    from nbgrader.api import Gradebook, MissingEntry
+    """After a failed autograde: the submission is in the gradebook with auto scores 0, flagged for review;
+    old autograded notebooks are removed."""
+    from nbgrader.api import Gradebook
 
     shutil.rmtree(course / "autograded" / student / assignment, onerror=_force_remove)
     with Gradebook(db_url(course), course_id=COURSE_ID) as gb:
-        try:
-            sub = gb.find_submission(assignment, student)
-        except MissingEntry:
-            return
+        gb.update_or_create_student(student)
+        sub = gb.update_or_create_submission(assignment, student)
         for nb in sub.notebooks:
             for grade in nb.grades:
                 grade.auto_score = 0.0
@@ -165,8 +166,25 @@ def _start(ctx, course, assignment, student, timeout, sandbox, limits, environ):
     return proc, student, tmp
 
 
+def _overdue(running: dict, max_seconds: float) -> list:
+    """Sentinels of grading processes running for longer than max_seconds, killed (a last-resort watchdog)."""
+    import json
+
+    from tito import worker
+
+    late = [s for s, (proc, _, _, started) in running.items() if time.monotonic() - started > max_seconds]
+    for sentinel in late:
+        proc, student, tmp, _ = running[sentinel]
+        proc.kill()
+        proc.join()
+        (tmp / worker.RESULT).write_text(json.dumps({"student": student, "ok": False, "notes": [], "message": (
+            f"grading took longer than {max_seconds:g} s; its grading process was stopped")}), encoding="utf-8")
+    return late
+
+
 def autograde_many(course: Path, assignment: str, students: list, jobs: int, on_done,
-                   timeout: int = DEFAULT_TIMEOUT, sandbox: bool = False, limits: dict | None = None) -> list:
+                   timeout: int = DEFAULT_TIMEOUT, sandbox: bool = False, limits: dict | None = None,
+                   max_seconds: float = MAX_SECONDS) -> list:
     """Autograde students, each in its own process (at most `jobs` at a time); on_done(result) per student.
 
     Results with "interrupted": True are the students that Ctrl-C stopped or that never started."""
@@ -184,9 +202,9 @@ def autograde_many(course: Path, assignment: str, students: list, jobs: int, on_
                 while pending and len(running) < max(jobs, 1):
                     proc, student, tmp = _start(ctx, course, assignment, pending.pop(0), timeout, sandbox, limits,
                                                 environ)
-                    running[proc.sentinel] = (proc, student, tmp)
-                for sentinel in wait(list(running)):
-                    proc, student, tmp = running.pop(sentinel)
+                    running[proc.sentinel] = (proc, student, tmp, time.monotonic())
+                for sentinel in wait(list(running), timeout=5) or _overdue(running, max_seconds):
+                    proc, student, tmp, _ = running.pop(sentinel)
                     proc.join()
                     try:
                         results.append(guard.commit(_finish, course, assignment, student, tmp, proc.exitcode))
@@ -195,7 +213,7 @@ def autograde_many(course: Path, assignment: str, students: list, jobs: int, on_
                     on_done(results[-1])
                     guard.check()
         except KeyboardInterrupt:
-            for proc, student, tmp in running.values():
+            for proc, student, tmp, _ in running.values():
                 proc.kill()
                 proc.join()
                 shutil.rmtree(tmp, onerror=_force_remove)

@@ -92,6 +92,18 @@ def _package_dirs() -> list:
     return found
 
 
+def unreadable_package_files(limit: int = 5) -> list:
+    """Files of the packages that a kernel running under another uid cannot read (no read bit for others)."""
+    found = []
+    for folder in _package_dirs():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.stat().st_mode & 0o004 and "__pycache__" not in path.parts:
+                found.append(path)
+                if len(found) >= limit:
+                    return found
+    return found
+
+
 def _python_dirs() -> list:
     dirs = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
             Path(sys.executable).resolve().parent.parent}

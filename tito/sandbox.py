@@ -16,7 +16,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Dict, Unicode
@@ -68,7 +68,7 @@ class ClearKernelFolder(NbGraderPreprocessor):
         return nb, resources
 
 
-class SandboxKernelManager(KernelManager):
+class SandboxKernelManager(AsyncKernelManager):
     """A kernel started under bubblewrap (tito/bwrap.py), talking over ZMQ ipc sockets in `sockets`."""
 
     def __init__(self, folder: Path, sockets: Path, limits: dict, uid, **kwargs):

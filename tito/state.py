@@ -29,12 +29,15 @@ def update(root: Path, section: str, key: str, value) -> None:
 
 
 def atomic_write(path: Path, text) -> None:
-    """Write text (str or bytes) to a temp file in the same folder, then os.replace it over `path`."""
+    """Write text (str or bytes) to a temp file in the same folder, then os.replace it over `path`. The file gets
+    the usual mode 0666 & ~umask, not mkstemp's 0600: package files must stay readable, e.g. by the sandboxed
+    grading kernel, which runs under another uid."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8") if isinstance(text, str) else text
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
@@ -42,6 +45,12 @@ def atomic_write(path: Path, text) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def timestamp() -> str:

@@ -122,8 +122,9 @@ def _restore_missing(nb, order: list, present: dict, sources: dict, grades: dict
     missing = [gid for gid in order if gid in sources and gid not in present and (gid in grades or sources[gid][1])]
     for gid in missing:
         cell_type, locked, _, source = sources[gid]
-        before = [present[g] for g in order[: order.index(gid)] if g in present]
-        at = max(before) + 1 if before else 0
+        after = [present[g] for g in order[order.index(gid) + 1:] if g in present]  # right before the next one
+        before = [present[g] for g in order[: order.index(gid)] if g in present]  # (so after its fixtures)
+        at = min(after) if after else (max(before) + 1 if before else len(nb.cells))
         meta = {"grade": gid in grades, "grade_id": gid, "locked": bool(locked), "schema_version": 3,
                 "solution": gid in solutions, "task": False}
         if gid in grades:

@@ -13,10 +13,21 @@ from pathlib import Path
 import nbformat
 import pytest
 
+collect_ignore = ["fixtures"]  # test files of the fixture module, copied into temporary repositories
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MODULE = "16_compression"
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis", ".ipynb_checkpoints")
+
+
+def _load(name: str):
+    """A helper module of this folder, loaded by path (test folders are not packages)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"tito_tests_{Path(name).stem}", Path(__file__).parent / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def uses_real_notebook() -> bool:
@@ -31,9 +42,9 @@ def make_repo(dest: Path, notebook_tests: bool = False) -> Path:
     for name in ("pyproject.toml", "jupytext.toml", "README.md", "LICENSE", ".gitignore"):
         if (REPO / name).exists():
             shutil.copy2(REPO / name, dest / name)
-    for name in ("tinytorch", "tito", "bin"):
+    for name in ("tinytorch", "tito", "bin"):  # file modes as in a fresh clone (copyfile: umask, not the source's)
         if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, dest / name, ignore=IGNORE)
+            shutil.copytree(REPO / name, dest / name, ignore=IGNORE, copy_function=shutil.copyfile)
     tests, modules = dest / "tests" / MODULE, dest / "modules" / MODULE
     tests.mkdir(parents=True)
     shutil.copy2(REPO / "tests" / "conftest.py", dest / "tests" / "conftest.py")
@@ -76,26 +87,43 @@ def solution_cells(nb) -> dict:
             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
 
 
+def tests_of(nb, grade_id) -> list:
+    """grade_ids of the autograded test cells that follow solution cell `grade_id`, up to the next solution cell."""
+    out, inside = [], False
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            inside = meta.get("grade_id") == grade_id
+        elif inside and meta.get("grade") and cell.cell_type == "code" and meta.get("points", 0) > 0:
+            out.append(meta["grade_id"])
+    return out
+
+
 def first_tested_solution(nb) -> str:
-    """The first solution cell's grade_id whose test cell `test-<grade_id>` exists and carries points."""
-    graded = graded_cells(nb)
+    """The first code solution cell that is followed by test cells carrying points."""
     for gid in solution_cells(nb):
-        if graded.get(f"test-{gid}", (0, ""))[0] > 0:
+        if tests_of(nb, gid):
             return gid
-    raise AssertionError("the notebook has no solution cell with a matching test-<grade_id> cell")
+    raise AssertionError("the notebook has no solution cell followed by graded test cells")
 
 
 def small(nb, fill=None, drop=(), insert=None, short=True):
-    """A short submission with the real notebook's graded structure: its code cells that are exported library
-    code or nbgrader cells (no training demos), and its graded markdown answers. fill: {grade_id: new source};
-    drop: grade_ids to delete; insert: {grade_id: source of a plain code cell put before that cell};
-    short=False keeps every cell."""
+    """A short submission with the real notebook's graded structure: its nbgrader cells, exported library code,
+    set-up code (before the first solution) and the code between each solution and its last test (the tests'
+    fixtures), but no training demo. fill: {grade_id: new source}; drop: grade_ids to delete; insert: {grade_id:
+    source of a plain code cell put before that cell}; short=False keeps every cell."""
     fill, insert = fill or {}, insert or {}
     out = nbformat.from_dict(nb)
+    meta = [c.metadata.get("nbgrader", {}) for c in out.cells]
+    solutions = [i for i, m in enumerate(meta) if m.get("solution")] + [len(meta)]
+    inside = set(range(solutions[0]))
+    for start, stop in zip(solutions, solutions[1:]):
+        inside |= set(range(start, max([i for i in range(start, stop) if meta[i].get("grade")], default=start)))
     cells = []
-    for cell in out.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if short and not gid and not (cell.cell_type == "code" and "#| export" in cell.source):
+    for index, cell in enumerate(out.cells):
+        gid = meta[index].get("grade_id")
+        keep = cell.cell_type == "code" and (index in inside or "#| export" in cell.source)
+        if short and not gid and not keep:
             continue
         if gid in drop:
             continue
@@ -123,8 +151,8 @@ def tree_digest(folder: Path) -> dict:
 @pytest.fixture(scope="session")
 def h():
     """Helpers for the test files (test files cannot import each other or conftest under importlib mode)."""
-    return types.SimpleNamespace(tito=tito, make_repo=make_repo, graded_cells=graded_cells, MODULE=MODULE,
-                                 solution_cells=solution_cells, first_tested_solution=first_tested_solution,
+    return types.SimpleNamespace(tito=tito, make_repo=make_repo, graded_cells=graded_cells, MODULE=MODULE, REPO=REPO,
+                                 solution_cells=solution_cells, first_tested_solution=first_tested_solution, tests_of=tests_of,
                                  uses_real_notebook=uses_real_notebook, small=small, solution_source=solution_source,
                                  tree_digest=tree_digest, copy_repo=copy_repo)
 
@@ -164,50 +192,10 @@ def notebooks(course_repo):
 
 HIDDEN_MARK = "### BEGIN " + "HIDDEN TESTS"
 TIMEOUT = 10  # seconds per cell in the batch below: the reference notebook's longest cell takes 1-5 s on 2 busy cores
-MEMORY_MB = 1024  # the batch's per-kernel memory limit (--memory); the "oom" student asks for twice as much
+MEMORY_MB = 4096  # the batch's per-kernel memory limit (--memory); the "oom" student asks for twice as much
 
-SPY = """import json, os, pathlib, socket
-here, course, repo = pathlib.Path.cwd(), pathlib.Path({course!r}), pathlib.Path({repo!r})  # it knows the real paths
-needle = {left!r} + {right!r}  # a hidden-test line, joined only at run time
-import tinytorch
-package = pathlib.Path(tinytorch.__file__).parent
-def attempt(action):
-    try:
-        action()
-        return "succeeded"
-    except Exception as exc:
-        return type(exc).__name__
-attempts = {{
-    "read gradebook": lambda: (course / "gradebook.db").read_bytes(),
-    "read source notebook": lambda: (course / "source" / "16_compression" / "compression.ipynb").read_bytes(),
-    "write other submission": lambda: (course / "submitted" / "one" / "16_compression" / "compression.ipynb").write_text("x"),
-    "write package": lambda: (package / "core" / "pwned.py").write_text("x"),
-    "write relative up": lambda: pathlib.Path("../../../../pwned.txt").write_text("x"),
-    "network": lambda: socket.create_connection(("1.1.1.1", 53), timeout=2),
-}}
-results = {{name: attempt(action) for name, action in attempts.items()}}
-leaks = [str(f) for d in (here, pathlib.Path("/tmp")) for f in d.rglob("*") if f.is_file() and needle.encode() in f.read_bytes()]
-secret_paths = [str(d / n) for d in [here, *here.parents] for n in ("gradebook.db", "source", "release") if (d / n).exists()]
-other = course / "submitted" / "one" / "16_compression" / "compression.ipynb"
-os.symlink(other, here / "compression.ipynb")  # nbgrader would write this notebook's results through the link
-print("SPY " + json.dumps({{"attempts": results, "secret_paths": secret_paths, "leaks": leaks, "cwd_files": sorted(os.listdir(here)),
-                           "repo_listing": sorted(os.listdir(repo)), "home_listing": sorted(os.listdir({home!r})),
-                           "package": str(package)}}))
-(package / "__init__.py").open("a").write("raise SystemExit")  # uncaught: the instructor sees the blocked write
-"""
-KILLER = """import os, signal, subprocess
-os.kill(os.getppid(), signal.SIGKILL)  # its parent (bwrap's init) ignores it
-os.kill(-1, signal.SIGKILL)  # every process it may signal: none outside its own sandbox
-children = []
-try:
-    for _ in range(200):
-        children.append(subprocess.Popen(["sleep", "30"]))
-except OSError:
-    pass
-print("CHILDREN", len(children))
-for child in children:
-    child.kill()
-"""
+_CELLS = _load("hostile_cells.py")  # code of hostile notebook cells
+SPY, KILLER = _CELLS.SPY, _CELLS.KILLER
 
 
 def _pasted(nb, grade_ids):
@@ -224,12 +212,13 @@ def hostile_students(source, release, course: Path, repo: Path) -> tuple:
     filled_id = first_tested_solution(source)
     good = {filled_id: solution_source(source, filled_id)}
     answers = [c.metadata["nbgrader"]["grade_id"] for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    after = next(g for g in solution_cells(source) if g != filled_id)  # a later solution cell
-    hidden = solution_source(source, f"test-{filled_id}").split(HIDDEN_MARK, 1)[1].split("### END", 1)[0]
+    after = next(g for g in solution_cells(source) if g != filled_id and tests_of(source, g))  # a later solution cell
+    first, later = tests_of(source, filled_id)[0], tests_of(source, after)[0]
+    hidden = solution_source(source, first).split(HIDDEN_MARK, 1)[1].split("### END", 1)[0]
     hidden_line = max((line.strip() for line in hidden.splitlines()), key=len)
     spy = SPY.format(left=hidden_line[: len(hidden_line) // 2], right=hidden_line[len(hidden_line) // 2:],
                      course=str(course), repo=str(repo), home=os.path.expanduser("~"))
-    wrong = "def magnitude_prune(model, sparsity=0.9):\n    return {}\n"
+    wrong = "def magnitude_prune(*args, **kwargs):\n    raise RuntimeError('a wrong answer')\n"
     students = {
         "reference": small(release, fill={gid: solution_source(source, gid) for gid in answers}, short=False),
         "blank": small(release),
@@ -238,18 +227,20 @@ def hostile_students(source, release, course: Path, repo: Path) -> tuple:
         # an endless loop (sleeping, to spare the 2 shared cores; a busy loop is interrupted the same way)
         "loop": small(release, fill=good, insert={filled_id: "import time\nwhile True:\n    time.sleep(0.05)\n"}),
         "crash": small(release, fill={**good, after: "import os\nos._exit(1)\n"}),
-        "deleted": small(release, fill=good, drop=(f"test-{filled_id}",)),
-        "edited": small(release, fill={**good, f"test-{filled_id}": solution_source(source, f"test-{filled_id}") +
-                                       "\nprint('edited by the student')", after: wrong,
-                                       f"test-{after}": "pass  # the student replaced the test"}),
+        "deleted": small(release, fill=good, drop=(first,)),
+        "edited": small(release, fill={**good, first: solution_source(source, first) + "\nprint('edited by the student')",
+                                       after: wrong, later: "pass  # the student replaced the test"}),
         "huge": small(release, fill=good, insert={after: "print('x' * 50_000_000)\n"}),
         "spy": small(release, fill=good, insert={after: spy}),
         "killer": small(release, fill=good, insert={after: KILLER}),
         "oom": small(release, fill=good, insert={after: f"big = bytearray({2 * MEMORY_MB} * 1024 * 1024)\n"}),
-        "pasted": _pasted(small(release, fill=good), [filled_id, f"test-{filled_id}"]),
+        "pasted": _pasted(small(release, fill=good), [filled_id, first]),
         "dup": small(release),
     }
-    return students, {"filled_id": filled_id, "after": after, "hidden_line": hidden_line}
+    points = graded_cells(source)
+    return students, {"filled_id": filled_id, "after": after, "hidden_line": hidden_line, "first_test": first,
+                      "later_test": later, "filled_tests": tests_of(source, filled_id), "after_tests": tests_of(source, after),
+                      "one_cell": sum(points[g][0] for g in tests_of(source, filled_id))}
 
 
 def repo_files(root: Path) -> dict:
@@ -294,7 +285,7 @@ def batch(course_repo, notebooks, tmp_path_factory):
     return {**runs[-1], **info, "runs": runs, "revoke": revoke, "collects": collects, "course": course,
             "inboxes": (inbox1, inbox2), "inbox3": inbox3, "inboxes_before": inboxes_before,
             "submitted_before": submitted_before, "grading_tmp": grading_tmp, "students": students,
-            "repo_before": repo_before, "repo_after": repo_after}
+            "repo_before": repo_before, "repo_after": repo_after, "memory_mb": MEMORY_MB}
 
 
 @pytest.fixture(scope="session")

@@ -17,9 +17,10 @@ def _total(rows, student, which="auto"):
 
 
 def test_autograde_with_two_jobs_grades_every_submission(autograded):
-    """The batch (see conftest) holds 12 submissions: 10 gradable, a kernel crash and a non-notebook."""
-    result = autograded["autograde"]
-    assert result.returncode == 1 and "autograded 10/12 submissions" in result.stdout, result.stdout + result.stderr
+    """The batch (see conftest): every submission is graded except a kernel crash and a non-notebook."""
+    result, total = autograded["autograde"], len(autograded["students"]) + 1
+    assert result.returncode == 1 and f"autograded {total - 2}/{total} submissions" in result.stdout, \
+        result.stdout + result.stderr
     assert {"reference", "blank", "one"} <= {r["student"] for r in autograded["rows"]}
 
 
@@ -37,11 +38,11 @@ def test_blank_release_scores_zero_without_crashing(autograded, notebooks, h):
 
 def test_one_filled_solution_cell_earns_exactly_its_test_points(autograded, notebooks, h):
     cells = h.graded_cells(notebooks["source"])
-    test_id = f"test-{autograded['filled_id']}"
+    tests = autograded["filled_tests"]
     rows = _auto_rows(autograded["rows"], "one")
-    assert rows[test_id] == (cells[test_id][0], cells[test_id][0])
-    assert sum(score for gid, (score, _) in rows.items() if gid != test_id) == 0.0
-    assert _total(autograded["rows"], "one")[0] == cells[test_id][0]
+    assert {g: rows[g] for g in tests} == {g: (cells[g][0], cells[g][0]) for g in tests}
+    assert sum(score for gid, (score, _) in rows.items() if gid not in tests) == 0.0
+    assert _total(autograded["rows"], "one")[0] == sum(cells[g][0] for g in tests)
 
 
 def test_report_csv_has_one_row_per_grade_cell_plus_totals(autograded, notebooks, h):
@@ -79,6 +80,12 @@ def _secret_regions(nb):
 
 
 def test_release_bundle_contains_no_solution_code_or_hidden_tests(course_repo, notebooks, tmp_path, h):
+    import shutil
+    from pathlib import Path
+
+    student = Path(__file__).parent / "fixtures" / "student"  # make_repo copies tests/16_compression/*.py only
+    shutil.copytree(h.REPO / "tests" / h.MODULE / "student" if h.uses_real_notebook() else student,
+                    course_repo / "tests" / h.MODULE / "student", dirs_exist_ok=True)
     out = tmp_path / "bundle"
     result = h.tito(["grade", "release", "16", "--out", out, "--zip"], course_repo)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -99,32 +106,31 @@ def test_release_bundle_contains_no_solution_code_or_hidden_tests(course_repo, n
     for rel in ("modules/16_compression/compression_dev.ipynb", "modules/16_compression/compression_dev.py",
                 "tinytorch/compression/__init__.py", "tito/__main__.py", "pyproject.toml", "README.md"):
         assert (out / rel).is_file(), rel
-    assert any((out / "tests" / h.MODULE).glob("test_*.py"))
+    assert any((out / "tests" / h.MODULE / "student").glob("test_*.py"))
     assert not (out / "tests" / "tito").exists()
-    exported = (out / "tinytorch" / "compression" / "__init__.py").read_text()
+    exported = "".join(p.read_text() for p in (out / "tinytorch" / "compression").glob("*.py"))
     assert exported.count("raise NotImplementedError()") >= len(h.solution_cells(notebooks["source"]))
     with zipfile.ZipFile(tmp_path / "bundle.zip") as archive:
         assert "bundle/tinytorch/compression/__init__.py" in archive.namelist()
 
 
-def _prefix(nb, upto_grade_id):
-    """The library cells (exported or nbgrader cells) up to and including the graded cell `upto_grade_id`:
-    a short notebook with the same graded structure, without the training demos."""
-    cut = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == upto_grade_id)
-    short = nbformat.from_dict(nb)
-    short.cells = [c for c in short.cells[: cut + 1]
-                   if c.cell_type == "code" and ("#| export" in c.source or "nbgrader" in c.metadata)]
+def _prefix(nb, upto_grade_id, h):
+    """The short form of nb (h.small: its graded structure without the training demos) up to and including the
+    graded cell `upto_grade_id`."""
+    short = h.small(nb)
+    cut = next(i for i, c in enumerate(short.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == upto_grade_id)
+    short.cells = short.cells[: cut + 1]
     return short
 
 
 def test_validate_exits_0_when_graded_cells_pass_and_1_when_one_fails(course_repo, notebooks, tmp_path, h):
-    test_id = f"test-{h.first_tested_solution(notebooks['source'])}"
-    nbformat.write(_prefix(notebooks["source"], test_id), tmp_path / "good.ipynb")
-    nbformat.write(_prefix(notebooks["release"], test_id), tmp_path / "bad.ipynb")
+    tests = h.tests_of(notebooks["source"], h.first_tested_solution(notebooks["source"]))
+    nbformat.write(_prefix(notebooks["source"], tests[-1], h), tmp_path / "good.ipynb")
+    nbformat.write(_prefix(notebooks["release"], tests[-1], h), tmp_path / "bad.ipynb")
     good = h.tito(["grade", "validate", tmp_path / "good.ipynb"], course_repo)
     bad = h.tito(["grade", "validate", tmp_path / "bad.ipynb"], course_repo)
     assert good.returncode == 0, good.stdout + good.stderr
-    assert bad.returncode == 1 and "VALIDATION FAILED on 1 cell(s)" in bad.stdout
+    assert bad.returncode == 1 and f"VALIDATION FAILED on {len(tests)} cell(s)" in bad.stdout, bad.stdout
     assert h.tito(["grade", "validate", tmp_path / "missing.ipynb"], course_repo).returncode == 2
 
 
@@ -152,5 +158,19 @@ def test_feedback_writes_one_html_report_per_autograded_student(course_repo, aut
     result = h.tito(["grade", "feedback", "16"], course_repo)
     assert result.returncode == 0, result.stdout + result.stderr
     feedback = course_repo / "course" / "feedback"
-    assert sorted(p.parent.parent.name for p in feedback.glob(f"*/{h.MODULE}/compression.html")) == [
-        "blank", "deleted", "edited", "huge", "loop", "one", "reference", "spy", "syntax"]  # dup: broken resubmission
+    graded = sorted(set(autograded["students"]) - {"crash", "dup"})  # dup: its broken resubmission
+    assert sorted(p.parent.parent.name for p in feedback.glob(f"*/{h.MODULE}/compression.html")) == graded
+
+
+def test_collect_refuses_invalid_or_non_ascii_student_ids_and_copies_nothing(course_repo, notebooks, tmp_path, h):
+    course, inbox = tmp_path / "course", tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("ok", "..evil", "José", "-dash", "a b"):
+        nbformat.write(notebooks["release"], inbox / f"{name}.ipynb")
+    (inbox / "notes.txt").write_text("not a notebook")
+    result = h.tito(["grade", "collect", "16", inbox, "--course", course], course_repo)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "4 file name(s)" in result.stderr and "nothing was collected" in result.stderr
+    invalid = [line.split()[0] for line in result.stdout.splitlines() if "INVALID: a student id is" in line]
+    assert sorted(invalid) == sorted(["..evil.ipynb", "José.ipynb", "-dash.ipynb", "a"])  # 'a b.ipynb' splits
+    assert not (course / "submitted").exists()

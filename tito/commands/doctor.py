@@ -9,7 +9,11 @@ PACKAGES = ("numpy", "rich", "jupytext", "nbdev", "nbgrader", "jsonschema", "nbf
 
 def register(sub) -> None:
     p = sub.add_parser("doctor", help="check versions, pins (nbgrader==0.9.6, nbdev 3, jsonschema<4.25), the "
-                                      "python3 kernel and that exported files match their notebooks")
+                                      "python3 kernel, the grading sandbox (bubblewrap) and that exported files "
+                                      "match their notebooks")
+    p.add_argument("--install-sandbox", action="store_true",
+                   help="instructors: install bubblewrap for `tito grade autograde` (apt-get as root; otherwise "
+                        "prints the command to run)")
     p.set_defaults(func=cmd_doctor)
 
 
@@ -51,13 +55,40 @@ def _kernel_check() -> tuple:
     return same, f"python3 -> {where}"
 
 
+def install_sandbox() -> int:
+    """apt-get install -y bubblewrap when root and apt-get exist (apt-get update first if needed); else the command."""
+    import os
+    import shutil
+    import subprocess
+
+    from tito import bwrap, output
+
+    if bwrap.check()[0]:
+        output.say(f"sandbox already installed: {bwrap.check()[1]}")
+        return EXIT_OK
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        output.say(f"install bubblewrap as root, then run `tito doctor` again:\n  sudo {bwrap.INSTALL}\n"
+                   "(Fedora: sudo dnf install bubblewrap; Arch: sudo pacman -S bubblewrap)")
+        return EXIT_FAILURE
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    install = ["apt-get", "install", "-y", "-q", "bubblewrap"]
+    if subprocess.call(install, env=env) != 0:
+        subprocess.call(["apt-get", "update", "-q"], env=env)
+        subprocess.call(install, env=env)
+    ok, detail = bwrap.check()
+    output.say(f"sandbox: {detail}")
+    return EXIT_OK if ok else EXIT_FAILURE
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     import platform
     import sys
 
-    from tito import notebooks, output
+    from tito import bwrap, notebooks, output
     from tito.paths import all_modules, find_root
 
+    if args.install_sandbox:
+        return install_sandbox()
     problems = 0
     ok_py = sys.version_info >= (3, 11)
     problems += not ok_py
@@ -76,6 +107,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     kernel_ok, kernel_text = _kernel_check()
     problems += not kernel_ok
     rows.append(["kernel", "python3", kernel_text, "ok" if kernel_ok else "FAIL"])
+    sandbox_ok, sandbox_text = bwrap.check()  # instructors only: students never need it
+    rows.append(["sandbox", "bubblewrap", sandbox_text,
+                 "ok" if sandbox_ok else "missing (instructors: tito doctor --install-sandbox)"])
     output.table("Environment", ["item", "version", "detail", "status"], rows)
 
     root = find_root()

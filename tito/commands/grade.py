@@ -144,6 +144,10 @@ def _sandbox_choice(args) -> bool:
         raise TitoError(f"autograde runs every kernel under bubblewrap, and {detail}. Check with `tito doctor`; "
                         f"install with `tito doctor --install-sandbox`. To grade without it (not protected, see "
                         f"README) pass --no-sandbox.")
+    hidden = bwrap.unreadable_package_files() if bwrap.kernel_uid() is not None else []
+    if hidden:  # as root, kernels run under their own uid: they must be able to read the package they import
+        raise TitoError(f"the sandboxed kernels could not read {', '.join(map(str, hidden))} (no read permission "
+                        f"for other users); run `chmod -R a+rX {hidden[0].parent}` or re-export, then try again")
     return True
 
 
