@@ -166,6 +166,18 @@ def _start(ctx, course, assignment, student, timeout, sandbox, limits, environ):
     return proc, student, tmp
 
 
+def start_fork_server():
+    """The fork server (a clean process that forks one grading process per submission), started now: it imports
+    nbgrader while the caller does other work. Returns the multiprocessing context."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["tito.worker"])
+    forkserver.ensure_running()
+    return ctx
+
+
 def _overdue(running: dict, max_seconds: float) -> list:
     """Sentinels of grading processes running for longer than max_seconds, killed (a last-resort watchdog)."""
     import json
@@ -188,12 +200,10 @@ def autograde_many(course: Path, assignment: str, students: list, jobs: int, on_
     """Autograde students, each in its own process (at most `jobs` at a time); on_done(result) per student.
 
     Results with "interrupted": True are the students that Ctrl-C stopped or that never started."""
-    import multiprocessing
     from multiprocessing.connection import wait
 
     course = Path(course).resolve()
-    ctx = multiprocessing.get_context("forkserver")  # a clean server process that forks one child per submission
-    ctx.set_forkserver_preload(["tito.worker"])
+    ctx = start_fork_server()
     environ = {k: os.environ[k] for k in ("PATH", "PYTHONPATH", "TMPDIR", *BLAS_THREADS) if k in os.environ}
     pending, running, results = list(students), {}, []
     with _DeferInterrupt() as guard:

@@ -152,9 +152,10 @@ def _sandbox_choice(args) -> bool:
 
 
 def cmd_autograde(args: argparse.Namespace) -> int:
-    from tito import bwrap, grading, lock, output
+    from tito import autograde, bwrap, grading, lock, output
 
     root, module, course = _context(args)
+    autograde.start_fork_server()  # imports nbgrader in the background while the checks below run
     for name, value, low in (("--jobs", args.jobs, 1), ("--timeout", args.timeout, 1), ("--memory", args.memory, 256),
                              ("--max-procs", args.max_procs, 16), ("--cpu-time", args.cpu_time, 1)):
         if value < low:
