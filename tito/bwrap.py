@@ -136,8 +136,11 @@ def _parents(paths: list, made: set) -> list:
     return out
 
 
-def wrap(cmd: list, folder: Path, sockets: Path, limits: Limits, uid: int | None) -> list:
-    """The full argv: launcher (limits, uid) -> bwrap (namespaces, mounts) -> the kernel command."""
+def wrap(cmd: list, folder: Path, sockets: Path, limits: Limits, uid: int | None, overlays: dict | None = None) -> list:
+    """The full argv: launcher (limits, uid) -> bwrap (namespaces, mounts) -> the kernel command.
+
+    overlays: {subfolder: folder} mounted read-only over <package>/<subfolder> (the stub export of the
+    graded modules, so that the kernel cannot import the instructor's solutions)."""
     exe = find()
     if exe is None:
         raise RuntimeError(f"bubblewrap (bwrap) is not installed: {INSTALL}")
@@ -154,6 +157,8 @@ def wrap(cmd: list, folder: Path, sockets: Path, limits: Limits, uid: int | None
     argv += _parents(readonly + writable, {"/usr", "/etc", "/proc", "/dev", "/tmp"})
     for path in readonly:
         argv += ["--ro-bind-try", str(path), str(path)]
+    for sub, source in (overlays or {}).items():
+        argv += [arg for pkg in packages if (pkg / sub).is_dir() for arg in ("--ro-bind", source, str(pkg / sub))]
     for path in writable:
         argv += ["--bind", str(path), str(path)]
     argv += ["--chdir", str(folder), *_env(folder, sorted({p.parent for p in packages}), {})]

@@ -64,3 +64,27 @@ def release_notebooks(module: Module) -> dict:
             raise TitoError(f"no release version of {stem} is available: it is neither shipped in "
                             f"{module.folder / SHIPPED} nor cached in .tito/release (ask your instructor for the bundle)")
     return found
+
+
+def stub_package(module: Module, course: Path, dest: Path) -> dict:
+    """What a sandboxed grading kernel imports instead of the instructor's package export (which holds the
+    solutions): {package subfolder: dest/<subfolder>}, each a copy of tinytorch/<subfolder> with the graded
+    notebooks' modules exported from their release (stub) notebooks. Files are readable by every user."""
+    import shutil
+
+    plans = {}
+    for stem in module.graded_notebooks():
+        release = course / "release" / module.key / f"{notebook_name(stem)}.ipynb"
+        if not release.is_file():
+            raise TitoError(f"no release notebook {release}: run `tito grade generate {module.number}` first")
+        plans.update(notebooks.planned_export(module.root, release, Path("modules") / module.key / f"{stem}.ipynb"))
+    folders = {}
+    for rel, text in plans.items():
+        sub = Path(rel).parts[0]
+        if sub not in folders:
+            folders[sub] = dest / sub
+            shutil.copytree(module.root / "tinytorch" / sub, folders[sub], ignore=shutil.ignore_patterns("__pycache__"))
+        (dest / rel).write_text(text, encoding="utf-8")
+    for path in [dest, *dest.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return {sub: str(path) for sub, path in folders.items()}

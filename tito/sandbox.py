@@ -82,7 +82,9 @@ class SandboxKernelManager(AsyncKernelManager):
         cmd = super().format_kernel_cmd(extra_arguments)
         if self._uid is not None and os.path.exists(self.connection_file):  # written just before, mode 600
             os.chown(self.connection_file, self._uid, self._uid)
-        return bwrap.wrap(cmd, self._folder, self._sockets, bwrap.Limits(**self._limits), self._uid)
+        limits = dict(self._limits)
+        overlays = limits.pop("overlays", {})  # package subfolders shown as their release (stub) export
+        return bwrap.wrap(cmd, self._folder, self._sockets, bwrap.Limits(**limits), self._uid, overlays)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         import subprocess

@@ -66,3 +66,22 @@ def test_doctor_reports_the_sandbox(course_repo, h):
     version = os.popen(f"{shutil.which('bwrap')} --version").read().strip()
     assert re.search(rf"^sandbox\s+bubblewrap\s+{re.escape(version)} at \S*bwrap\s+ok$", result.stdout, re.M), \
         result.stdout
+
+
+def test_a_sandboxed_kernel_imports_the_release_stubs_not_the_instructors_exported_solutions(course_repo, notebooks,
+                                                                                              tmp_path, h):
+    import csv
+
+    gid = h.first_tested_solution(notebooks["source"])
+    name = next(line.split("(")[0][4:] for line in h.solution_source(notebooks["source"], gid).splitlines()
+                if line.startswith("def "))
+    cheat = h.small(notebooks["release"], fill={gid: f"from tinytorch.compression import {name}\n"})
+    course = _course_with(course_repo, tmp_path, "cheat", cheat)
+    result = h.tito(["grade", "autograde", "16", "--course", course], course_repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = h.tito(["grade", "report", "16", "--course", course, "--csv", tmp_path / "grades.csv"], course_repo)
+    assert report.returncode == 0, report.stdout + report.stderr
+    with open(tmp_path / "grades.csv", newline="") as handle:
+        scores = {r["grade_id"]: float(r["score"]) for r in csv.DictReader(handle) if r["student"] == "cheat"}
+    tested = h.tests_of(notebooks["source"], gid)
+    assert tested and all(scores[t] == 0.0 for t in tested), scores

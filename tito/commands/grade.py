@@ -1,5 +1,6 @@
 """`tito grade ...`: the instructor's nbgrader workflow over the course dir (<repo>/course by default)."""
 import argparse
+import contextlib
 from pathlib import Path
 
 from tito.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, TitoError
@@ -166,8 +167,26 @@ def cmd_autograde(args: argparse.Namespace) -> int:
         raise TitoError(f"no submissions in {course / 'submitted'}/*/{module.key}: run `tito grade collect` first")
     sandbox = _sandbox_choice(args)
     limits = vars(bwrap.Limits(memory_mb=args.memory, processes=args.max_procs, cpu_seconds=args.cpu_time))
-    with lock.course_lock(course, "autograde", output.warn):
-        return _autograde_locked(args, course, module.key, students, sandbox, limits)
+    with lock.course_lock(course, "autograde", output.warn), _stubs(module, course, sandbox) as overlays:
+        return _autograde_locked(args, course, module.key, students, sandbox, {**limits, "overlays": overlays})
+
+
+@contextlib.contextmanager
+def _stubs(module, course: Path, sandbox: bool):
+    """The release (stub) export of the graded modules, which sandboxed kernels import instead of the solutions."""
+    import shutil
+    import tempfile
+
+    from tito import release
+
+    if not sandbox:
+        yield {}
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="tito-stubs-"))
+    try:
+        yield release.stub_package(module, course, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _autograde_locked(args, course: Path, key: str, students: list, sandbox: bool, limits: dict) -> int:
