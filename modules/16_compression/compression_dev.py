@@ -1721,7 +1721,7 @@ print(f"OUTCOME prune-int8: accuracy {q_acc:.4f} (dense {base_acc:.4f}), {model_
 #| export compression.scaling
 import numpy as np
 
-from tinytorch.core.task_checks import check_magnitude_prune
+from tinytorch.core.task_checks import RANK_WHY, check_finite_parameters, check_magnitude_prune
 
 _CHUNK = 1 << 18  # entries per chunk: 1 MiB of float32 scores stays in a 2 MiB L2 cache and amortises Python
 
@@ -1776,7 +1776,9 @@ def _kth_smallest_score(named, k, sample=100_000):
     hi = cast(np.quantile(picks, q + margin) if q + margin < 1 else np.inf)
     below, band = 0, []
     low, mid = np.empty(_CHUNK, dtype=bool), np.empty(_CHUNK, dtype=bool)
-    for _, _, s in _score_chunks(named):
+    for i, w, s in _score_chunks(named):
+        if not np.isfinite(np.add.reduce(w)) and not np.all(np.isfinite(w)):  # the weights are read here anyway
+            raise ValueError(f"model parameter {named[i][0]!r} contains NaN or inf; {RANK_WHY}")
         x, y = np.less(s, lo, out=low[:s.size]), np.less(s, hi, out=mid[:s.size])
         below += int(np.count_nonzero(x))
         band.append(s[np.logical_xor(x, y, out=y)])  # lo <= s < hi
@@ -1794,8 +1796,10 @@ def _kth_smallest_score(named, k, sample=100_000):
 def magnitude_prune_fast(model, sparsity=0.9):
     """magnitude_prune with the same result (exactly k pruned, same ties, cumulative, masks) in O(N) time
     and O(chunk) extra memory: selection of the k-th smallest score over chunks instead of one big array."""
-    named, k = check_magnitude_prune(model, sparsity)
+    named, k = check_magnitude_prune(model, sparsity, finite=False)  # NaN/inf: tested chunk by chunk, first pass
     k = max(k, sum(int(p.data.size - np.count_nonzero(p.mask)) for _, p in named if p.mask is not None))
+    if k == 0:
+        check_finite_parameters(named)
     flat_masks = [(np.empty if k else np.ones)(p.data.size, dtype=bool) for _, p in named]  # k > 0: all written
     if k > 0:
         t, below, n_equal = _kth_smallest_score(named, k)

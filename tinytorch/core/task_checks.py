@@ -33,9 +33,12 @@ def zero_response(layers):
     return float(z.data.ravel()[0])
 
 
+RANK_WHY = "its weights cannot be ranked or factorized"
+
+
 def check_finite_parameters(named):
     """Every (name, Parameter) a float array that can be changed in place, finite: nothing to rank otherwise."""
-    return check_parameters(named, why="its weights cannot be ranked or factorized")
+    return check_parameters(named, why=RANK_WHY)
 
 
 def check_prunable(model):
@@ -47,11 +50,12 @@ def check_prunable(model):
     return named
 
 
-def check_magnitude_prune(model, sparsity):
-    """(named weights, k): k = round(sparsity * N) for a float in [0, 1], or the int count itself (<= N)."""
+def check_magnitude_prune(model, sparsity, finite=True):
+    """(named weights, k): k = round(sparsity * N) for a float in [0, 1], or the int count itself (<= N).
+    finite=False leaves the NaN/inf test to the caller (one that reads every weight before changing any)."""
     named = check_prunable(model)
     k = check_amount("sparsity", sparsity, sum(p.data.size for _, p in named))
-    check_finite_parameters(named)
+    check_parameters(named, finite=finite, why=RANK_WHY)
     return named, k
 
 
