@@ -15,9 +15,10 @@ PIPELINE_KEYS = ("structured_prune", "low_rank", "magnitude_prune")
 
 
 def kept_mask(param):
-    """The parameter's mask (True = kept), or all True when it has none (a bool array of its shape)."""
+    """The parameter's mask (True = kept), or all True when it has none: a read-only bool array of its shape
+    (combine it with &, ~ or np.where; it is not written to, so an unmasked parameter costs no allocation)."""
     mask = getattr(param, "mask", None)
-    return np.ones(param.data.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    return np.broadcast_to(True, param.data.shape) if mask is None else np.asarray(mask, dtype=bool)
 
 
 def zero_response(layers):
