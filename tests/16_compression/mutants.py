@@ -73,6 +73,8 @@ MUTANTS = {
     "k truncated with int()": ("magnitude-prune", [("    scores = np.concatenate(", "    k = int(sparsity * sum(p.data.size for _, p in named)) if isinstance(sparsity, float) else k\n    scores = np.concatenate(")]),
     "k off by one": ("magnitude-prune", [("prune[ties[:k - np.count_nonzero(prune)]] = True", "prune[ties[:k + 1 - np.count_nonzero(prune)]] = True")]),
     "every tie at the threshold pruned": ("magnitude-prune", [("prune = scores < t\n", "prune = scores <= t\n")]),
+    "threshold one rank low (k used 0-based)": ("magnitude-prune", [("kth_smallest(scores, k)",
+                                                                     "kth_smallest(scores, max(k - 1, 1))")]),
     "ties taken from the wrong end": ("magnitude-prune", [("prune[ties[:k - np.count_nonzero(prune)]]", "prune[ties[::-1][:k - np.count_nonzero(prune)]]")]),
     "signed values ranked instead of |w|": ("magnitude-prune", [("np.abs(p.data)", "p.data")]),
     "layer-wise instead of global": ("magnitude-prune", LAYERWISE),

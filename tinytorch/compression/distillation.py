@@ -6,17 +6,18 @@ __all__ = ['KnowledgeDistillation']
 # %% ../../modules/16_compression/compression_dev.ipynb #34e281e4
 import numpy as np
 
-from ..core.checks import check_fraction, check_optimizer, check_real
+from ..core.autograd import row_max
+from ..core.checks import (check_fraction, check_int, check_module, check_nonempty_loader, check_optimizer,
+                                   check_parameters, check_real)
 from ..core.losses import CrossEntropyLoss
-from ..core.tensor import Tensor, no_grad
-from ..core.checks import check_int, check_module, check_nonempty_loader, check_parameters
 from ..core.task_checks import check_batch, check_distillation_inputs
+from ..core.tensor import Tensor, no_grad
 from ..training import optimizer_step
 
 
 def _log_softmax(z):
     """log softmax over the last axis of a NumPy array, stable (the row max is subtracted first)."""
-    z = z - z.max(axis=-1, keepdims=True)
+    z = z - row_max(z)
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 # %% ../../modules/16_compression/compression_dev.ipynb #90210c5f

@@ -6,6 +6,7 @@ __all__ = ['magnitude_prune']
 # %% ../../modules/16_compression/compression_dev.ipynb #3f74fd1b
 import numpy as np
 
+from ..core.selection import kth_smallest
 from ..core.task_checks import check_magnitude_prune, kept_mask as _kept
 
 # %% ../../modules/16_compression/compression_dev.ipynb #a7de8089
@@ -23,7 +24,7 @@ def magnitude_prune(model, sparsity=0.9):
     k = max(k, int(np.count_nonzero(scores < 0)))  # weights pruned before stay pruned and count
     prune = np.zeros(scores.size, dtype=bool)
     if k > 0:
-        t = np.partition(scores, k - 1)[k - 1]  # the k-th smallest score
+        t = kth_smallest(scores, k)  # the k-th smallest score (k = 1: the smallest)
         prune = scores < t
         ties = np.flatnonzero(scores == t)  # in flat order: the lower index goes first
         prune[ties[:k - np.count_nonzero(prune)]] = True

@@ -57,3 +57,12 @@ def _norm_axes(axis, ndim):
         if not -ndim <= a < max(ndim, 1):
             raise ValueError(f"axis={axis!r} is out of range for a tensor with {ndim} dimensions")
     return tuple(sorted(int(a) % max(ndim, 1) for a in axes))
+
+
+def row_max(z, axis=-1):
+    """z.max(axis, keepdims=True), exact. For a 2-D array reduced along a short last axis (logits: B x C with
+    C <= 64) the max of a transposed copy along axis 0 is taken: NumPy's per-row loop over a few columns costs
+    about 3x more (12 us against 4 us for 256 x 10)."""
+    if z.ndim == 2 and axis in (-1, 1) and z.shape[1] <= 64 and z.shape[0] >= 16:
+        return np.maximum.reduce(np.ascontiguousarray(z.T), axis=0)[:, None]
+    return z.max(axis=axis, keepdims=True)

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .checks import as_class_indices, check_array, check_choice
+from .autograd import row_max
 from .tensor import Tensor
 
 __all__ = ["softmax", "log_softmax", "cross_entropy", "kl_div", "mse", "check_labels"]
@@ -41,7 +42,7 @@ def cross_entropy(logits, labels):
     if b == 0 or c == 0:
         raise ValueError(f"logits must be non-empty, got shape {logits.shape}")
     y = check_labels(labels, b, c)
-    z = logits.data - logits.data.max(axis=1, keepdims=True)
+    z = logits.data - row_max(logits.data, 1)
     logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     rows = np.arange(b)
     loss = -logp[rows, y].mean()

@@ -89,8 +89,14 @@ class Adam(Optimizer):
         if not st:
             st.update(t=0, m=np.zeros_like(p.data), v=np.zeros_like(p.data))
         st["t"] += 1
-        st["m"] = b1 * st["m"] + (1 - b1) * g
-        st["v"] = b2 * st["v"] + (1 - b2) * (g * g)
-        m_hat = st["m"] / (1 - b1 ** st["t"])
-        v_hat = st["v"] / (1 - b2 ** st["t"])
-        p.data -= (self.lr * m_hat / (np.sqrt(v_hat) + self.eps)).astype(p.data.dtype, copy=False)
+        m, v = st["m"], st["v"]  # updated in place: the same arithmetic as the formula, fewer temporaries
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * (g * g)
+        step = m / (1 - b1 ** st["t"])
+        step *= self.lr
+        denom = np.sqrt(v / (1 - b2 ** st["t"]))
+        denom += self.eps
+        step /= denom
+        p.data -= step.astype(p.data.dtype, copy=False)
