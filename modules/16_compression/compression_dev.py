@@ -1717,14 +1717,18 @@ print(f"OUTCOME prune-int8: accuracy {q_acc:.4f} (dense {base_acc:.4f}), {model_
 # sample that misses, a 4-sigma event, costs a second pass with a wider bracket, never a wrong answer).
 # `magnitude_prune_fast` below streams the weights the same way, in cache-sized chunks, and never builds
 # an N-sized float array:
-# 1. one read-only pass checks each chunk for NaN/inf, writes the provisional mask `|w| >= lo` (final for
-#    every weight outside the bracket), and records the value and position of each weight inside it;
+# 1. one pass reads every weight once and changes none: it checks each chunk for NaN/inf, writes the
+#    provisional mask `|w| >= lo` (final for every weight outside the bracket) and records the value and
+#    position of each weight inside it;
 # 2. the exact k-th smallest `t` and the ties come from those recorded values alone; only their mask
 #    entries are corrected;
 # 3. one streaming multiply zeros the pruned weights.
 # Same result as yours, exactly k pruned, with no N-sized float temporary. Both are timed below against a
 # single `np.abs` pass over the weights (into a buffer already in memory), the floor for any method that
-# must read every weight.
+# must read every weight. Each pruning is timed once, on a fresh copy of the weights, so its time includes
+# mapping the fresh memory its temporaries need: the graded version allocates several N-sized arrays, and
+# on a virtual machine page faults can cost more than the pruning itself (`benchmarks/bench_compression.py`
+# times repeated calls in a clean process).
 # (Sorting, `np.argsort(kind="stable")`, would also be exact, but is O(N log N) and needs an int64 index per
 # weight.) When nbgrader grades the notebook, only the 10 M size runs; `benchmarks/bench_compression.py`
 # holds the targets at 100 M.

@@ -220,7 +220,7 @@ def hostile_students(source, release, course: Path, repo: Path) -> tuple:
                      course=str(course), repo=str(repo), home=os.path.expanduser("~"))
     wrong = "def magnitude_prune(*args, **kwargs):\n    raise RuntimeError('a wrong answer')\n"
     students = {
-        "reference": small(release, fill={gid: solution_source(source, gid) for gid in answers}, short=False),
+        "reference": small(release, fill={gid: solution_source(source, gid) for gid in answers}),  # full: test_notebook_execution
         "blank": small(release),
         "one": small(release, fill=good),
         "syntax": small(release, fill={**good, after: "def magnitude_prune(model, sparsity=0.9:\n    return {}\n"}),
