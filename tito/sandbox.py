@@ -104,19 +104,25 @@ class CappedExecute(Execute):
     socket_dir = Unicode("").tag(config=True)  # parent of the kernels' socket folders (short path)
 
     def create_kernel_manager(self):
-        if not self.sandbox:
+        if not self.sandbox and os.name != "posix":
             return super().create_kernel_manager()
+        if not self.kernel_name:  # as nbclient does: the notebook's kernelspec, else the manager's default
+            self.kernel_name = (self.nb.metadata.get("kernelspec") or {}).get("name") or ""
+        named = {"kernel_name": self.kernel_name} if self.kernel_name else {}
+        parent = self.socket_dir if self.socket_dir and len(self.socket_dir) < 80 else "/tmp"
+        sockets = Path(tempfile.mkdtemp(prefix=SOCKETS, dir=parent))  # short: unix socket paths are <= 107 bytes
+        if not self.sandbox:  # ipc sockets too: a TCP port picked as free can be taken by a kernel started meanwhile
+            self.km = AsyncKernelManager(transport="ipc", ip=str(sockets / "k"), config=self.config, **named)
+            self.km.connection_file = str(sockets / "kernel.json")
+            return self.km
         from tito import bwrap
 
         folder = Path(self.resources.get("metadata", {}).get("path") or os.getcwd()).resolve()
-        parent = self.socket_dir if self.socket_dir and len(self.socket_dir) < 80 else "/tmp"
-        sockets = Path(tempfile.mkdtemp(prefix=SOCKETS, dir=parent))  # short: unix socket paths are <= 107 bytes
         uid = bwrap.kernel_uid()
         if uid is not None:  # root: the kernel runs as its own unprivileged uid and must write these two folders
             for path in (folder, sockets):
                 os.chown(path, uid, uid)
-        self.km = SandboxKernelManager(folder, sockets, self.limits, uid, kernel_name=self.kernel_name,
-                                       config=self.config)
+        self.km = SandboxKernelManager(folder, sockets, self.limits, uid, config=self.config, **named)
         return self.km
 
     def preprocess_cell(self, cell, resources, index):

@@ -85,3 +85,22 @@ def test_a_sandboxed_kernel_imports_the_release_stubs_not_the_instructors_export
         scores = {r["grade_id"]: float(r["score"]) for r in csv.DictReader(handle) if r["student"] == "cheat"}
     tested = h.tests_of(notebooks["source"], gid)
     assert tested and all(scores[t] == 0.0 for t in tested), scores
+
+
+def test_an_unsandboxed_kernel_talks_over_ipc_sockets_in_the_graders_folder_not_tcp_ports(tmp_path):
+    """Two graders (--jobs 2) each pick 'free' TCP ports and a kernel started meanwhile can take one: the
+    other kernel then dies before replying, costing an innocent submission. ipc sockets in a private folder
+    cannot collide."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from tito.sandbox import SOCKETS, CappedExecute
+
+    ex = CappedExecute(sandbox=False, socket_dir=str(tmp_path))
+    ex.nb, ex.resources = new_notebook(), {"metadata": {"path": str(tmp_path)}}
+    km = ex.create_kernel_manager()
+    folder = Path(km.connection_file).parent
+    assert km.transport == "ipc" and folder.parent == tmp_path and folder.name.startswith(SOCKETS)
+    assert Path(km.ip).parent == folder
+    nb, _ = CappedExecute(sandbox=False, socket_dir=str(tmp_path)).preprocess(
+        new_notebook(cells=[new_code_cell("print(6 * 7)")]), {"metadata": {"path": str(tmp_path)}})
+    assert nb.cells[0].outputs[0]["text"] == "42\n"  # a real kernel ran over those sockets
