@@ -834,8 +834,8 @@ plt.show()
 import numpy as np
 
 from tinytorch.core.autograd import row_max
-from tinytorch.core.checks import (check_fraction, check_int, check_module, check_nonempty_loader, check_optimizer,
-                                   check_parameters, check_real)
+from tinytorch.core.checks import check_fraction, check_int, check_module, check_nonempty_loader
+from tinytorch.core.checks import check_optimizer, check_parameters, check_real
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.task_checks import check_batch, check_distillation_inputs
 from tinytorch.core.tensor import Tensor, no_grad
@@ -1809,13 +1809,9 @@ def magnitude_prune_fast(model, sparsity=0.9):
         dtypes = {p.data.dtype for _, p in named}
         dtype = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64)  # thresholds compare in this type
         keeps = [np.empty(p.data.size, dtype=bool) for _, p in named]  # all written by the first pass
-        sample, n = _sample_scores(named), sum(p.data.size for _, p in named)
-        for sigmas in selection.SIGMAS:  # a narrow bracket; a wider one if the sample missed; then all
-            lo, hi = selection.bracket(sample, k / n, dtype, sigmas)
-            below, values, positions = _first_pass(named, lo, hi, keeps)
-            t = selection.pick(values.copy(), below, k)
-            if t is not None:
-                break
+        n = sum(p.data.size for _, p in named)
+        t, below, values, positions = selection.select(lambda lo, hi: _first_pass(named, lo, hi, keeps),
+                                                       _sample_scores(named), n, k, dtype)  # t: never None (no inf)
         _settle_bracket(keeps, positions, values, below, t, k)
     old = np.setbufsize(1 << 18)  # 1 MiB cast buffers: the bool -> float cast keeps up with memory
     try:

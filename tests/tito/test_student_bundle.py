@@ -200,7 +200,7 @@ def test_validate_shows_the_failing_line_with_expected_and_got_and_survives_a_pa
         if kind == "auto" and other not in tested:
             assert _rows(out, other) == [("pass", f"{points:g}/{points:g}", "")], out
     failed = int(re.search(r"VALIDATION FAILED on (\d+) cell", out).group(1))
-    assert 1 <= failed <= len(tested) and f"'{tested[0]}' appears 2 times" in out, out
+    assert failed == sum(_rows(out, t)[0][0] == "FAIL" for t in tested) and f"'{tested[0]}' appears 2 times" in out, out
     assert _log_of(out).is_file() and "Traceback" not in out
 
 

@@ -4,7 +4,7 @@ A seeded random sample brackets the k-th smallest value in [lo, hi); one pass ov
 cache-sized chunks, counts those below lo and keeps the few inside the bracket; np.partition of those few
 gives the exact value. If the sample missed (the value is outside the bracket, probability about 6e-5 for
 the first, narrow bracket), a wider bracket is tried, then every value. Used by the graded
-`magnitude_prune` (through `kth_smallest`) and by the fast path of module 16 (through `bracket`, `pick`).
+`magnitude_prune` (through `kth_smallest`) and by the fast path of module 16 (through `select`).
 Tests may lower CHUNK and SAMPLE to reach the chunked code with small arrays.
 """
 import numpy as np
@@ -45,6 +45,18 @@ def pick(band, below, k):
     return band[r - 1]
 
 
+def select(scan, sample, n, k, dtype):
+    """(t, below, values, *rest): the k-th smallest of n values, trying the brackets of SIGMAS in turn.
+    scan(lo, hi) reads the values once and returns (count below lo, the values in [lo, hi) in a fixed order,
+    anything else the caller needs); t is None only when even the last bracket missed (inf among the values)."""
+    for sigmas in SIGMAS:
+        below, values, *rest = scan(*bracket(sample, k / n, dtype, sigmas))
+        t = pick(values.copy(), below, k)  # a copy: `values` keeps its order for the caller
+        if t is not None:
+            break
+    return (t, below, values, *rest)
+
+
 def _scan(values, lo, hi):
     """(count of values < lo, the values in [lo, hi)) in one chunked pass."""
     low, mid = np.empty(CHUNK, dtype=bool), np.empty(CHUNK, dtype=bool)
@@ -68,10 +80,5 @@ def kth_smallest(values, k):
     if values.size <= 8 * CHUNK:  # small: one partition is as fast
         return np.partition(values, k - 1)[k - 1]
     sample = values[sample_indices(values.size, SAMPLE)]
-    for sigmas in SIGMAS:
-        lo, hi = bracket(sample, k / values.size, values.dtype, sigmas)
-        below, band = _scan(values, lo, hi)
-        t = pick(band, below, k)
-        if t is not None:
-            return t
-    return np.partition(values, k - 1)[k - 1]  # reached only with inf among the values
+    t = select(lambda lo, hi: _scan(values, lo, hi), sample, values.size, k, values.dtype)[0]
+    return np.partition(values, k - 1)[k - 1] if t is None else t  # None only with inf among the values
