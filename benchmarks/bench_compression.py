@@ -18,6 +18,7 @@ Run: python benchmarks/bench_compression.py [--quick]
 Exit status 1 when a target is missed (a miss is measured twice more before it counts).
 Timing: warm-up, best of repeats, time.perf_counter; BLAS threads from OPENBLAS_NUM_THREADS (unset = all cores).
 """
+
 import argparse
 import gc
 import sys
@@ -37,9 +38,11 @@ from tinytorch.core.tensor import Tensor, no_grad
 
 try:  # the fast path, exported by the lead as tinytorch.compression.scaling.magnitude_prune_fast
     from tinytorch.compression.scaling import magnitude_prune_fast
+
     FAST_SOURCE = "tinytorch.compression.scaling.magnitude_prune_fast"
 except ImportError:  # not exported yet: time the current implementation instead, and say so in every line
     from tinytorch.compression import magnitude_prune as magnitude_prune_fast  # ImportError here is fatal
+
     FAST_SOURCE = "FALLBACK tinytorch.compression.magnitude_prune (scaling.magnitude_prune_fast missing)"
 
 
@@ -90,13 +93,19 @@ def compare_with_seed(model, restore, k):
         times[name] = time.perf_counter() - t0
     zeros = sum(int(np.count_nonzero(p.data == 0)) for p in model.parameters())
     print(f"  seed list + percentile: {times['seed']:.3f} s, {zeros:,d} zeros (exact k = {k:,d})", flush=True)
-    report(f"seed algorithm time / graded magnitude_prune at {k / 0.9e6:.0f} M", f"{times['seed'] / times['graded']:.1f}x",
-           "> 1x (info)", None)
+    report(
+        f"seed algorithm time / graded magnitude_prune at {k / 0.9e6:.0f} M",
+        f"{times['seed'] / times['graded']:.1f}x",
+        "> 1x (info)",
+        None,
+    )
 
 
 def bench_magnitude(n, compare_seed):
-    print(f"\n[magnitude pruning] {n:,d} float32 weights in 4 parameters, sparsity 0.9; fast path: {FAST_SOURCE}",
-          flush=True)
+    print(
+        f"\n[magnitude pruning] {n:,d} float32 weights in 4 parameters, sparsity 0.9; fast path: {FAST_SOURCE}",
+        flush=True,
+    )
     model = Weights(n)
     params = model.parameters()
     originals = [p.data.copy() for p in params]
@@ -110,11 +119,19 @@ def bench_magnitude(n, compare_seed):
 
     judged = n >= 100_000_000  # the targets are set at 100 M; smaller floors run partly from cache
     results = {}
-    for label, fn, limit in (("graded magnitude_prune", magnitude_prune, 30), ("fast path", magnitude_prune_fast, 5)):
+    for label, fn, limit in (
+        ("graded magnitude_prune", magnitude_prune, 30),
+        ("fast path", magnitude_prune_fast, 5),
+    ):
         peak, pruned = run_pruned(model, fn, restore)
         zeros = sum(int(np.count_nonzero(d == 0)) for d in pruned)
         results[label] = pruned
-        report(f"{label}: exact k at {n / 1e6:.0f} M (zeros == round(0.9 N))", f"{zeros:,d}", f"{k:,d}", zeros == k)
+        report(
+            f"{label}: exact k at {n / 1e6:.0f} M (zeros == round(0.9 N))",
+            f"{zeros:,d}",
+            f"{k:,d}",
+            zeros == k,
+        )
 
         def ratio(rounds=4):
             bufs = [np.empty_like(p.data) for p in params]
@@ -129,7 +146,10 @@ def bench_magnitude(n, compare_seed):
                 fn(model, 0.9)
                 best = min(best, time.perf_counter() - t0)
             del bufs
-            print(f"  {label}: floor {floor:.3f} s, pruning {best:.3f} s (best of {rounds}, alternating)", flush=True)
+            print(
+                f"  {label}: floor {floor:.3f} s, pruning {best:.3f} s (best of {rounds}, alternating)",
+                flush=True,
+            )
             return best / floor
 
         name = f"{label}: time / memory floor at {n / 1e6:.0f} M"
@@ -138,8 +158,12 @@ def bench_magnitude(n, compare_seed):
         else:
             report(name, f"{ratio():.1f}x", "info", None)
         fast = label == "fast path"
-        report(f"{label}: peak extra memory at {n / 1e6:.0f} M (x weight bytes)", f"{peak / weight_bytes:.2f}x",
-               "<= 1.25x" if fast else "info", peak / weight_bytes <= 1.25 if fast else None)
+        report(
+            f"{label}: peak extra memory at {n / 1e6:.0f} M (x weight bytes)",
+            f"{peak / weight_bytes:.2f}x",
+            "<= 1.25x" if fast else "info",
+            peak / weight_bytes <= 1.25 if fast else None,
+        )
     same = all(np.array_equal(a, b) for a, b in zip(*results.values()))
     report(f"fast path == graded result at {n / 1e6:.0f} M (every weight)", str(same), "True", same)
     del results
@@ -161,21 +185,31 @@ def forward_times(model_a, model_b, x, rounds=10):
 
 def speedup(label, model_a, model_b, x, rounds):
     """A measure() for guard: dense time / compressed time of two models' forward passes."""
+
     def measure():
         td, tc = forward_times(model_a, model_b, x, rounds)
         print(f"  {label}: dense {td * 1e3:.3f} ms, compressed {tc * 1e3:.3f} ms", flush=True)
         return td / tc
+
     return measure
 
 
 def bench_structured():
-    print("\n[structured_prune physical=True] 3-layer 1024-wide MLP, 50 % of hidden neurons, batch 256", flush=True)
+    print(
+        "\n[structured_prune physical=True] 3-layer 1024-wide MLP, 50 % of hidden neurons, batch 256",
+        flush=True,
+    )
     x = Tensor(np.random.default_rng(0).standard_normal((256, 1024)).astype(np.float32))
     dense, small = mlp(), mlp()
     structured_prune(small, 0.5, physical=True)
     print(f"  params {dense.num_parameters():,d} -> {small.num_parameters():,d}", flush=True)
-    guard("structured 50 % physical speedup, batch 256", speedup("structured", dense, small, x, 10),
-          lambda r: r >= 1.6, lambda r: f"{r:.2f}x", ">= 1.6x")
+    guard(
+        "structured 50 % physical speedup, batch 256",
+        speedup("structured", dense, small, x, 10),
+        lambda r: r >= 1.6,
+        lambda r: f"{r:.2f}x",
+        ">= 1.6x",
+    )
 
 
 def bench_low_rank():
@@ -184,8 +218,13 @@ def bench_low_rank():
     dense = Linear(1024, 1024)
     low = factorize_linear(dense, 128)
     x = Tensor(np.random.default_rng(0).standard_normal((256, 1024)).astype(np.float32))
-    guard("low-rank n/8 speedup, batch 256", speedup("rank 128", dense, low, x, 20), lambda r: r >= 3,
-          lambda r: f"{r:.2f}x", ">= 3x")
+    guard(
+        "low-rank n/8 speedup, batch 256",
+        speedup("rank 128", dense, low, x, 20),
+        lambda r: r >= 3,
+        lambda r: f"{r:.2f}x",
+        ">= 3x",
+    )
 
 
 def bench_csr():
@@ -193,7 +232,7 @@ def bench_csr():
     rng = np.random.default_rng(0)
     for n, target in ((4096, 1.5), (1024, None)):
         w = rng.standard_normal((n, n), dtype=np.float32)
-        w.ravel()[rng.permutation(n * n)[:round(0.95 * n * n)]] = 0
+        w.ravel()[rng.permutation(n * n)[: round(0.95 * n * n)]] = 0
         a = CSRMatrix.from_dense(w.T)
         x = rng.standard_normal((1, n), dtype=np.float32)
         assert np.allclose(csr_matmul(x, a), x @ w, atol=1e-3)
@@ -204,10 +243,17 @@ def bench_csr():
             return td / tc
 
         if target is None:
-            report(f"CSR speedup at 95 %, batch 1, {n}x{n} (fits in cache)", f"{measure():.2f}x", "info", None)
+            report(
+                f"CSR speedup at 95 %, batch 1, {n}x{n} (fits in cache)", f"{measure():.2f}x", "info", None
+            )
         else:
-            guard(f"CSR speedup at 95 %, batch 1, {n}x{n}", measure, lambda r: r >= target, lambda r: f"{r:.2f}x",
-                  f">= {target}x")
+            guard(
+                f"CSR speedup at 95 %, batch 1, {n}x{n}",
+                measure,
+                lambda r: r >= target,
+                lambda r: f"{r:.2f}x",
+                f">= {target}x",
+            )
 
 
 def log_softmax(z):
@@ -248,15 +294,26 @@ def bench_distillation():
 
     loss, grad = kd_step()
     ref_loss, ref_grad = kd_closed_form(zs_data, zt, y, 3.0, 0.7)
-    assert abs(loss - ref_loss) < 1e-5 and np.allclose(np.asarray(getattr(grad, "data", grad)), ref_grad, atol=1e-6)
+    assert abs(loss - ref_loss) < 1e-5 and np.allclose(
+        np.asarray(getattr(grad, "data", grad)), ref_grad, atol=1e-6
+    )
 
     def ratio():
         tk, tn = paired_times(kd_step, lambda: kd_closed_form(zs_data, zt, y, 3.0, 0.7), 50)
-        print(f"  distillation {tk * 1e6:.0f} us/batch = {256 / tk:,.0f} samples/s; closed-form NumPy "
-              f"{tn * 1e6:.0f} us/batch", flush=True)
+        print(
+            f"  distillation {tk * 1e6:.0f} us/batch = {256 / tk:,.0f} samples/s; closed-form NumPy "
+            f"{tn * 1e6:.0f} us/batch",
+            flush=True,
+        )
         return tk / tn
 
-    guard("distillation fwd+bwd / closed-form NumPy time", ratio, lambda r: r <= 2.0, lambda r: f"{r:.2f}x", "<= 2x")
+    guard(
+        "distillation fwd+bwd / closed-form NumPy time",
+        ratio,
+        lambda r: r <= 2.0,
+        lambda r: f"{r:.2f}x",
+        "<= 2x",
+    )
     tk, tc = paired_times(kd_step, ce_step, 50)
     report("distillation / plain cross-entropy time per batch", f"{tk / tc:.2f}x", "info", None)
 
@@ -269,8 +326,11 @@ def main():
     small, big = (1_000_000, 10_000_000) if args.quick else (10_000_000, 100_000_000)
     bench_magnitude(small, compare_seed=True)
     bench_magnitude(big, compare_seed=False)
-    print(f"  (seed algorithm not run at {big / 1e6:.0f} M: its Python list of floats would take about "
-          f"{big * 32 / 2**30:.1f} GiB and minutes; the {small / 1e6:.0f} M comparison above shows the gap)", flush=True)
+    print(
+        f"  (seed algorithm not run at {big / 1e6:.0f} M: its Python list of floats would take about "
+        f"{big * 32 / 2**30:.1f} GiB and minutes; the {small / 1e6:.0f} M comparison above shows the gap)",
+        flush=True,
+    )
     bench_structured()
     bench_low_rank()
     bench_csr()

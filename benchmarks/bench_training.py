@@ -5,6 +5,7 @@ softmax cross-entropy, the closed-form backward pass and the same Adam update on
 Targets: TinyTorch epoch < 100 ms, and <= 2x the plain NumPy epoch (timed alternately in the same run).
 Run: python benchmarks/bench_training.py [--repeats N]   (exit 1 when a target is missed after re-measuring)
 """
+
 import argparse
 import sys
 import time
@@ -27,8 +28,12 @@ class NumpyMLP:
 
     def __init__(self, seed=0, lr=1e-2):
         g = np.random.default_rng(seed)
-        self.params = [(g.standard_normal((64, 128)) / 8).astype(np.float32), np.zeros(128, np.float32),
-                       (g.standard_normal((128, 10)) / np.sqrt(128)).astype(np.float32), np.zeros(10, np.float32)]
+        self.params = [
+            (g.standard_normal((64, 128)) / 8).astype(np.float32),
+            np.zeros(128, np.float32),
+            (g.standard_normal((128, 10)) / np.sqrt(128)).astype(np.float32),
+            np.zeros(10, np.float32),
+        ]
         self.m = [np.zeros_like(p) for p in self.params]
         self.v = [np.zeros_like(p) for p in self.params]
         self.t, self.lr, self.rng = 0, lr, np.random.default_rng(seed)
@@ -51,13 +56,16 @@ class NumpyMLP:
             m += 0.1 * g
             v *= 0.999
             v += 0.001 * (g * g)
-            param -= (self.lr * (m / (1 - 0.9 ** self.t)) / (np.sqrt(v / (1 - 0.999 ** self.t)) + 1e-8)).astype(
-                np.float32)
+            param -= (self.lr * (m / (1 - 0.9**self.t)) / (np.sqrt(v / (1 - 0.999**self.t)) + 1e-8)).astype(
+                np.float32
+            )
         return loss
 
     def epoch(self, X, y, batch_size=32):
         order = self.rng.permutation(len(y))
-        return [self.step(X[idx], y[idx]) for idx in np.array_split(order, range(batch_size, len(y), batch_size))]
+        return [
+            self.step(X[idx], y[idx]) for idx in np.array_split(order, range(batch_size, len(y), batch_size))
+        ]
 
 
 def timed(fn):
@@ -89,16 +97,33 @@ def main():
             tiny = min(tiny, timed(lambda: fit(model, loader, loss_fn, opt, epochs=1)))
             numpy_ = min(numpy_, timed(lambda: ref.epoch(Xn, yn)))
         state.update(tiny=tiny, numpy=numpy_)
-        print(f"  one epoch: TinyTorch {tiny * 1e3:.1f} ms, plain NumPy {numpy_ * 1e3:.1f} ms "
-              f"(best of {args.repeats} each, after 1 warm-up)", flush=True)
+        print(
+            f"  one epoch: TinyTorch {tiny * 1e3:.1f} ms, plain NumPy {numpy_ * 1e3:.1f} ms "
+            f"(best of {args.repeats} each, after 1 warm-up)",
+            flush=True,
+        )
         return tiny / numpy_
 
-    guard("training epoch: TinyTorch / plain NumPy time", measure, lambda r: r <= 2.0, lambda r: f"{r:.2f}x", "<= 2x")
-    guard("training epoch: TinyTorch time", lambda: state["tiny"], lambda t: t < TARGET_S,
-          lambda t: f"{t * 1e3:.1f} ms", f"< {TARGET_S * 1e3:.0f} ms", retries=0)
+    guard(
+        "training epoch: TinyTorch / plain NumPy time",
+        measure,
+        lambda r: r <= 2.0,
+        lambda r: f"{r:.2f}x",
+        "<= 2x",
+    )
+    guard(
+        "training epoch: TinyTorch time",
+        lambda: state["tiny"],
+        lambda t: t < TARGET_S,
+        lambda t: f"{t * 1e3:.1f} ms",
+        f"< {TARGET_S * 1e3:.0f} ms",
+        retries=0,
+    )
     acc = evaluate(model, DataLoader(X_test, y_test, batch_size=256))
-    print(f"after the timed epochs: TinyTorch test accuracy {acc:.4f}; plain NumPy epoch mean loss "
-          f"{np.mean(ref.epoch(Xn, yn)):.4f} (both train: the NumPy loop is a real epoch, not a stub)")
+    print(
+        f"after the timed epochs: TinyTorch test accuracy {acc:.4f}; plain NumPy epoch mean loss "
+        f"{np.mean(ref.epoch(Xn, yn)):.4f} (both train: the NumPy loop is a real epoch, not a stub)"
+    )
     return finish()
 
 

@@ -1,5 +1,6 @@
 """Shared by the bench_*.py scripts: the machine header, one target line per measured ratio, and the rule
 that a miss is measured again (up to two more times) before it counts. Not a benchmark itself."""
+
 import os
 import platform
 import time
@@ -15,12 +16,19 @@ def header(title):
     env = {k: os.environ.get(k) for k in ENV_NAMES}
     try:
         from threadpoolctl import threadpool_info
-        blas = [(i.get("internal_api"), i.get("architecture"), i.get("num_threads")) for i in threadpool_info()
-                if i.get("user_api") == "blas"]
+
+        blas = [
+            (i.get("internal_api"), i.get("architecture"), i.get("num_threads"))
+            for i in threadpool_info()
+            if i.get("user_api") == "blas"
+        ]
     except ImportError:
         blas = "threadpoolctl not installed"
-    print(f"{title}\nmachine: {platform.machine()}, {os.cpu_count()} CPUs, numpy {np.__version__}, env {env} "
-          f"(None = unset: BLAS uses all cores), BLAS (api, kernel, threads): {blas}", flush=True)
+    print(
+        f"{title}\nmachine: {platform.machine()}, {os.cpu_count()} CPUs, numpy {np.__version__}, env {env} "
+        f"(None = unset: BLAS uses all cores), BLAS (api, kernel, threads): {blas}",
+        flush=True,
+    )
 
 
 def report(name, measured, target, met):

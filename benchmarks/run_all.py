@@ -8,6 +8,7 @@ Every ratio is measured in the run that prints it, next to its target; a benchma
 before it counts and exits 1 when one stays missed. Exit status: 1 when any benchmark process exits non-zero
 (a missed target or a crash), else 0.
 """
+
 import argparse
 import os
 import platform
@@ -45,14 +46,17 @@ def main():
     args = parser.parse_args()
     scripts = sorted(HERE.glob("bench_*.py"))
     if args.only:
-        scripts = [s for s in scripts if s.stem[len("bench_"):] in args.only]
+        scripts = [s for s in scripts if s.stem[len("bench_") :] in args.only]
         if not scripts:
             parser.error(f"no benchmark matches --only {args.only}")
     if args.skip_grading:
         scripts = [s for s in scripts if s.name != "bench_grading.py"]
     env = {k: os.environ.get(k) for k in ENV_NAMES}
-    print(f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {env} "
-          "(None = unset; bench_libraries.py pins OPENBLAS_NUM_THREADS=1 unless it is set)", flush=True)
+    print(
+        f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {env} "
+        "(None = unset; bench_libraries.py pins OPENBLAS_NUM_THREADS=1 unless it is set)",
+        flush=True,
+    )
     results = {s.name: run(s, args.quick) for s in scripts}
     print("\n=== all targets (measured vs target, one run) ===")
     for name, (code, lines, seconds) in results.items():
@@ -61,7 +65,11 @@ def main():
         for line in hits or ["  (no target lines printed)"]:
             print(f"  {line.strip()}")
     failed = [name for name, (code, _, _) in results.items() if code != 0]
-    print(f"benchmarks with a missed target or a crash: {failed}" if failed else "every benchmark met its targets")
+    print(
+        f"benchmarks with a missed target or a crash: {failed}"
+        if failed
+        else "every benchmark met its targets"
+    )
     return 1 if failed else 0
 
 

@@ -1,5 +1,6 @@
 """Shared pytest configuration: the hypothesis "ci" profile (loaded by default; override with
 HYPOTHESIS_PROFILE=<name>)."""
+
 import os
 
 from hypothesis import settings

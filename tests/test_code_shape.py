@@ -4,6 +4,7 @@ Measured with ast over every .py file under tinytorch/ and tito/ (generated modu
 exception is tinytorch/compression/__init__.py, the re-export of the graded notebook's modules).
 A function's size is its full extent, decorators and docstring included (end_lineno - first line + 1).
 """
+
 import ast
 from pathlib import Path
 
@@ -20,8 +21,11 @@ def _sources():
 
 
 def file_offenders(sources):
-    return [f"{rel}: {len(text.splitlines())} lines" for rel, text in sources
-            if rel not in EXEMPT_FILES and len(text.splitlines()) > MAX_FILE_LINES]
+    return [
+        f"{rel}: {len(text.splitlines())} lines"
+        for rel, text in sources
+        if rel not in EXEMPT_FILES and len(text.splitlines()) > MAX_FILE_LINES
+    ]
 
 
 def function_offenders(sources):

@@ -1,4 +1,5 @@
 """TinyTorch: a small NumPy deep-learning framework built module by module."""
+
 from .core.module import Module, Parameter
 from .core.random import manual_seed
 from .core.tensor import Tensor, no_grad

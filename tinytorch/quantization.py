@@ -3,6 +3,7 @@
 q = clip(round(w / scale), -127, 127), scale = max|w| / 127 (per tensor, or per channel along `axis`);
 dequantize: w_hat = q * scale, with |w - w_hat| <= scale / 2 per element (up to float32 rounding).
 """
+
 import copy
 
 import numpy as np
@@ -11,15 +12,23 @@ from .core.checks import check_array, check_int, check_module
 from .core.layers import Linear
 from .core.module import Parameter
 
-__all__ = ["quantize_int8", "dequantize_int8", "quantized_nbytes", "model_nbytes", "quantize_model",
-           "weight_channel_axis"]
+__all__ = [
+    "quantize_int8",
+    "dequantize_int8",
+    "quantized_nbytes",
+    "model_nbytes",
+    "quantize_model",
+    "weight_channel_axis",
+]
 
 
 def _axis(axis, ndim):
     if axis is None:
         return None
     if ndim == 0:
-        raise ValueError(f"axis={axis!r} needs an array with at least 1 dimension; got a 0-d array (use axis=None)")
+        raise ValueError(
+            f"axis={axis!r} needs an array with at least 1 dimension; got a 0-d array (use axis=None)"
+        )
     return check_int("axis", axis, low=-ndim, high=ndim - 1) % ndim
 
 

@@ -1,9 +1,17 @@
 """Gradient-check helpers for tests and notebooks (float64 central differences)."""
+
 import numpy as np
 
 from .core.tensor import Tensor
 
-__all__ = ["numerical_gradient", "rel_error", "check_gradients", "check_module_gradients", "expect", "replaced"]
+__all__ = [
+    "numerical_gradient",
+    "rel_error",
+    "check_gradients",
+    "check_module_gradients",
+    "expect",
+    "replaced",
+]
 
 
 def numerical_gradient(f, x, eps=1e-6):
@@ -55,7 +63,7 @@ def check_gradients(fn, *inputs, eps=1e-6, seed=0):
     out.backward(r)
     errors = []
     for i, t in enumerate(tensors):
-        num = numerical_gradient(lambda xi: scalar(*arrays[:i], xi, *arrays[i + 1:]), arrays[i], eps)
+        num = numerical_gradient(lambda xi: scalar(*arrays[:i], xi, *arrays[i + 1 :]), arrays[i], eps)
         ana = np.zeros_like(arrays[i]) if t.grad is None else t.grad
         errors.append(rel_error(ana, num))
     return errors
@@ -71,14 +79,18 @@ def check_module_gradients(module, x, eps=1e-6, seed=0):
     module.zero_grad()
     xt = Tensor(x, requires_grad=True)
     module(xt).backward(r)
-    errors = {"input": rel_error(xt.grad, numerical_gradient(
-        lambda xi: np.sum(module(Tensor(xi)).data * r), x, eps))}
+    errors = {
+        "input": rel_error(
+            xt.grad, numerical_gradient(lambda xi: np.sum(module(Tensor(xi)).data * r), x, eps)
+        )
+    }
     for name, p in module.named_parameters():
         base = p.data
 
         def f(v, p=p):
             p.data = v
             return np.sum(module(Tensor(x)).data * r)
+
         num = numerical_gradient(f, base, eps)
         p.data = base
         errors[name] = rel_error(p.grad, num)
@@ -101,7 +113,9 @@ def expect(label, expected, got, atol=None):
     if atol is None:
         same = bool(np.array_equal(np.asarray(expected, dtype=object), np.asarray(got, dtype=object)))
     else:
-        same = bool(np.all(np.abs(np.asarray(expected, dtype=np.float64) - np.asarray(got, dtype=np.float64)) <= atol))
+        same = bool(
+            np.all(np.abs(np.asarray(expected, dtype=np.float64) - np.asarray(got, dtype=np.float64)) <= atol)
+        )
     print(f"{'ok  ' if same else 'DIFF'} {label}: expected {_show(expected, atol)}, got {_show(got, atol)}")
     return same
 

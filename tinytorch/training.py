@@ -1,9 +1,18 @@
 """Training loop helpers: optimizer_step (one guarded update), train_step, fit (train for some epochs),
 evaluate (accuracy), predict (class labels)."""
+
 import numpy as np
 
-from .core.checks import (check_finite_loss, check_int, check_loader, check_loss_fn, check_module,
-                          check_nonempty_loader, check_optimizer, check_parameters)
+from .core.checks import (
+    check_finite_loss,
+    check_int,
+    check_loader,
+    check_loss_fn,
+    check_module,
+    check_nonempty_loader,
+    check_optimizer,
+    check_parameters,
+)
 from .core.tensor import Tensor, no_grad
 
 __all__ = ["optimizer_step", "train_step", "fit", "evaluate", "predict"]
@@ -61,8 +70,10 @@ def _watched_step(loss, optimizer, watched, where):
         if g is not None and not np.isfinite(np.add.reduce(g, axis=None)) and not np.all(np.isfinite(g)):
             for q, old in before:
                 q.grad = old
-            raise ValueError(f"non-finite gradient of {name!r}{' ' + where if where else ''}; "
-                             "no optimizer step was taken (lower the learning rate or check the inputs)")
+            raise ValueError(
+                f"non-finite gradient of {name!r}{' ' + where if where else ''}; "
+                "no optimizer step was taken (lower the learning rate or check the inputs)"
+            )
     optimizer.step()
     return value
 
@@ -113,8 +124,16 @@ def fit(model, loader, loss_fn, optimizer, epochs=1):
     for epoch in range(epochs):
         total, count = 0.0, 0
         for batch, (x, y) in enumerate(loader):
-            value = _checked_step(model, x, y, loss_fn, optimizer, watched, modules,
-                                  f"at epoch {epoch}, batch {batch} (0-based)")
+            value = _checked_step(
+                model,
+                x,
+                y,
+                loss_fn,
+                optimizer,
+                watched,
+                modules,
+                f"at epoch {epoch}, batch {batch} (0-based)",
+            )
             n = len(y)
             total += value * n
             count += n

@@ -1,4 +1,5 @@
 """Entry point for `tito` (console script) and `python -m tito`."""
+
 import sys
 
 

@@ -6,6 +6,7 @@ A submission's grading process only writes its private folder. The parent commit
 autograded notebooks and scores) or, if grading failed, voids the student's old scores. A process that dies
 (killed by its kernel, the OOM killer) is a failure of that submission only. Ctrl-C kills the running
 processes, commits nothing for them, and reports them: their previous scores stay as they were."""
+
 import os
 import shutil
 import signal
@@ -21,8 +22,15 @@ INTERRUPTED = "interrupted (Ctrl-C) before grading finished; its previous score 
 NOT_STARTED = "not graded: the batch was interrupted (Ctrl-C) first; its previous score is unchanged"
 
 
-def autograde_one(course: str, assignment: str, student: str, timeout: int = DEFAULT_TIMEOUT, *,
-                  sandbox: bool = False, limits: dict | None = None) -> dict:
+def autograde_one(
+    course: str,
+    assignment: str,
+    student: str,
+    timeout: int = DEFAULT_TIMEOUT,
+    *,
+    sandbox: bool = False,
+    limits: dict | None = None,
+) -> dict:
     """Autograde one submission in this process (used by the student's self-grade); returns
     {student, ok, message, notes}. sandbox=True runs the kernel under bubblewrap (tito grade autograde
     does; a student's machine may not have it). Never raises: a broken submission becomes ok=False, and
@@ -51,7 +59,10 @@ def _commit(course: Path, assignment: str, student: str, tmp: Path, result: dict
     try:
         void_grades(course, assignment, student)
     except Exception as void_exc:  # noqa: BLE001
-        result = {**result, "message": result["message"] + f" (and its old scores could not be voided: {void_exc})"}
+        result = {
+            **result,
+            "message": result["message"] + f" (and its old scores could not be voided: {void_exc})",
+        }
     return result
 
 
@@ -139,7 +150,11 @@ class _DeferInterrupt:
 
 
 def _died(exitcode) -> str:
-    how = f"killed by {signal.Signals(-exitcode).name}" if exitcode and exitcode < 0 else f"exit code {exitcode}"
+    how = (
+        f"killed by {signal.Signals(-exitcode).name}"
+        if exitcode and exitcode < 0
+        else f"exit code {exitcode}"
+    )
     return f"its grading process died ({how}): the notebook killed its parent process, or memory ran out"
 
 
@@ -160,8 +175,12 @@ def _start(ctx, course, assignment, student, timeout, sandbox, limits, environ):
     from tito import worker
 
     tmp = Path(tempfile.mkdtemp(prefix="tito-grade-"))
-    proc = ctx.Process(target=worker.child, name=f"tito-grade-{student}", daemon=True,
-                       args=(str(course), assignment, student, str(tmp), timeout, sandbox, limits or {}, environ))
+    proc = ctx.Process(
+        target=worker.child,
+        name=f"tito-grade-{student}",
+        daemon=True,
+        args=(str(course), assignment, student, str(tmp), timeout, sandbox, limits or {}, environ),
+    )
     proc.start()
     return proc, student, tmp
 
@@ -189,14 +208,33 @@ def _overdue(running: dict, max_seconds: float) -> list:
         proc, student, tmp, _ = running[sentinel]
         proc.kill()
         proc.join()
-        (tmp / worker.RESULT).write_text(json.dumps({"student": student, "ok": False, "notes": [], "message": (
-            f"grading took longer than {max_seconds:g} s; its grading process was stopped")}), encoding="utf-8")
+        (tmp / worker.RESULT).write_text(
+            json.dumps(
+                {
+                    "student": student,
+                    "ok": False,
+                    "notes": [],
+                    "message": (
+                        f"grading took longer than {max_seconds:g} s; its grading process was stopped"
+                    ),
+                }
+            ),
+            encoding="utf-8",
+        )
     return late
 
 
-def autograde_many(course: Path, assignment: str, students: list, jobs: int, on_done,
-                   timeout: int = DEFAULT_TIMEOUT, sandbox: bool = False, limits: dict | None = None,
-                   max_seconds: float = MAX_SECONDS) -> list:
+def autograde_many(
+    course: Path,
+    assignment: str,
+    students: list,
+    jobs: int,
+    on_done,
+    timeout: int = DEFAULT_TIMEOUT,
+    sandbox: bool = False,
+    limits: dict | None = None,
+    max_seconds: float = MAX_SECONDS,
+) -> list:
     """Autograde students, each in its own process (at most `jobs` at a time); on_done(result) per student.
 
     Results with "interrupted": True are the students that Ctrl-C stopped or that never started."""
@@ -210,8 +248,9 @@ def autograde_many(course: Path, assignment: str, students: list, jobs: int, on_
         try:
             while pending or running:
                 while pending and len(running) < max(jobs, 1):
-                    proc, student, tmp = _start(ctx, course, assignment, pending.pop(0), timeout, sandbox, limits,
-                                                environ)
+                    proc, student, tmp = _start(
+                        ctx, course, assignment, pending.pop(0), timeout, sandbox, limits, environ
+                    )
                     running[proc.sentinel] = (proc, student, tmp, time.monotonic())
                 for sentinel in wait(list(running), timeout=5) or _overdue(running, max_seconds):
                     proc, student, tmp, _ = running.pop(sentinel)
@@ -227,10 +266,19 @@ def autograde_many(course: Path, assignment: str, students: list, jobs: int, on_
                 proc.kill()
                 proc.join()
                 shutil.rmtree(tmp, onerror=_force_remove)
-                results.append({"student": student, "ok": False, "interrupted": True, "message": INTERRUPTED,
-                                "notes": []})
-            results += [{"student": s, "ok": False, "interrupted": True, "message": NOT_STARTED, "notes": []}
-                        for s in pending]
+                results.append(
+                    {
+                        "student": student,
+                        "ok": False,
+                        "interrupted": True,
+                        "message": INTERRUPTED,
+                        "notes": [],
+                    }
+                )
+            results += [
+                {"student": s, "ok": False, "interrupted": True, "message": NOT_STARTED, "notes": []}
+                for s in pending
+            ]
     return results
 
 

@@ -1,4 +1,5 @@
 """The student bundle of one module (`tito grade release`) and its leak audit."""
+
 import json
 import re
 import shutil
@@ -8,15 +9,24 @@ from tito import notebooks, release
 from tito.errors import TitoError
 from tito.paths import Module, notebook_name
 
-TOP_FILES = ("pyproject.toml", "LICENSE", "jupytext.toml", ".gitignore")  # README.md: the student guide instead
+TOP_FILES = (
+    "pyproject.toml",
+    "LICENSE",
+    "jupytext.toml",
+    ".gitignore",
+)  # README.md: the student guide instead
 TOP_DIRS = ("bin", "tinytorch")
-IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".pytest_cache", ".hypothesis", ".ipynb_checkpoints")
+IGNORE = shutil.ignore_patterns(
+    "__pycache__", "*.pyc", "*.egg-info", ".pytest_cache", ".hypothesis", ".ipynb_checkpoints"
+)
 MARKER = ".tito-bundle"
 REGION = re.compile(r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[^\n]*\n(.*?)^[ \t]*### END \1", re.M | re.S)
 STUDENT_TESTS = "student"  # tests/NN_name/student/: the only tests a bundle ships
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "STUDENT_README.md"
 # JupyterLab setting (read through JUPYTER_CONFIG_PATH=<bundle>/.jupyter): double-click opens a .py as a notebook
-LAB_OVERRIDES = {"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}}
+LAB_OVERRIDES = {
+    "@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}
+}
 
 
 def student_readme(module: Module) -> str:
@@ -26,9 +36,13 @@ def student_readme(module: Module) -> str:
     stem = module.graded_notebooks()[0]
     folder = f"modules/{module.key}"
     return Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
-        number=module.number, name=module.name, title=module.name.replace("_", " ").title(),
-        notebook=f"{folder}/{stem}.ipynb", script=f"{folder}/{stem}.py",
-        tests=f"tests/{module.key}/{STUDENT_TESTS}/")
+        number=module.number,
+        name=module.name,
+        title=module.name.replace("_", " ").title(),
+        notebook=f"{folder}/{stem}.ipynb",
+        script=f"{folder}/{stem}.py",
+        tests=f"tests/{module.key}/{STUDENT_TESTS}/",
+    )
 
 
 def _copy_student_tests(module: Module, out: Path, regions: list) -> list:
@@ -63,7 +77,9 @@ def _write_notebooks(module: Module, release_dir: Path, out: Path) -> None:
         py, ipynb = notebooks.pair_paths(folder, stem)
         notebooks.write_pair(out, nb, py, ipynb)  # adds the kernelspec
         shutil.copy2(ipynb, folder / release.SHIPPED / ipynb.name)
-        notebooks.export(out, ipynb)  # tinytorch/... now holds the release stubs, not the instructor's answers
+        notebooks.export(
+            out, ipynb
+        )  # tinytorch/... now holds the release stubs, not the instructor's answers
 
 
 def make_bundle(module: Module, course: Path, out: Path) -> list:
@@ -76,10 +92,14 @@ def make_bundle(module: Module, course: Path, out: Path) -> list:
             raise TitoError(f"{out} exists and is not a tito bundle; choose another --out")
         shutil.rmtree(out)
     release_dir = course / "release" / module.key
-    missing = [s for s in module.graded_notebooks() if not (release_dir / f"{notebook_name(s)}.ipynb").exists()]
+    missing = [
+        s for s in module.graded_notebooks() if not (release_dir / f"{notebook_name(s)}.ipynb").exists()
+    ]
     if missing:
-        raise TitoError(f"no release notebook in {release_dir} for {', '.join(missing)}: "
-                        f"run `tito grade generate {module.number}` first")
+        raise TitoError(
+            f"no release notebook in {release_dir} for {', '.join(missing)}: "
+            f"run `tito grade generate {module.number}` first"
+        )
     out.mkdir(parents=True)
     (out / MARKER).write_text(f"student bundle of {module.key}\n", encoding="utf-8")
     for name in TOP_FILES:
@@ -88,7 +108,9 @@ def make_bundle(module: Module, course: Path, out: Path) -> list:
     (out / "README.md").write_text(student_readme(module), encoding="utf-8")
     lab = out / ".jupyter" / "labconfig"
     lab.mkdir(parents=True)
-    (lab / "default_setting_overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=2) + "\n", encoding="utf-8")
+    (lab / "default_setting_overrides.json").write_text(
+        json.dumps(LAB_OVERRIDES, indent=2) + "\n", encoding="utf-8"
+    )
     for name in TOP_DIRS:
         if (root / name).is_dir():
             shutil.copytree(root / name, out / name, ignore=IGNORE)
@@ -130,13 +152,19 @@ def _leaks(path: Path, regions: list) -> list:
         text = "\n".join(c.source for c in notebooks.read_ipynb(path).cells)
     found = [f"contains '{m}'" for m in (notebooks.SOLUTION_MARK, notebooks.HIDDEN_MARK) if m in text]
     flat = "\n" + _normalise(text) + "\n"
-    found += [f"contains a {kind} region starting {body.splitlines()[0]!r}"
-              for kind, body in regions if "\n" + body + "\n" in flat]
+    found += [
+        f"contains a {kind} region starting {body.splitlines()[0]!r}"
+        for kind, body in regions
+        if "\n" + body + "\n" in flat
+    ]
     return found
 
 
 def audit(out: Path, source_dir: Path) -> list:
     """['<file>: <what>'] for every bundle file containing a BEGIN SOLUTION/HIDDEN TESTS marker or a secret region."""
     regions = secret_regions(source_dir)
-    return [f"{path.relative_to(out)}: {what}" for path in sorted(p for p in out.rglob("*") if p.is_file())
-            for what in _leaks(path, regions)]
+    return [
+        f"{path.relative_to(out)}: {what}"
+        for path in sorted(p for p in out.rglob("*") if p.is_file())
+        for what in _leaks(path, regions)
+    ]

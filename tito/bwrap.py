@@ -8,6 +8,7 @@ environment variable of the grader. Inside, a small launcher (`python -c LAUNCHE
 (address space, processes, CPU time, file size) and, when tito runs as root, drops to an unprivileged uid
 of its own (bwrap keeps only CAP_SETUID/CAP_SETGID for that), then execs the kernel: the kernel is not
 root on the host, and its process limit counts only its own processes."""
+
 import json
 import os
 import shutil
@@ -25,7 +26,8 @@ NOT_PROTECTED = (
     "hidden tests (course/gradebook.db, course/source/) by absolute path, overwrite other submissions and "
     "the tinytorch package later students are graded with, use the network, read your home folder and "
     "environment variables, and has no memory, process or CPU-time limit. Grade in a throw-away VM, or "
-    f"install bubblewrap (`{INSTALL}`) and drop --no-sandbox.")
+    f"install bubblewrap (`{INSTALL}`) and drop --no-sandbox."
+)
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,30 @@ def check() -> tuple:
     exe = find()
     if exe is None:
         return False, f"bubblewrap (bwrap) is not installed; install it with `{INSTALL}` (as root)"
-    probe = [exe, "--unshare-user", "--unshare-pid", "--unshare-net", "--die-with-parent",
-             "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"]
+    probe = [
+        exe,
+        "--unshare-user",
+        "--unshare-pid",
+        "--unshare-net",
+        "--die-with-parent",
+        "--ro-bind",
+        "/",
+        "/",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "true",
+    ]
     try:
         proc = subprocess.run(probe, capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return False, f"{exe} does not run: {exc}"
     if proc.returncode != 0:
-        return False, (f"{exe} cannot create user/pid/network namespaces here: {proc.stderr.strip()[:300]} "
-                       "(enable unprivileged user namespaces, e.g. sysctl kernel.unprivileged_userns_clone=1)")
+        return False, (
+            f"{exe} cannot create user/pid/network namespaces here: {proc.stderr.strip()[:300]} "
+            "(enable unprivileged user namespaces, e.g. sysctl kernel.unprivileged_userns_clone=1)"
+        )
     version = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout.strip()
     return True, f"{version} at {exe}"
 
@@ -105,16 +122,29 @@ def unreadable_package_files(limit: int = 5) -> list:
 
 
 def _python_dirs() -> list:
-    dirs = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
-            Path(sys.executable).resolve().parent.parent}
+    dirs = {
+        Path(sys.prefix),
+        Path(sys.base_prefix),
+        Path(sys.prefix).resolve(),
+        Path(sys.base_prefix).resolve(),
+        Path(sys.executable).resolve().parent.parent,
+    }
     return sorted(dirs)
 
 
 def _env(folder: Path, pythonpath: list, extra: dict) -> list:
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp",
-           "IPYTHONDIR": "/tmp/.ipython", "MPLCONFIGDIR": "/tmp/.matplotlib", "MPLBACKEND": "Agg",
-           "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "MALLOC_ARENA_MAX": "2",
-           "PYTHONPATH": os.pathsep.join(str(p) for p in pythonpath), **extra}
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "IPYTHONDIR": "/tmp/.ipython",
+        "MPLCONFIGDIR": "/tmp/.matplotlib",
+        "MPLBACKEND": "Agg",
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MALLOC_ARENA_MAX": "2",
+        "PYTHONPATH": os.pathsep.join(str(p) for p in pythonpath),
+        **extra,
+    }
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NBGRADER_EXECUTION"):
         if name in os.environ:
             env.setdefault(name, os.environ[name])
@@ -136,7 +166,9 @@ def _parents(paths: list, made: set) -> list:
     return out
 
 
-def wrap(cmd: list, folder: Path, sockets: Path, limits: Limits, uid: int | None, overlays: dict | None = None) -> list:
+def wrap(
+    cmd: list, folder: Path, sockets: Path, limits: Limits, uid: int | None, overlays: dict | None = None
+) -> list:
     """The full argv: launcher (limits, uid) -> bwrap (namespaces, mounts) -> the kernel command.
 
     overlays: {subfolder: folder} mounted read-only over <package>/<subfolder> (the stub export of the
@@ -144,13 +176,26 @@ def wrap(cmd: list, folder: Path, sockets: Path, limits: Limits, uid: int | None
     exe = find()
     if exe is None:
         raise RuntimeError(f"bubblewrap (bwrap) is not installed: {INSTALL}")
-    argv = [exe, "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-net", "--unshare-uts",
-            "--unshare-cgroup-try", "--hostname", "grading"]
+    argv = [
+        exe,
+        "--die-with-parent",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-net",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--hostname",
+        "grading",
+    ]
     argv += ["--unshare-user"] if uid is None else ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     for path in ("/usr", "/etc"):
         argv += ["--ro-bind", path, path]
     for path in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
-        argv += ["--ro-bind-try", path, path] if not Path(path).is_symlink() else ["--symlink", os.readlink(path), path]
+        argv += (
+            ["--ro-bind-try", path, path]
+            if not Path(path).is_symlink()
+            else ["--symlink", os.readlink(path), path]
+        )
     argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     packages = _package_dirs()
     readonly, writable = _python_dirs() + packages, [folder, sockets]
@@ -158,7 +203,9 @@ def wrap(cmd: list, folder: Path, sockets: Path, limits: Limits, uid: int | None
     for path in readonly:
         argv += ["--ro-bind-try", str(path), str(path)]
     for sub, source in (overlays or {}).items():
-        argv += [arg for pkg in packages if (pkg / sub).is_dir() for arg in ("--ro-bind", source, str(pkg / sub))]
+        argv += [
+            arg for pkg in packages if (pkg / sub).is_dir() for arg in ("--ro-bind", source, str(pkg / sub))
+        ]
     for path in writable:
         argv += ["--bind", str(path), str(path)]
     argv += ["--chdir", str(folder), *_env(folder, sorted({p.parent for p in packages}), {})]

@@ -34,7 +34,15 @@ def print_scores(rows: list) -> None:
     grade_ids = list(dict.fromkeys(c[0] for r in rows for c in r["grades"]))
     maxima = {c[0]: c[2] for r in rows for c in r["grades"]}
     manual = {c[0] for r in rows for c in r["grades"] if c[3] == "manual"}
-    table = [[r["student"], r["notebook"], *[f"{dict((c[0], c[1]) for c in r['grades']).get(g, 0):g}" for g in grade_ids],
-              f"{r['auto_score']:g}/{r['auto_max']:g}", f"{r['score']:g}/{r['max_score']:g}"] for r in rows]
+    table = [
+        [
+            r["student"],
+            r["notebook"],
+            *[f"{dict((c[0], c[1]) for c in r['grades']).get(g, 0):g}" for g in grade_ids],
+            f"{r['auto_score']:g}/{r['auto_max']:g}",
+            f"{r['score']:g}/{r['max_score']:g}",
+        ]
+        for r in rows
+    ]
     headers = [f"{g} /{maxima[g]:g}" + (" (manual)" if g in manual else "") for g in grade_ids]
     output.table("Scores", ["student", "notebook", *headers, "auto", "total"], table)

@@ -1,4 +1,5 @@
 """nbgrader 0.9.6 through its Python API (NbGraderAPI, Gradebook, Validator): no shell-outs."""
+
 import os
 import re
 import sys
@@ -21,8 +22,12 @@ def prepare_env(root: Path | None = None) -> None:
         py_parts = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
         if str(root) not in py_parts:
             os.environ["PYTHONPATH"] = os.pathsep.join([str(root), *py_parts])
-    warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader + SQLAlchemy 2.1 noise, harmless
-    for name in BLAS_THREADS:  # kernels inherit this: one BLAS thread each, so parallel graders do not oversubscribe
+    warnings.filterwarnings(
+        "ignore", message=".*not in session.*"
+    )  # nbgrader + SQLAlchemy 2.1 noise, harmless
+    for (
+        name
+    ) in BLAS_THREADS:  # kernels inherit this: one BLAS thread each, so parallel graders do not oversubscribe
         os.environ.setdefault(name, "1")
 
 
@@ -58,7 +63,9 @@ def write_course_config(course: Path) -> None:
     (course / "nbgrader_config.py").write_text(
         "c = get_config()  # noqa: F821\n"
         f"c.CourseDirectory.root = {str(course.resolve())!r}\n"
-        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n", encoding="utf-8")
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n",
+        encoding="utf-8",
+    )
 
 
 def _check(result: dict, what: str) -> None:
@@ -69,11 +76,17 @@ def _check(result: dict, what: str) -> None:
 
 def generate(course: Path, assignment: str) -> None:
     """generate_assignment (forced): course/release/<assignment>/ from course/source/<assignment>/."""
-    _check(api(course).generate_assignment(assignment, force=True, create=True), f"generate_assignment {assignment}")
+    _check(
+        api(course).generate_assignment(assignment, force=True, create=True),
+        f"generate_assignment {assignment}",
+    )
 
 
 def feedback(course: Path, assignment: str, student: str | None = None) -> None:
-    _check(api(course).generate_feedback(assignment, student_id=student, force=True), f"generate_feedback {assignment}")
+    _check(
+        api(course).generate_feedback(assignment, student_id=student, force=True),
+        f"generate_feedback {assignment}",
+    )
 
 
 def ensure_gradebook(course: Path, assignment: str) -> None:
@@ -86,7 +99,9 @@ def ensure_gradebook(course: Path, assignment: str) -> None:
         try:
             gb.find_assignment(assignment)
         except MissingEntry:
-            raise TitoError(f"assignment {assignment} is not in {course}/gradebook.db: run `tito grade generate` first") from None
+            raise TitoError(
+                f"assignment {assignment} is not in {course}/gradebook.db: run `tito grade generate` first"
+            ) from None
 
 
 def merge_grades(course: Path, assignment: str, student: str, private_url: str) -> None:
@@ -97,9 +112,14 @@ def merge_grades(course: Path, assignment: str, student: str, private_url: str) 
     with Gradebook(private_url, course_id=COURSE_ID) as pgb:
         psub = pgb.find_submission(assignment, student)
         timestamp = psub.timestamp
-        notebooks = {nb.name: ({g.name: (g.auto_score, g.needs_manual_grade) for g in nb.grades},
-                               {c.name: c.auto_comment for c in nb.comments}, nb.late_submission_penalty)
-                     for nb in psub.notebooks}
+        notebooks = {
+            nb.name: (
+                {g.name: (g.auto_score, g.needs_manual_grade) for g in nb.grades},
+                {c.name: c.auto_comment for c in nb.comments},
+                nb.late_submission_penalty,
+            )
+            for nb in psub.notebooks
+        }
     with Gradebook(db_url(course), course_id=COURSE_ID) as gb:
         try:
             gb.update_or_create_student(student)
@@ -153,11 +173,20 @@ def scores(course: Path, assignment: str, students: list | None = None) -> list:
                     continue
                 order = orders[name]
                 grades = sorted(sub.grades, key=lambda g: (order.get(g.name, len(order)), g.name))
-                cells = [(g.name, float(g.score), float(g.max_score), _kind(g, answers[name])) for g in grades]
-                rows.append({"student": student, "notebook": name, "grades": cells,
-                             "score": float(sub.score), "max_score": float(sub.max_score),
-                             "auto_score": sum(c[1] for c in cells if c[3] == "auto"),
-                             "auto_max": sum(c[2] for c in cells if c[3] == "auto")})
+                cells = [
+                    (g.name, float(g.score), float(g.max_score), _kind(g, answers[name])) for g in grades
+                ]
+                rows.append(
+                    {
+                        "student": student,
+                        "notebook": name,
+                        "grades": cells,
+                        "score": float(sub.score),
+                        "max_score": float(sub.max_score),
+                        "auto_score": sum(c[1] for c in cells if c[3] == "auto"),
+                        "auto_max": sum(c[2] for c in cells if c[3] == "auto"),
+                    }
+                )
     return rows
 
 

@@ -3,6 +3,7 @@
 The lock is an fcntl.flock on that file, so the operating system releases it when its holder exits, even
 when killed (kill -9, power loss of the process): a lock file left behind is stale and is taken over with a
 note. The file records who holds the lock (command, pid, user, host, start time) for the refusal message."""
+
 import json
 import os
 from contextlib import contextmanager
@@ -17,8 +18,10 @@ LOCK_FILE = ".tito-grade.lock"
 def _holder(path: Path) -> str:
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
-        return (f"`tito grade {info.get('command', '?')}` (pid {info.get('pid', '?')}, user {info.get('user', '?')}"
-                f" on {info.get('host', '?')}, started {info.get('started', '?')})")
+        return (
+            f"`tito grade {info.get('command', '?')}` (pid {info.get('pid', '?')}, user {info.get('user', '?')}"
+            f" on {info.get('host', '?')}, started {info.get('started', '?')})"
+        )
     except (OSError, ValueError):
         return "another tito process (its lock record is unreadable)"
 
@@ -40,13 +43,20 @@ def course_lock(course: Path, command: str, on_stale=None):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise TitoError(f"the course {course} is in use by {_holder(path)}; wait until it ends and try again "
-                            f"(two graders at once could overwrite each other's scores). If that process is gone, "
-                            f"the lock is released by itself.") from None
+            raise TitoError(
+                f"the course {course} is in use by {_holder(path)}; wait until it ends and try again "
+                f"(two graders at once could overwrite each other's scores). If that process is gone, "
+                f"the lock is released by itself."
+            ) from None
         if stale and on_stale is not None and os.path.getsize(path):
             on_stale(f"taking over a lock left by {_holder(path)}, which ended without releasing it")
-        record = {"command": command, "pid": os.getpid(), "user": getpass.getuser(), "host": socket.gethostname(),
-                  "started": datetime.now().isoformat(timespec="seconds")}
+        record = {
+            "command": command,
+            "pid": os.getpid(),
+            "user": getpass.getuser(),
+            "host": socket.gethostname(),
+            "started": datetime.now().isoformat(timespec="seconds"),
+        }
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(record) + "\n").encode("utf-8"), 0)
         try:

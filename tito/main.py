@@ -3,6 +3,7 @@
 Command modules only import argparse-level things at import time; the real tools (jupytext, nbdev,
 nbgrader, pytest, rich) are imported inside the functions that use them, so `tito --help` stays fast.
 """
+
 import argparse
 import importlib
 import sys

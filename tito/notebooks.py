@@ -1,4 +1,5 @@
 """Notebook plumbing over jupytext (pairing) and nbdev (export). Heavy imports happen inside the functions."""
+
 import hashlib
 import json
 import os
@@ -89,16 +90,21 @@ def sync_pair(root: Path, py: Path, ipynb: Path) -> str:
                 raise TitoError(
                     f"both {py.name} and {ipynb.name} changed since the last sync, so neither side can win "
                     f"without losing edits. Keep one: copy your edits into one file, then delete the other "
-                    f"(or restore it from .tito/backups/) and run the command again.")
+                    f"(or restore it from .tito/backups/) and run the command again."
+                )
             newer = py if py_changed else ipynb
             os.utime(newer)  # make the edited side the newest, which jupytext --sync takes as the source
             action = f"{newer.name} -> {(ipynb if newer is py else py).name}"
         else:
             newer = py if py.stat().st_mtime >= ipynb.stat().st_mtime else ipynb
-            action = f"{newer.name} -> {(ipynb if newer is py else py).name} (newer file wins: no sync record yet)"
+            action = (
+                f"{newer.name} -> {(ipynb if newer is py else py).name} (newer file wins: no sync record yet)"
+            )
     kernel = [] if ipynb.exists() and has_kernelspec(_readable_ipynb(ipynb, py)) else ["--set-kernel", KERNEL]
     if action != "already in sync":
-        saved = state.backup(root, [py, ipynb], f"sync-{py.stem}")  # jupytext rewrites one side: keep both first
+        saved = state.backup(
+            root, [py, ipynb], f"sync-{py.stem}"
+        )  # jupytext rewrites one side: keep both first
         _jupytext(["--sync", *kernel, str(py if py.exists() else ipynb)])
         if saved:
             action += f" (backup in {saved.relative_to(root)})"
@@ -115,10 +121,12 @@ def _readable_ipynb(ipynb: Path, py: Path):
         return read_ipynb(ipynb)
     except Exception as exc:  # noqa: BLE001 - JSON, encoding or schema errors
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-        raise TitoError(f"{ipynb.name} is not a readable notebook ({type(exc).__name__}: {first}). "
-                        f"Nothing was synced or exported. If {py.name} holds your work, delete {ipynb.name} and "
-                        f"run the command again (it is rebuilt from {py.name}); earlier versions are in "
-                        f".tito/backups/.") from None
+        raise TitoError(
+            f"{ipynb.name} is not a readable notebook ({type(exc).__name__}: {first}). "
+            f"Nothing was synced or exported. If {py.name} holds your work, delete {ipynb.name} and "
+            f"run the command again (it is rebuilt from {py.name}); earlier versions are in "
+            f".tito/backups/."
+        ) from None
 
 
 def _fresh_module_maker():
@@ -207,8 +215,12 @@ def write_pair(root: Path, nb, py: Path, ipynb: Path) -> None:
     if py.exists():
         py.unlink()
     _jupytext(["--sync", str(ipynb)])
-    state.update(root, "sync", str(py.relative_to(root)),
-                 {"py": fingerprint(read_py(py)), "ipynb": fingerprint(read_ipynb(ipynb))})
+    state.update(
+        root,
+        "sync",
+        str(py.relative_to(root)),
+        {"py": fingerprint(read_py(py)), "ipynb": fingerprint(read_ipynb(ipynb))},
+    )
 
 
 def source_from_py(py: Path):

@@ -1,5 +1,6 @@
 """Terminal output: rich tables and progress on a terminal, plain aligned text when stdout is piped;
 a command's full log in a file (stderr of tools and kernels redirected there)."""
+
 import contextlib
 import os
 import sys
@@ -48,10 +49,19 @@ class Progress:
         self.description, self.total, self.done = description, total, 0
         self._bar = None
         if is_terminal():
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress as RichProgress,
+                TimeElapsedColumn,
+            )
 
-            self._bar = RichProgress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                                     TimeElapsedColumn())
+            self._bar = RichProgress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+            )
 
     def __enter__(self):
         if self._bar is not None:

@@ -1,4 +1,5 @@
 """Where things are: the repository root, course modules (modules/NN_name, tests/NN_name) and their notebooks."""
+
 import os
 import re
 from dataclasses import dataclass
@@ -13,9 +14,13 @@ def find_root(start=None) -> Path:
     """The TinyTorch repository containing `start` (default: cwd): pyproject.toml beside modules/, tinytorch/ or tests/."""
     here = Path(start or os.getcwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / "pyproject.toml").is_file() and any((folder / d).is_dir() for d in ("modules", "tinytorch", "tests")):
+        if (folder / "pyproject.toml").is_file() and any(
+            (folder / d).is_dir() for d in ("modules", "tinytorch", "tests")
+        ):
             return folder
-    raise TitoError(f"{here} is not inside a TinyTorch repository (no pyproject.toml beside modules/, tinytorch/ or tests/ above it)")
+    raise TitoError(
+        f"{here} is not inside a TinyTorch repository (no pyproject.toml beside modules/, tinytorch/ or tests/ above it)"
+    )
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,11 @@ class Module:
     def dev_notebooks(self) -> list:
         """Stems of the paired dev notebooks (`<topic>_dev`, also when only the shipped .release copy is left),
         the graded `<name>_dev` first."""
-        stems = {p.stem for pattern in ("*_dev.py", "*_dev.ipynb", ".release/*_dev.ipynb") for p in self.folder.glob(pattern)}
+        stems = {
+            p.stem
+            for pattern in ("*_dev.py", "*_dev.ipynb", ".release/*_dev.ipynb")
+            for p in self.folder.glob(pattern)
+        }
         main = f"{self.name}_dev"
         return sorted(stems, key=lambda s: (s != main, s))
 
@@ -49,7 +58,11 @@ class Module:
         """Dev notebook stems whose source carries nbgrader cell metadata (the assignment's notebooks)."""
         found = []
         for stem in self.dev_notebooks():
-            candidates = [self.folder / f"{stem}.py", self.folder / f"{stem}.ipynb", self.folder / ".release" / f"{stem}.ipynb"]
+            candidates = [
+                self.folder / f"{stem}.py",
+                self.folder / f"{stem}.ipynb",
+                self.folder / ".release" / f"{stem}.ipynb",
+            ]
             text = next(p for p in candidates if p.exists()).read_text(encoding="utf-8")
             if '"nbgrader"' in text or "nbgrader=" in text:
                 found.append(stem)

@@ -1,4 +1,5 @@
 """The nbgrader release (student) version of a module's graded notebooks: solutions and hidden tests stripped."""
+
 import tempfile
 from pathlib import Path
 
@@ -6,7 +7,9 @@ from tito import grading, notebooks
 from tito.errors import TitoError
 from tito.paths import Module, notebook_name
 
-SHIPPED = ".release"  # modules/NN_name/.release/<stem>.ipynb, shipped in student bundles (nbdev skips dot folders)
+SHIPPED = (
+    ".release"  # modules/NN_name/.release/<stem>.ipynb, shipped in student bundles (nbdev skips dot folders)
+)
 
 
 def cache_path(module: Module, stem: str) -> Path:
@@ -37,7 +40,10 @@ def generate_release(module: Module) -> dict:
         course = Path(tmp)
         stems = build_sources(module, course)
         grading.generate(course, module.key)
-        return {s: notebooks.read_ipynb(course / "release" / module.key / f"{notebook_name(s)}.ipynb") for s in stems}
+        return {
+            s: notebooks.read_ipynb(course / "release" / module.key / f"{notebook_name(s)}.ipynb")
+            for s in stems
+        }
 
 
 def release_notebooks(module: Module) -> dict:
@@ -61,8 +67,10 @@ def release_notebooks(module: Module) -> dict:
                 found[stem] = notebooks.read_ipynb(candidate)
                 break
         else:
-            raise TitoError(f"no release version of {stem} is available: it is neither shipped in "
-                            f"{module.folder / SHIPPED} nor cached in .tito/release (ask your instructor for the bundle)")
+            raise TitoError(
+                f"no release version of {stem} is available: it is neither shipped in "
+                f"{module.folder / SHIPPED} nor cached in .tito/release (ask your instructor for the bundle)"
+            )
     return found
 
 
@@ -77,13 +85,17 @@ def stub_package(module: Module, course: Path, dest: Path) -> dict:
         release = course / "release" / module.key / f"{notebook_name(stem)}.ipynb"
         if not release.is_file():
             raise TitoError(f"no release notebook {release}: run `tito grade generate {module.number}` first")
-        plans.update(notebooks.planned_export(module.root, release, Path("modules") / module.key / f"{stem}.ipynb"))
+        plans.update(
+            notebooks.planned_export(module.root, release, Path("modules") / module.key / f"{stem}.ipynb")
+        )
     folders = {}
     for rel, text in plans.items():
         sub = Path(rel).parts[0]
         if sub not in folders:
             folders[sub] = dest / sub
-            shutil.copytree(module.root / "tinytorch" / sub, folders[sub], ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                module.root / "tinytorch" / sub, folders[sub], ignore=shutil.ignore_patterns("__pycache__")
+            )
         (dest / rel).write_text(text, encoding="utf-8")
     for path in [dest, *dest.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)

@@ -1,5 +1,6 @@
 """Measured compression results of the exported package, computed in a child process (this file run as a script)
 so that the freshly exported code is imported and a crash in student code cannot take tito down."""
+
 import json
 import os
 import subprocess
@@ -66,13 +67,22 @@ def _compress_model_stats():
     X, y = load_digits()
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0)
     model = Sequential(Linear(64, 64), ReLU(), Linear(64, 10))
-    fit(model, DataLoader(X_train, y_train, batch_size=32, shuffle=True, seed=0), CrossEntropyLoss(),
-        Adam(model.parameters(), lr=1e-2), epochs=10)
+    fit(
+        model,
+        DataLoader(X_train, y_train, batch_size=32, shuffle=True, seed=0),
+        CrossEntropyLoss(),
+        Adam(model.parameters(), lr=1e-2),
+        epochs=10,
+    )
     test_loader = DataLoader(X_test, y_test, batch_size=256)
     dense_accuracy = evaluate(model, test_loader)
     stats = compress_model(model, {"magnitude_prune": 0.8}, eval_loader=test_loader)
-    table = _as_table({"dense accuracy": round(dense_accuracy, 4),
-                       **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in stats.items()}})
+    table = _as_table(
+        {
+            "dense accuracy": round(dense_accuracy, 4),
+            **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in stats.items()},
+        }
+    )
     return {"source": "compress_model(digits MLP 64-64-10, {'magnitude_prune': 0.8})", **table}
 
 
@@ -87,7 +97,10 @@ def collect() -> dict:
         except ModuleNotFoundError:
             return {"status": "missing", "text": "tinytorch.compression is not exported"}
         if not hasattr(tc, "compress_model"):
-            return {"status": "missing", "text": "tinytorch.compression has neither report nor compress_model"}
+            return {
+                "status": "missing",
+                "text": "tinytorch.compression has neither report nor compress_model",
+            }
         return {"status": "ok", **_compress_model_stats()}
     except NotImplementedError as exc:  # a task still holds its stub
         import traceback
@@ -101,17 +114,28 @@ def collect() -> dict:
 def run(root: Path, timeout: float = 600) -> dict:
     """collect() in a child interpreter with the repo first on sys.path."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(root), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(root), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
+    )
     with tempfile.TemporaryDirectory(prefix="tito-results-") as tmp:
         out = Path(tmp) / "results.json"
         try:
             # run this very file (not `-m tito.results`, which could pick up another tito copy under root)
-            proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), str(out)], cwd=root, env=env,
-                                  capture_output=True, text=True, timeout=timeout)
+            proc = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), str(out)],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
         except subprocess.TimeoutExpired:
             return {"status": "error", "text": f"measuring results took longer than {timeout:.0f} s"}
         if not out.exists():
-            return {"status": "error", "text": f"results process crashed (exit {proc.returncode}): {proc.stderr[-2000:]}"}
+            return {
+                "status": "error",
+                "text": f"results process crashed (exit {proc.returncode}): {proc.stderr[-2000:]}",
+            }
         return json.loads(out.read_text(encoding="utf-8"))
 
 

@@ -11,6 +11,7 @@ protects and what it does not"):
 - per-cell timeout (interrupts the kernel), output capped per cell while it streams in;
 - a kernel that dies or a cell that times out becomes a note or a clear per-student error.
 Everything observed is appended to NOTES (per worker process, reset for each submission)."""
+
 import os
 import re
 import tempfile
@@ -23,7 +24,10 @@ from traitlets import Bool, Dict, Unicode
 
 MAX_OUTPUT_CHARS = 100_000  # per cell, all outputs together; tracebacks and error names are always kept
 MAX_ERROR_CHARS = 4_000
-SANDBOX_DEPTH = ("sandbox", "grading")  # course root = <tmp>/sandbox/grading/course: ../ x6 from the kernel stays inside
+SANDBOX_DEPTH = (
+    "sandbox",
+    "grading",
+)  # course root = <tmp>/sandbox/grading/course: ../ x6 from the kernel stays inside
 NOTES: list = []
 SOCKETS = "sockets-"  # prefix of the kernels' socket folders
 OWN_FILES = ("gradebook", "result.json", "result.tmp")  # what the grader itself keeps at the top of tmp
@@ -89,7 +93,9 @@ class SandboxKernelManager(AsyncKernelManager):
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         import subprocess
 
-        kw["stdout"] = subprocess.DEVNULL  # ipykernel's banner for kernels without a parent poller; stderr is kept
+        kw["stdout"] = (
+            subprocess.DEVNULL
+        )  # ipykernel's banner for kernels without a parent poller; stderr is kept
         return await super()._async_launch_kernel(kernel_cmd, **kw)
 
 
@@ -110,8 +116,12 @@ class CappedExecute(Execute):
             self.kernel_name = (self.nb.metadata.get("kernelspec") or {}).get("name") or ""
         named = {"kernel_name": self.kernel_name} if self.kernel_name else {}
         parent = self.socket_dir if self.socket_dir and len(self.socket_dir) < 80 else "/tmp"
-        sockets = Path(tempfile.mkdtemp(prefix=SOCKETS, dir=parent))  # short: unix socket paths are <= 107 bytes
-        if not self.sandbox:  # ipc sockets too: a TCP port picked as free can be taken by a kernel started meanwhile
+        sockets = Path(
+            tempfile.mkdtemp(prefix=SOCKETS, dir=parent)
+        )  # short: unix socket paths are <= 107 bytes
+        if (
+            not self.sandbox
+        ):  # ipc sockets too: a TCP port picked as free can be taken by a kernel started meanwhile
             self.km = AsyncKernelManager(transport="ipc", ip=str(sockets / "k"), config=self.config, **named)
             self.km.connection_file = str(sockets / "kernel.json")
             return self.km
@@ -119,7 +129,9 @@ class CappedExecute(Execute):
 
         folder = Path(self.resources.get("metadata", {}).get("path") or os.getcwd()).resolve()
         uid = bwrap.kernel_uid()
-        if uid is not None:  # root: the kernel runs as its own unprivileged uid and must write these two folders
+        if (
+            uid is not None
+        ):  # root: the kernel runs as its own unprivileged uid and must write these two folders
             for path in (folder, sockets):
                 os.chown(path, uid, uid)
         self.km = SandboxKernelManager(folder, sockets, self.limits, uid, config=self.config, **named)
@@ -130,11 +142,17 @@ class CappedExecute(Execute):
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            NOTES.append(f"the kernel died while running {self._current} (os._exit, a crash or out of memory)")
+            NOTES.append(
+                f"the kernel died while running {self._current} (os._exit, a crash or out of memory)"
+            )
             raise DeadKernelError(f"the kernel died while running {self._current}") from None
-        except CellTimeoutError:  # interrupted after the timeout but still busy: nbclient gives up, the kernel is killed
-            NOTES.append(f"the kernel did not stop when {self._current} was interrupted after the timeout "
-                         f"(the cell ignores KeyboardInterrupt); it was killed")
+        except (
+            CellTimeoutError
+        ):  # interrupted after the timeout but still busy: nbclient gives up, the kernel is killed
+            NOTES.append(
+                f"the kernel did not stop when {self._current} was interrupted after the timeout "
+                f"(the cell ignores KeyboardInterrupt); it was killed"
+            )
             raise
 
     async def _async_handle_timeout(self, timeout, cell=None):
@@ -153,16 +171,22 @@ class CappedExecute(Execute):
                 if content.get("name") in used[2] and any(o.get("name") == content.get("name") for o in outs):
                     return None  # this stream was already truncated: drop the rest
                 if not used[2]:
-                    NOTES.append(f"output of {getattr(self, '_current', f'cell {cell_index}')} was truncated "
-                                 f"at {MAX_OUTPUT_CHARS} characters")
+                    NOTES.append(
+                        f"output of {getattr(self, '_current', f'cell {cell_index}')} was truncated "
+                        f"at {MAX_OUTPUT_CHARS} characters"
+                    )
                 used[2].add(content.get("name"))
                 marker = f"\n... [output truncated by tito at {MAX_OUTPUT_CHARS} characters]\n"
-                content["text"] = text[:max(room, 0)] + marker
+                content["text"] = text[: max(room, 0)] + marker
             used[1] += len(content["text"])
         elif kind == "error":
             label = getattr(self, "_current", f"cell {cell_index}")
             if content.get("ename") == "MemoryError":
-                limit = f"; the kernel's limit is {self.limits['memory_mb']} MB" if self.sandbox and self.limits else ""
+                limit = (
+                    f"; the kernel's limit is {self.limits['memory_mb']} MB"
+                    if self.sandbox and self.limits
+                    else ""
+                )
                 NOTES.append(f"{label} ran out of memory (MemoryError{limit})")
             if self.sandbox:
                 _note_blocked(content, label, self.resources.get("metadata", {}).get("path", ""))
@@ -172,11 +196,13 @@ class CappedExecute(Execute):
             size = sum(len(str(v)) for v in content.get("data", {}).values())
             if size > room:
                 if not used[2]:
-                    NOTES.append(f"output of {getattr(self, '_current', f'cell {cell_index}')} was truncated "
-                                 f"at {MAX_OUTPUT_CHARS} characters")
+                    NOTES.append(
+                        f"output of {getattr(self, '_current', f'cell {cell_index}')} was truncated "
+                        f"at {MAX_OUTPUT_CHARS} characters"
+                    )
                 used[2].add(kind)
                 text = str(content.get("data", {}).get("text/plain", ""))
-                content["data"] = {"text/plain": text[:max(room, 0)] + "... [output truncated by tito]"}
+                content["data"] = {"text/plain": text[: max(room, 0)] + "... [output truncated by tito]"}
                 content["metadata"] = {}
                 size = len(content["data"]["text/plain"])
             used[1] += size

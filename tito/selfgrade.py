@@ -4,6 +4,7 @@ The graded cells are the ones in the student's notebook (visible tests, plus hid
 is the instructor's source); the real grade comes from the instructor's `tito grade autograde`. Each graded
 cell gets one line: pass, FAIL with the first failing line and its error (the assert message carries
 expected and got), "not done yet" for NotImplementedError, or "manual" for answers the instructor grades."""
+
 import re
 import tempfile
 from pathlib import Path
@@ -26,8 +27,10 @@ def _edited_locked(nb, name: str) -> list:
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("locked") and meta.get("checksum") and compute_checksum(cell) != meta["checksum"]:
-            notes.append(f"{name}: locked cell '{meta.get('grade_id')}' was edited; the instructor grades "
-                         f"the original cell")
+            notes.append(
+                f"{name}: locked cell '{meta.get('grade_id')}' was edited; the instructor grades "
+                f"the original cell"
+            )
     return notes
 
 
@@ -45,27 +48,41 @@ def grade(root: Path | None, notebooks: dict, log: Path | None = None) -> dict:
             nb = nbformat.from_dict(nb)
             nb.metadata.pop("jupytext", None)
             notes += submission.dedupe_cells(nb, name) + _edited_locked(nb, name)  # copy/pasted cells
-            source = nbformat.from_dict(nb)  # the grade cells' definitions: the nbgrader cells are enough (a plain
-            source.cells = [c for c in source.cells if "nbgrader" in c.get("metadata", {})]  # copy may quote markers)
-            for folder, copy in ((course / "source" / ASSIGNMENT, source),
-                                 (course / "submitted" / STUDENT / ASSIGNMENT, nb)):
+            source = nbformat.from_dict(
+                nb
+            )  # the grade cells' definitions: the nbgrader cells are enough (a plain
+            source.cells = [
+                c for c in source.cells if "nbgrader" in c.get("metadata", {})
+            ]  # copy may quote markers)
+            for folder, copy in (
+                (course / "source" / ASSIGNMENT, source),
+                (course / "submitted" / STUDENT / ASSIGNMENT, nb),
+            ):
                 folder.mkdir(parents=True, exist_ok=True)
                 nbformat.write(copy, str(folder / f"{name}.ipynb"))
         with output.stderr_to(log):
             made = grading.api(course).generate_assignment(ASSIGNMENT, force=True, create=True)
             output.append(log, grading.ANSI.sub("", made.get("log") or ""))
             if not made.get("success"):
-                lines = [line for line in grading.ANSI.sub("", made.get("log") or "").splitlines() if "Error" in line]
-                raise TitoError("nbgrader cannot read the graded cells of your notebook: "
-                                + (lines[-1].strip() if lines else "see the log") + f" (log: {log})")
+                lines = [
+                    line
+                    for line in grading.ANSI.sub("", made.get("log") or "").splitlines()
+                    if "Error" in line
+                ]
+                raise TitoError(
+                    "nbgrader cannot read the graded cells of your notebook: "
+                    + (lines[-1].strip() if lines else "see the log")
+                    + f" (log: {log})"
+                )
             result = autograde.autograde_one(str(course), ASSIGNMENT, STUDENT, sandbox=False)
         if not result["ok"]:
             raise TitoError(f"autograding your notebook failed:\n{result['message']}")
         notes += result["notes"]
         cells = []
         for row in grading.scores(course, ASSIGNMENT, [STUDENT]):
-            graded = nbformat.read(str(course / "autograded" / STUDENT / ASSIGNMENT / f"{row['notebook']}.ipynb"),
-                                   as_version=4)
+            graded = nbformat.read(
+                str(course / "autograded" / STUDENT / ASSIGNMENT / f"{row['notebook']}.ipynb"), as_version=4
+            )
             cells += _rows(row, graded)
     return {"cells": cells, "notes": list(dict.fromkeys(notes))}
 
@@ -80,8 +97,14 @@ def _rows(score_row: dict, graded_nb) -> list:
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if gid in points:
             score, max_score, kind = points[gid]
-            row = {"notebook": score_row["notebook"], "grade_id": gid, "kind": kind, "score": score,
-                   "max_score": max_score, "traceback": _traceback(errors)}
+            row = {
+                "notebook": score_row["notebook"],
+                "grade_id": gid,
+                "kind": kind,
+                "score": score,
+                "max_score": max_score,
+                "traceback": _traceback(errors),
+            }
             if kind == "manual":
                 row.update(status="manual", detail="graded by your instructor")
             elif score >= max_score:
@@ -91,8 +114,18 @@ def _rows(score_row: dict, graded_nb) -> list:
             rows.append(row)
         elif gid and meta.get("solution") and errors and errors[0].get("ename") != "NotImplementedError":
             status, detail = _failure(cell, errors)
-            rows.append({"notebook": score_row["notebook"], "grade_id": gid, "kind": "code", "score": None,
-                         "max_score": None, "status": "ERROR", "detail": detail, "traceback": _traceback(errors)})
+            rows.append(
+                {
+                    "notebook": score_row["notebook"],
+                    "grade_id": gid,
+                    "kind": "code",
+                    "score": None,
+                    "max_score": None,
+                    "status": "ERROR",
+                    "detail": detail,
+                    "traceback": _traceback(errors),
+                }
+            )
     return rows
 
 
@@ -111,7 +144,10 @@ def _failure(cell, errors: list) -> tuple:
     lines = grading.ANSI.sub("", "\n".join(error.get("traceback", []))).splitlines()
     if ename == "NotImplementedError":
         called = [m.group(1) for line in lines for m in [CALLED.search(line)] if m]
-        return "not done yet", f"{called[-1]} raises NotImplementedError" if called else "raises NotImplementedError"
+        return (
+            "not done yet",
+            f"{called[-1]} raises NotImplementedError" if called else "raises NotImplementedError",
+        )
     arrow = next((m for line in lines for m in [ARROW.match(line)] if m), None)
     where = f"line {arrow.group(1)}: {arrow.group(2).strip()}" if arrow else ""
     if not where:
@@ -123,7 +159,7 @@ def _failure(cell, errors: list) -> tuple:
     else:
         message = f"{ename} (no message)"
         detail = " ".join(f"{where} -> {message}".split()) if where else message
-    return "FAIL", detail if len(detail) <= DETAIL_CHARS else detail[:DETAIL_CHARS - 3] + "..."
+    return "FAIL", detail if len(detail) <= DETAIL_CHARS else detail[: DETAIL_CHARS - 3] + "..."
 
 
 def totals(cells: list) -> tuple:
@@ -136,8 +172,11 @@ def print_cells(cells: list, notes: list, verbose: bool = False) -> None:
     """One line per row: status, grade_id, points, detail; --verbose adds each failing cell's traceback."""
     width = max([len(c["grade_id"]) for c in cells] + [8])
     for c in cells:
-        points = "" if c["kind"] == "code" else (f"-/{c['max_score']:g}" if c["kind"] == "manual"
-                                                   else f"{c['score']:g}/{c['max_score']:g}")
+        points = (
+            ""
+            if c["kind"] == "code"
+            else (f"-/{c['max_score']:g}" if c["kind"] == "manual" else f"{c['score']:g}/{c['max_score']:g}")
+        )
         output.say(f"  {c['status']:<12}  {c['grade_id']:<{width}}  {points:>6}  {c['detail']}".rstrip())
         if verbose and c["traceback"] and c["status"] != "pass":
             output.say("\n".join("      " + line for line in c["traceback"].splitlines()))

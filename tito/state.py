@@ -1,4 +1,5 @@
 """tito's own state in <repo>/.tito/ (git-ignored): state.json, backups/ and the cached release notebooks."""
+
 import json
 import os
 import shutil

@@ -3,6 +3,7 @@
 Edited locked cells are found with nbgrader's own checksums (nbgrader then grades the original cell);
 missing graded or locked cells are put back as placeholders that nbgrader's OverwriteCells fills with
 the gradebook's version, so deleting a test cell never skips its (hidden) tests."""
+
 import re
 from pathlib import Path
 
@@ -20,8 +21,11 @@ def _source_order(course: Path, assignment: str, name: str) -> list:
     path = course / "source" / assignment / f"{name}.ipynb"
     if not path.is_file():
         return []
-    return [c.metadata["nbgrader"]["grade_id"] for c in read_ipynb(path).cells
-            if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")]
+    return [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in read_ipynb(path).cells
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    ]
 
 
 def _release_checksums(course: Path, assignment: str, name: str) -> dict:
@@ -33,21 +37,27 @@ def _release_checksums(course: Path, assignment: str, name: str) -> dict:
     path = course / "release" / assignment / f"{name}.ipynb"
     if not path.is_file():
         return {}
-    return {c.metadata["nbgrader"]["grade_id"]: compute_checksum(c) for c in read_ipynb(path).cells
-            if c.get("metadata", {}).get("nbgrader", {}).get("locked")}
+    return {
+        c.metadata["nbgrader"]["grade_id"]: compute_checksum(c)
+        for c in read_ipynb(path).cells
+        if c.get("metadata", {}).get("nbgrader", {}).get("locked")
+    }
 
 
 def read_notebook(path: Path):
     import nbformat
 
     try:
-        nb = nbformat.reads(path.read_bytes().decode("utf-8"), as_version=4)  # schema problems only warn, as in nbgrader
+        nb = nbformat.reads(
+            path.read_bytes().decode("utf-8"), as_version=4
+        )  # schema problems only warn, as in nbgrader
         if not isinstance(nb.get("cells"), list):
             raise ValueError("it has no list of cells")
     except Exception as exc:  # noqa: BLE001 - JSON, encoding and schema errors all mean "not a notebook"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise SubmissionError(f"{path.name} is not a readable Jupyter notebook "
-                              f"({type(exc).__name__}: {first[:200]})") from None
+        raise SubmissionError(
+            f"{path.name} is not a readable Jupyter notebook ({type(exc).__name__}: {first[:200]})"
+        ) from None
     return nb
 
 
@@ -78,8 +88,10 @@ def dedupe_cells(nb, name: str) -> list:
         for index in indices[:-1]:
             del nb.cells[index].metadata["nbgrader"]
         if len(indices) > 1:
-            notes.append(f"cell '{gid}' appears {len(indices)} times in {name} (copied and pasted?); the last "
-                         f"copy was graded, the other copies ran as ordinary cells")
+            notes.append(
+                f"cell '{gid}' appears {len(indices)} times in {name} (copied and pasted?); the last "
+                f"copy was graded, the other copies ran as ordinary cells"
+            )
     return notes
 
 
@@ -89,9 +101,15 @@ def _gradebook_cells(db: str, assignment: str) -> list:
     from tito.grading import COURSE_ID
 
     with Gradebook(db, course_id=COURSE_ID) as gb:
-        return [(nb.name, {c.name: (c.cell_type, c.locked, c.checksum, c.source) for c in nb.source_cells},
-                 {c.name: c.max_score for c in nb.grade_cells}, {c.name for c in nb.solution_cells})
-                for nb in gb.find_assignment(assignment).notebooks]
+        return [
+            (
+                nb.name,
+                {c.name: (c.cell_type, c.locked, c.checksum, c.source) for c in nb.source_cells},
+                {c.name: c.max_score for c in nb.grade_cells},
+                {c.name for c in nb.solution_cells},
+            )
+            for nb in gb.find_assignment(assignment).notebooks
+        ]
 
 
 def _edited_locked(nb, sources: dict, released: dict, name: str) -> tuple:
@@ -105,42 +123,63 @@ def _edited_locked(nb, sources: dict, released: dict, name: str) -> tuple:
             present[gid] = index
             if sources[gid][1]:
                 try:
-                    same = compute_checksum(cell) in (released.get(gid), sources[gid][2])  # as released, or the source
+                    same = compute_checksum(cell) in (
+                        released.get(gid),
+                        sources[gid][2],
+                    )  # as released, or the source
                 except Exception:  # noqa: BLE001 - metadata damaged beyond checksumming
                     same = False
                 if not same:
-                    notes.append(f"locked cell '{gid}' of {name} was edited (nbgrader checksum differs); "
-                                 f"it was graded with the original cell")
+                    notes.append(
+                        f"locked cell '{gid}' of {name} was edited (nbgrader checksum differs); "
+                        f"it was graded with the original cell"
+                    )
     return present, notes
 
 
-def _restore_missing(nb, order: list, present: dict, sources: dict, grades: dict, solutions: set, name: str) -> list:
+def _restore_missing(
+    nb, order: list, present: dict, sources: dict, grades: dict, solutions: set, name: str
+) -> list:
     """Put back missing graded or locked cells (placeholders that nbgrader fills from the gradebook); notes."""
     import nbformat
 
     notes = []
-    missing = [gid for gid in order if gid in sources and gid not in present and (gid in grades or sources[gid][1])]
+    missing = [
+        gid for gid in order if gid in sources and gid not in present and (gid in grades or sources[gid][1])
+    ]
     for gid in missing:
         cell_type, locked, _, source = sources[gid]
-        after = [present[g] for g in order[order.index(gid) + 1:] if g in present]  # right before the next one
+        after = [
+            present[g] for g in order[order.index(gid) + 1 :] if g in present
+        ]  # right before the next one
         before = [present[g] for g in order[: order.index(gid)] if g in present]  # (so after its fixtures)
         at = min(after) if after else (max(before) + 1 if before else len(nb.cells))
-        meta = {"grade": gid in grades, "grade_id": gid, "locked": bool(locked), "schema_version": 3,
-                "solution": gid in solutions, "task": False}
+        meta = {
+            "grade": gid in grades,
+            "grade_id": gid,
+            "locked": bool(locked),
+            "schema_version": 3,
+            "solution": gid in solutions,
+            "task": False,
+        }
         if gid in grades:
             meta["points"] = grades[gid]
         text = PLACEHOLDER if locked else source  # locked: nbgrader restores the gradebook's version
-        cell = (nbformat.v4.new_code_cell(text) if cell_type == "code" else nbformat.v4.new_markdown_cell(text))
+        cell = nbformat.v4.new_code_cell(text) if cell_type == "code" else nbformat.v4.new_markdown_cell(text)
         cell.metadata["nbgrader"] = meta
         nb.cells.insert(at, cell)
         present.update({g: (i + 1 if i >= at else i) for g, i in present.items()})
         present[gid] = at
-        notes.append(f"{'graded' if gid in grades else 'locked'} cell '{gid}' was missing from {name}; "
-                     f"it was restored from the gradebook and graded")
+        notes.append(
+            f"{'graded' if gid in grades else 'locked'} cell '{gid}' was missing from {name}; "
+            f"it was restored from the gradebook and graded"
+        )
     return notes
 
 
-def prepare_submission(course: Path, assignment: str, student: str, folder: Path, db: str | None = None) -> tuple:
+def prepare_submission(
+    course: Path, assignment: str, student: str, folder: Path, db: str | None = None
+) -> tuple:
     """({notebook file name: text to grade}, [notes]) for the student's submission folder; `db` is the
     gradebook URL to read the assignment from (default: the course's).
 

@@ -6,6 +6,7 @@ the autograded notebooks and the private gradebook in tmp. The parent (tito/auto
 result to the course in one step, or voids the student's scores, or, after Ctrl-C, leaves them unchanged.
 child() is the entry point of the per-submission process: its own session (the terminal's Ctrl-C does
 not reach it), the result written to tmp/result.json."""
+
 import json
 import os
 import shutil
@@ -44,7 +45,13 @@ def copy_gradebook(course: Path, dest: Path) -> None:
 
 def _config(course: Path, root: Path, tmp: Path, timeout: int, sandboxed: bool, limits: dict):
     from nbconvert.preprocessors import ClearMetadataPreprocessor
-    from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        IgnorePattern,
+        LimitOutput,
+        SaveAutoGrades,
+    )
 
     from tito.sandbox import CappedExecute, ClearKernelFolder, RemoveSanitizedCopy
 
@@ -55,9 +62,17 @@ def _config(course: Path, root: Path, tmp: Path, timeout: int, sandboxed: bool, 
     cfg.CappedExecute.sandbox = sandboxed
     cfg.CappedExecute.limits = dict(limits or {})
     cfg.CappedExecute.socket_dir = str(tmp)
-    cfg.Autograde.autograde_preprocessors = [RemoveSanitizedCopy, CappedExecute, ClearKernelFolder, IgnorePattern,
-                                             ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-                                             AssignLatePenalties, CheckCellMetadata]
+    cfg.Autograde.autograde_preprocessors = [
+        RemoveSanitizedCopy,
+        CappedExecute,
+        ClearKernelFolder,
+        IgnorePattern,
+        ClearMetadataPreprocessor,
+        LimitOutput,
+        SaveAutoGrades,
+        AssignLatePenalties,
+        CheckCellMetadata,
+    ]
     return cfg
 
 
@@ -79,15 +94,24 @@ def _build_tree(course: Path, assignment: str, student: str, tmp: Path, prepared
         shutil.copy2(submitted / "timestamp.txt", private / "timestamp.txt")
     source = course / "source" / assignment
     extra = [p for p in source.rglob("*") if p.is_file() and p.suffix != ".ipynb"] if source.is_dir() else []
-    for path in extra:  # nbgrader copies the non-notebook files of the source folder (data files) to the student
+    for (
+        path
+    ) in extra:  # nbgrader copies the non-notebook files of the source folder (data files) to the student
         target = root / "source" / assignment / path.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
     return root
 
 
-def grade(course, assignment: str, student: str, tmp, timeout: int, sandboxed: bool = False,
-          limits: dict | None = None) -> dict:
+def grade(
+    course,
+    assignment: str,
+    student: str,
+    tmp,
+    timeout: int,
+    sandboxed: bool = False,
+    limits: dict | None = None,
+) -> dict:
     """Autograde into tmp; returns {student, ok, message, notes}. Never raises, never writes to the course."""
     course, tmp = Path(course), Path(tmp)
     sandbox.NOTES.clear()
@@ -95,8 +119,9 @@ def grade(course, assignment: str, student: str, tmp, timeout: int, sandboxed: b
     try:
         copy_gradebook(course, private_db(tmp))
         submitted = course / "submitted" / student / assignment
-        prepared, notes = submission.prepare_submission(course, assignment, student, submitted,
-                                                        db=f"sqlite:///{private_db(tmp)}")
+        prepared, notes = submission.prepare_submission(
+            course, assignment, student, submitted, db=f"sqlite:///{private_db(tmp)}"
+        )
         root = _build_tree(course, assignment, student, tmp, prepared)
         api_ = NbGraderAPI(config=_config(course, root, tmp, timeout, sandboxed, limits))
         result = api_.autograde(assignment, student, force=True, create=True)
@@ -116,8 +141,16 @@ def grade(course, assignment: str, student: str, tmp, timeout: int, sandboxed: b
         return {"student": student, "ok": False, "message": message, "notes": notes}
 
 
-def child(course: str, assignment: str, student: str, tmp: str, timeout: int, sandboxed: bool, limits: dict,
-          environ: dict) -> None:
+def child(
+    course: str,
+    assignment: str,
+    student: str,
+    tmp: str,
+    timeout: int,
+    sandboxed: bool,
+    limits: dict,
+    environ: dict,
+) -> None:
     """Entry point of the per-submission process."""
     os.setsid()  # out of the terminal's process group: Ctrl-C is handled by the parent alone
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -127,4 +160,3 @@ def child(course: str, assignment: str, student: str, tmp: str, timeout: int, sa
     path = Path(tmp) / RESULT
     path.with_suffix(".tmp").write_text(json.dumps(result), encoding="utf-8")
     os.replace(path.with_suffix(".tmp"), path)
-

@@ -1,4 +1,5 @@
 """Steps shared by several commands: sync + export a module, run pytest as a subprocess."""
+
 import os
 import subprocess
 import sys
@@ -14,7 +15,9 @@ def sync_and_export(module: Module) -> list:
     """jupytext --sync every dev notebook pair of the module, then nbdev-export each .ipynb into tinytorch/.
 
     Returns [(notebook stem, sync action, [(package file, changed?)])]."""
-    stems = [s for s in module.dev_notebooks() if any(p.exists() for p in notebooks.pair_paths(module.folder, s))]
+    stems = [
+        s for s in module.dev_notebooks() if any(p.exists() for p in notebooks.pair_paths(module.folder, s))
+    ]
     if not stems:
         raise TitoError(f"{module.folder} has no *_dev.py / *_dev.ipynb notebook to export")
     done = []
@@ -30,8 +33,14 @@ def sync_and_export(module: Module) -> list:
 
 
 def print_export(done: list) -> None:
-    rows = [[stem, action, ", ".join(f"tinytorch/{rel}" + ("" if changed else " (unchanged)") for rel, changed in files)]
-            for stem, action, files in done]
+    rows = [
+        [
+            stem,
+            action,
+            ", ".join(f"tinytorch/{rel}" + ("" if changed else " (unchanged)") for rel, changed in files),
+        ]
+        for stem, action, files in done
+    ]
     output.table("Sync and export", ["notebook", "sync", "exported"], rows)
 
 
@@ -39,12 +48,16 @@ def _rel(root: Path, target) -> str:
     return str(Path(target).relative_to(root)) if Path(target).is_absolute() else str(target)
 
 
-def pytest(root: Path, targets: list, extra: list | None = None, log: Path | None = None, echo: bool = True) -> int:
+def pytest(
+    root: Path, targets: list, extra: list | None = None, log: Path | None = None, echo: bool = True
+) -> int:
     """Run pytest on targets in a child process (repo first on sys.path); returns its exit code.
 
     log: its output is also appended to this file; echo=False then keeps it off the terminal."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(root), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(root), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
+    )
     cmd = [sys.executable, "-m", "pytest", "-q", *[str(t) for t in targets], *(extra or [])]
     shown = " ".join(["python", "-m", "pytest", "-q", *[_rel(root, t) for t in targets], *(extra or [])])
     if echo:
@@ -54,8 +67,18 @@ def pytest(root: Path, targets: list, extra: list | None = None, log: Path | Non
         if log is None:
             code = subprocess.call(cmd, cwd=root, env=env)
         else:
-            with subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  text=True, errors="replace") as proc, open(log, "a", encoding="utf-8") as handle:
+            with (
+                subprocess.Popen(
+                    cmd,
+                    cwd=root,
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    errors="replace",
+                ) as proc,
+                open(log, "a", encoding="utf-8") as handle,
+            ):
                 for line in proc.stdout:
                     handle.write(line)
                     if echo:
@@ -90,6 +113,10 @@ def junit_summary(path: Path) -> dict:
             counts["failed" if bad.tag == "failure" else "errors"] += 1
             text = (bad.get("message") or bad.text or "").strip()
             first = " ".join(text.splitlines()[0].split()) if text else bad.tag
-            status = "not done yet" if "NotImplementedError" in text else ("FAIL" if bad.tag == "failure" else "ERROR")
+            status = (
+                "not done yet"
+                if "NotImplementedError" in text
+                else ("FAIL" if bad.tag == "failure" else "ERROR")
+            )
             problems.append((case.get("name") or case.get("classname") or "?", status, first[:200]))
     return {"counts": counts, "problems": problems}

@@ -13,8 +13,12 @@ if __package__:
     from .scaling import *
     from .sparsity import *
     from .structured import *
-    __all__ = [name for mod in (sparsity, magnitude, structured, distillation, low_rank, pipeline, scaling)
-               for name in mod.__all__]
+
+    __all__ = [
+        name
+        for mod in (sparsity, magnitude, structured, distillation, low_rank, pipeline, scaling)
+        for name in mod.__all__
+    ]
 
 # %% [markdown]
 # # Module 16: Compression
@@ -133,8 +137,10 @@ t0 = time.perf_counter()
 base = make_mlp((64, 256, 256, 10))
 losses = train(base, epochs=10, lr=1e-2)
 base_acc = evaluate(base, test_loader)
-print(f"trained in {time.perf_counter() - t0:.2f} s, loss {losses[0]:.3f} -> {losses[-1]:.3f}, "
-      f"test accuracy {base_acc:.4f}, parameters {base.num_parameters()}")
+print(
+    f"trained in {time.perf_counter() - t0:.2f} s, loss {losses[0]:.3f} -> {losses[-1]:.3f}, "
+    f"test accuracy {base_acc:.4f}, parameters {base.num_parameters()}"
+)
 print("BLAS:", [(i["internal_api"], i["num_threads"]) for i in threadpool_info()])
 
 # %% [markdown]
@@ -149,6 +155,7 @@ print("BLAS:", [(i["internal_api"], i["num_threads"]) for i in threadpool_info()
 # A model with nothing to count (no parameters, or no weights with `weights_only=True`) has sparsity
 # `0.0`, never a division by zero. Return a Python `float`.
 # Hints: `p.data.size`, `np.count_nonzero(p.data)`, `model.parameters()`.
+
 
 # %%
 #| export compression.sparsity
@@ -190,6 +197,7 @@ def measure_sparsity(model, weights_only=False):
 # %% [markdown]
 # Self-check: `Sequential(Linear(4, 4))` with weights 1..16 and its 4 zero biases reads 20.0 % over all
 # parameters and 0.0 % over weights; zeroing one row of 4 weights makes that 40.0 % and 25.0 %.
+
 
 # %%
 def sparsity_net():
@@ -257,8 +265,10 @@ assert got == 0.0, f"a model with no weights: expected 0.0, got {got}"
 # starts from 0 %.
 
 # %%
-print(f"trained MLP: sparsity {measure_sparsity(base):.2f} % of all parameters, "
-      f"{measure_sparsity(base, weights_only=True):.2f} % of weights")
+print(
+    f"trained MLP: sparsity {measure_sparsity(base):.2f} % of all parameters, "
+    f"{measure_sparsity(base, weights_only=True):.2f} % of weights"
+)
 
 # %% [markdown]
 # ## Task 2: magnitude (unstructured) pruning (17 points)
@@ -313,10 +323,10 @@ def magnitude_prune(model, sparsity=0.9):
         t = kth_smallest(scores, k)  # the k-th smallest score (k = 1: the smallest)
         prune = scores < t
         ties = np.flatnonzero(scores == t)  # in flat order: the lower index goes first
-        prune[ties[:k - np.count_nonzero(prune)]] = True
+        prune[ties[: k - np.count_nonzero(prune)]] = True
     masks, start = {}, 0
     for name, p in named:
-        keep = ~prune[start:start + p.data.size].reshape(p.data.shape)
+        keep = ~prune[start : start + p.data.size].reshape(p.data.shape)
         start += p.data.size
         p.data *= keep
         p.set_mask(keep)
@@ -331,10 +341,13 @@ def magnitude_prune(model, sparsity=0.9):
 # `two_layers()` has weights `[[1, 4], [2, 6]]` and `[[1, 5], [3, 2]]`: the 3 smallest globally are the
 # two 1s and one of the 2s, the one of the **first** layer (tie, earlier parameter).
 
+
 # %%
 def w5_net():
     lin = Linear(5, 5)
-    lin.weight.data = np.arange(1, 26, dtype=np.float32).reshape(5, 5) * np.where(np.arange(25) % 2, 1, -1).reshape(5, 5)
+    lin.weight.data = np.arange(1, 26, dtype=np.float32).reshape(5, 5) * np.where(
+        np.arange(25) % 2, 1, -1
+    ).reshape(5, 5)
     lin.bias.data[:] = 0.5
     return Sequential(lin)
 
@@ -361,17 +374,28 @@ expect("global, 3 weights: second layer", [[0, 5], [3, 2]], net2.layers[2].weigh
 
 # %% nbgrader={"grade": true, "grade_id": "test-magnitude-count", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """magnitude_prune zeros exactly k = round(s * N) weights (an int s is a count)."""
+
+
 def zeros_after(shape, sparsity):
     lin = Linear(*shape)
     lin.weight.data = np.arange(1, shape[0] * shape[1] + 1, dtype=np.float32).reshape(shape)
     magnitude_prune(Sequential(lin), sparsity=sparsity)
     return int(np.sum(lin.weight.data == 0))
+
+
 for shape, s, k in (((5, 5), 0.75, 19), ((7, 1), 0.5, 4), ((10, 10), 0.29, 29), ((4, 4), 3, 3)):
     got = zeros_after(shape, s)
     assert got == k, f"zeros for N={shape[0] * shape[1]}, sparsity={s!r}: expected {k}, got {got}"
 ### BEGIN HIDDEN TESTS
-for shape, s, k in (((5, 1), 0.5, 2), ((2, 5), 0.25, 2), ((3, 3), 0.0, 0), ((3, 3), 1.0, 9), ((3, 3), 9, 9),
-                    ((8, 8), 0.3, 19), ((6, 6), 1, 1)):
+for shape, s, k in (
+    ((5, 1), 0.5, 2),
+    ((2, 5), 0.25, 2),
+    ((3, 3), 0.0, 0),
+    ((3, 3), 1.0, 9),
+    ((3, 3), 9, 9),
+    ((8, 8), 0.3, 19),
+    ((6, 6), 1, 1),
+):
     got = zeros_after(shape, s)
     assert got == k, f"zeros for N={shape[0] * shape[1]}, sparsity={s!r}: expected {k}, got {got}"
 ### END HIDDEN TESTS
@@ -397,7 +421,9 @@ small.weight.data = np.array([[0.1, 0.2], [0.3, 0.4]], dtype=np.float32)
 large.weight.data = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
 magnitude_prune(Sequential(small, ReLU(), large), sparsity=0.5)
 got = (int(np.sum(small.weight.data == 0)), int(np.sum(large.weight.data == 0)))
-assert got == (4, 0), f"zeros per layer, 50 % of a small-valued and a large-valued layer: expected (4, 0), got {got}"
+assert got == (4, 0), (
+    f"zeros per layer, 50 % of a small-valued and a large-valued layer: expected (4, 0), got {got}"
+)
 ### BEGIN HIDDEN TESTS
 net = two_layers()
 magnitude_prune(net, sparsity=0.375)
@@ -418,11 +444,15 @@ ties = Sequential(Linear(7, 1))
 ties.layers[0].weight.data[:] = 1.0
 magnitude_prune(ties, sparsity=0.5)
 got = ties.layers[0].weight.data.ravel().tolist()
-assert got == [0, 0, 0, 0, 1, 1, 1], f"seven equal weights at s=0.5: expected [0, 0, 0, 0, 1, 1, 1], got {got}"
+assert got == [0, 0, 0, 0, 1, 1, 1], (
+    f"seven equal weights at s=0.5: expected [0, 0, 0, 0, 1, 1, 1], got {got}"
+)
 net = two_layers()
 magnitude_prune(net, sparsity=3)
 got = net.layers[2].weight.data.tolist()
-assert got == [[0, 5], [3, 2]], f"the tie at |w| = 2 goes to the first layer: expected [[0, 5], [3, 2]], got {got}"
+assert got == [[0, 5], [3, 2]], (
+    f"the tie at |w| = 2 goes to the first layer: expected [[0, 5], [3, 2]], got {got}"
+)
 ### BEGIN HIDDEN TESTS
 a, b = Linear(2, 3), Linear(3, 1)
 a.weight.data = np.array([[2.0, -1.0, 2.0], [1.0, 3.0, -1.0]], dtype=np.float32)
@@ -438,13 +468,20 @@ assert got == expected, f"ties across layers: expected {expected}, got {got}"
 net = w5_net()
 masks = magnitude_prune(net, sparsity=0.75)
 weight = net.layers[0].weight
-assert sorted(masks) == ["layers.0.weight"], f"returned mask names: expected ['layers.0.weight'], got {sorted(masks)}"
-assert weight.mask is not None and weight.mask.dtype == bool, "weight.mask: expected a bool array, got " \
-    f"{None if weight.mask is None else weight.mask.dtype}"
-assert np.array_equal(weight.mask, weight.data != 0), "weight.mask must be True exactly where the weight is kept"
+assert sorted(masks) == ["layers.0.weight"], (
+    f"returned mask names: expected ['layers.0.weight'], got {sorted(masks)}"
+)
+assert weight.mask is not None and weight.mask.dtype == bool, (
+    f"weight.mask: expected a bool array, got {None if weight.mask is None else weight.mask.dtype}"
+)
+assert np.array_equal(weight.mask, weight.data != 0), (
+    "weight.mask must be True exactly where the weight is kept"
+)
 assert np.array_equal(masks["layers.0.weight"], weight.mask), "the returned mask must equal weight.mask"
 got = net.layers[0].bias.data.tolist()
-assert got == [0.5] * 5 and net.layers[0].bias.mask is None, f"biases: expected [0.5] * 5 and no mask, got {got}"
+assert got == [0.5] * 5 and net.layers[0].bias.mask is None, (
+    f"biases: expected [0.5] * 5 and no mask, got {got}"
+)
 ### BEGIN HIDDEN TESTS
 net = two_layers()
 masks = magnitude_prune(net, sparsity=0.25)
@@ -457,8 +494,10 @@ assert all(layer.bias.mask is None for layer in (net.layers[0], net.layers[2])),
 net = w5_net()
 first = magnitude_prune(net, sparsity=0.5)["layers.0.weight"].copy()
 second = magnitude_prune(net, sparsity=0.2)["layers.0.weight"]
-assert np.array_equal(first, second), f"masked weights after 0.5 then 0.2: expected {int((~first).sum())} " \
+assert np.array_equal(first, second), (
+    f"masked weights after 0.5 then 0.2: expected {int((~first).sum())} "
     f"still masked, got {int((~second).sum())}"
+)
 third = magnitude_prune(net, sparsity=0.8)["layers.0.weight"]
 got = int((~third).sum())
 assert got == 20, f"masked weights after 0.5 then 0.8: expected 20, got {got}"
@@ -494,7 +533,9 @@ for _ in range(3):
     optimizer.zero_grad()
     (net(Tensor(np.ones((3, 2), dtype=np.float32))) ** 2).sum().backward()
     optimizer.step()
-got = sum(int(np.count_nonzero(layer.weight.data[m])) for layer, m in zip((net.layers[0], net.layers[2]), pruned))
+got = sum(
+    int(np.count_nonzero(layer.weight.data[m])) for layer, m in zip((net.layers[0], net.layers[2]), pruned)
+)
 assert got == 0, f"pruned weights that are non-zero after Adam steps: expected 0, got {got}"
 ### END HIDDEN TESTS
 
@@ -510,7 +551,9 @@ for s in SPARSITIES:
     pruned = copy.deepcopy(base)
     magnitude_prune(pruned, sparsity=s)
     magnitude_curve.append(evaluate(pruned, test_loader))
-print("no fine-tuning: " + ", ".join(f"{100 * s:.0f} % -> {a:.4f}" for s, a in zip(SPARSITIES, magnitude_curve)))
+print(
+    "no fine-tuning: " + ", ".join(f"{100 * s:.0f} % -> {a:.4f}" for s, a in zip(SPARSITIES, magnitude_curve))
+)
 
 sparse90 = copy.deepcopy(base)
 masks90 = magnitude_prune(sparse90, sparsity=0.9)
@@ -518,8 +561,10 @@ oneshot90_acc = evaluate(sparse90, test_loader)
 train(sparse90, epochs=10, lr=1e-2, seed=1)
 sparse90_acc = evaluate(sparse90, test_loader)
 still_zero = all(np.all(p.data[~masks90[name]] == 0) for name, p in prunable_parameters(sparse90))
-print(f"90 %: accuracy {oneshot90_acc:.4f} right after pruning, {sparse90_acc:.4f} after 10 fine-tuning "
-      f"epochs; every masked weight still 0: {still_zero}")
+print(
+    f"90 %: accuracy {oneshot90_acc:.4f} right after pruning, {sparse90_acc:.4f} after 10 fine-tuning "
+    f"epochs; every masked weight still 0: {still_zero}"
+)
 print(f"OUTCOME magnitude-90: accuracy {sparse90_acc:.4f} (dense {base_acc:.4f})")
 
 # %% [markdown]
@@ -529,8 +574,10 @@ print(f"OUTCOME magnitude-90: accuracy {sparse90_acc:.4f} (dense {base_acc:.4f})
 # %%
 ms = interleaved_ms({"dense": base, "90 % zeros": sparse90}, X)
 ratio, low, high = speedup(ms["dense"], ms["90 % zeros"])
-print(f"forward of all {len(X)} digits: dense {np.median(ms['dense']):.2f} ms, 90 % zeros "
-      f"{np.median(ms['90 % zeros']):.2f} ms (medians); speedup {ratio:.2f}x [{low:.2f}, {high:.2f}] over {len(ms['dense'])} rounds")
+print(
+    f"forward of all {len(X)} digits: dense {np.median(ms['dense']):.2f} ms, 90 % zeros "
+    f"{np.median(ms['90 % zeros']):.2f} ms (medians); speedup {ratio:.2f}x [{low:.2f}, {high:.2f}] over {len(ms['dense'])} rounds"
+)
 
 # %% [markdown]
 # Unstructured zeros pay off only with a sparse format and a kernel that skips them. CSR stores every
@@ -576,7 +623,11 @@ print(f"forward of all {len(X)} digits: dense {np.median(ms['dense']):.2f} ms, 9
 import numpy as np
 
 from tinytorch.core.module import Parameter
-from tinytorch.core.task_checks import check_structured_prune, kept_mask as _kept, zero_response as _zero_response
+from tinytorch.core.task_checks import (
+    check_structured_prune,
+    kept_mask as _kept,
+    zero_response as _zero_response,
+)
 
 
 def _replace(layer, attr, index):
@@ -620,7 +671,7 @@ def structured_prune(model, prune_ratio=0.5, physical=False):
                 layer.bias.set_mask(_kept(layer.bias) & keep)
                 layer.bias.data[~layer.bias.mask] = 0
             continue
-        shift = _zero_response(model.layers[a + 1:b]) * nxt.weight.data[~keep].sum(axis=0)
+        shift = _zero_response(model.layers[a + 1 : b]) * nxt.weight.data[~keep].sum(axis=0)
         if nxt.bias is not None:
             nxt.bias.data += shift.astype(nxt.bias.data.dtype)
         _replace(layer, "weight", np.s_[:, keep])
@@ -636,6 +687,7 @@ def structured_prune(model, prune_ratio=0.5, physical=False):
 # columns `(3, 0)`, `(2, 2)`, `(1, 0)`, `(0, 2.9)`: L2 norms 3, 2.83, 1, 2.9 (L1 norms would be 3, 4, 1, 2.9).
 # At `prune_ratio=0.5` neurons 2 and 1 go and 0, 3 stay; physically the model becomes 2-2-3 and loses
 # `2 * (2 + 1) + 2 * 3 = 12` parameters.
+
 
 # %%
 def neuron_net(act=ReLU):
@@ -680,7 +732,9 @@ assert got == [0], f"prune_ratio=0.99 keeps one neuron: expected [0], got {got}"
 wide = Sequential(Linear(2, 8), ReLU(), Linear(8, 3))
 wide.layers[0].weight.data = np.tile(np.arange(1, 9, dtype=np.float32), (2, 1))
 got = structured_prune(wide, prune_ratio=0.3125)["layers.0"].tolist()
-assert got == [2, 3, 4, 5, 6, 7], f"round(0.3125 * 8) = round(2.5) = 2 dropped: expected [2, ..., 7], got {got}"
+assert got == [2, 3, 4, 5, 6, 7], (
+    f"round(0.3125 * 8) = round(2.5) = 2 dropped: expected [2, ..., 7], got {got}"
+)
 got = structured_prune(Sequential(Linear(2, 6), ReLU(), Linear(6, 3)), prune_ratio=0.3)["layers.0"].size
 assert got == 4, f"round(0.3 * 6) = 2 dropped of 6: expected 4 kept, got {got}"
 ### END HIDDEN TESTS
@@ -689,7 +743,9 @@ assert got == 4, f"round(0.3 * 6) = 2 dropped of 6: expected 4 kept, got {got}"
 """structured_prune prunes every hidden Linear and never the last one (the classes)."""
 deep = Sequential(Linear(3, 4), ReLU(), Linear(4, 4), ReLU(), Linear(4, 2))
 kept = structured_prune(deep, prune_ratio=0.5)
-assert sorted(kept) == ["layers.0", "layers.2"], f"pruned layers: expected ['layers.0', 'layers.2'], got {sorted(kept)}"
+assert sorted(kept) == ["layers.0", "layers.2"], (
+    f"pruned layers: expected ['layers.0', 'layers.2'], got {sorted(kept)}"
+)
 got = int(np.count_nonzero(deep.layers[4].weight.data == 0))
 assert got == 0, f"zeros in the classifier's weight: expected 0, got {got}"
 ### BEGIN HIDDEN TESTS
@@ -706,11 +762,15 @@ structured_prune(net, prune_ratio=0.5)
 layer = net.layers[0]
 got = (layer.weight.data.tolist(), layer.bias.data.tolist())
 expected = ([[3, 0, 0, 0], [0, 0, 0, 2.9]], [1, 0, 0, 4])
-assert got[0] == [[3, 0, 0, 0], [0, 0, 0, np.float32(2.9)]] and got[1] == expected[1], \
+assert got[0] == [[3, 0, 0, 0], [0, 0, 0, np.float32(2.9)]] and got[1] == expected[1], (
     f"first weight and bias: expected {expected}, got {got}"
-assert layer.weight.mask is not None and layer.weight.mask[:, [1, 2]].sum() == 0, "dropped columns must be masked"
-assert layer.bias.mask is not None and layer.bias.mask.tolist() == [True, False, False, True], \
+)
+assert layer.weight.mask is not None and layer.weight.mask[:, [1, 2]].sum() == 0, (
+    "dropped columns must be masked"
+)
+assert layer.bias.mask is not None and layer.bias.mask.tolist() == [True, False, False, True], (
     f"bias mask: expected [True, False, False, True], got {None if layer.bias.mask is None else layer.bias.mask.tolist()}"
+)
 ### BEGIN HIDDEN TESTS
 net = neuron_net()
 net.layers[0].weight.set_mask(np.array([[True, True, True, True], [False, True, True, True]]))
@@ -725,11 +785,13 @@ net = neuron_net()
 structured_prune(net, prune_ratio=0.5, physical=True)
 first, nxt = net.layers[0], net.layers[2]
 got = (first.weight.shape, first.bias.shape, nxt.weight.shape, first.out_features, nxt.in_features)
-assert got == ((2, 2), (2,), (2, 3), 2, 2), f"(W1, b1, W2 shapes, out_features, in_features): " \
-    f"expected ((2, 2), (2,), (2, 3), 2, 2), got {got}"
+assert got == ((2, 2), (2,), (2, 3), 2, 2), (
+    f"(W1, b1, W2 shapes, out_features, in_features): expected ((2, 2), (2,), (2, 3), 2, 2), got {got}"
+)
 assert first.bias.data.tolist() == [1, 4], f"kept biases: expected [1, 4], got {first.bias.data.tolist()}"
-assert nxt.weight.data.tolist() == [[0, 1, 2], [9, 10, 11]], f"next rows: expected [[0, 1, 2], [9, 10, 11]], " \
-    f"got {nxt.weight.data.tolist()}"
+assert nxt.weight.data.tolist() == [[0, 1, 2], [9, 10, 11]], (
+    f"next rows: expected [[0, 1, 2], [9, 10, 11]], got {nxt.weight.data.tolist()}"
+)
 got = neuron_net().num_parameters() - net.num_parameters()
 assert got == 12, f"parameters removed, 2 * (2 + 1) + 2 * 3: expected 12, got {got}"
 ### BEGIN HIDDEN TESTS
@@ -737,7 +799,9 @@ deep = Sequential(Linear(3, 6), ReLU(), Linear(6, 4), ReLU(), Linear(4, 2))
 before = deep.num_parameters()
 structured_prune(deep, prune_ratio=0.5, physical=True)
 got = before - deep.num_parameters()
-assert got == 3 * 4 + 3 * 4 + 2 * 4 + 2 * 2, f"parameters removed from a 3-6-4-2 net at 0.5: expected 36, got {got}"
+assert got == 3 * 4 + 3 * 4 + 2 * 4 + 2 * 2, (
+    f"parameters removed from a 3-6-4-2 net at 0.5: expected 36, got {got}"
+)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test-structured-equivalence", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
@@ -769,7 +833,10 @@ for r in RATIOS:
     narrowed = copy.deepcopy(base)
     structured_prune(narrowed, prune_ratio=r, physical=True)
     structured_curve.append(evaluate(narrowed, test_loader))
-print("no fine-tuning: " + ", ".join(f"{100 * r:.0f} % of neurons -> {a:.4f}" for r, a in zip(RATIOS, structured_curve)))
+print(
+    "no fine-tuning: "
+    + ", ".join(f"{100 * r:.0f} % of neurons -> {a:.4f}" for r, a in zip(RATIOS, structured_curve))
+)
 
 half = copy.deepcopy(base)
 structured_prune(half, prune_ratio=0.5, physical=True)
@@ -777,10 +844,14 @@ train(half, epochs=5, lr=1e-3, seed=1)
 half_acc = evaluate(half, test_loader)
 ms = interleaved_ms({"dense": base, "structured 50 %": half}, X)
 half_speedup, low, high = speedup(ms["dense"], ms["structured 50 %"])
-print(f"forward of all {len(X)} digits: dense {np.median(ms['dense']):.2f} ms, structured 50 % "
-      f"{np.median(ms['structured 50 %']):.2f} ms; speedup {half_speedup:.2f}x [{low:.2f}, {high:.2f}] over 9 rounds")
-print(f"parameters {base.num_parameters()} -> {half.num_parameters()} "
-      f"({base.num_parameters() / half.num_parameters():.2f}x fewer)")
+print(
+    f"forward of all {len(X)} digits: dense {np.median(ms['dense']):.2f} ms, structured 50 % "
+    f"{np.median(ms['structured 50 %']):.2f} ms; speedup {half_speedup:.2f}x [{low:.2f}, {high:.2f}] over 9 rounds"
+)
+print(
+    f"parameters {base.num_parameters()} -> {half.num_parameters()} "
+    f"({base.num_parameters() / half.num_parameters():.2f}x fewer)"
+)
 print(f"OUTCOME structured-50: accuracy {half_acc:.4f} (dense {base_acc:.4f}), speedup {half_speedup:.2f} x")
 
 # %%
@@ -797,9 +868,11 @@ from tinytorch.compression.nm import nm_mask
 
 w_first = np.abs(base.layers[0].weight.data[:32, :64])
 norms = np.linalg.norm(base.layers[0].weight.data, axis=0)[:64]
-patterns = {"unstructured 50 %": w_first > np.median(w_first),
-            "structured 50 % (neurons)": np.broadcast_to(norms > np.median(norms), w_first.shape),
-            "2:4 semi-structured": nm_mask(base.layers[0].weight.data[:32, :64], n=2, m=4)}
+patterns = {
+    "unstructured 50 %": w_first > np.median(w_first),
+    "structured 50 % (neurons)": np.broadcast_to(norms > np.median(norms), w_first.shape),
+    "2:4 semi-structured": nm_mask(base.layers[0].weight.data[:32, :64], n=2, m=4),
+}
 fig, axes = plt.subplots(1, 3, figsize=(9, 3))
 for ax, (name, keep) in zip(axes, patterns.items()):
     ax.imshow(keep, cmap="gray_r", interpolation="nearest")
@@ -868,8 +941,9 @@ class KnowledgeDistillation:
         """Scalar Tensor. student_logits: Tensor (B, C); teacher_logits: Tensor or array (B, C), given to you as an
         array of the student logits' dtype; true_labels: class indices (B,) in [0, C) (ints, an int Tensor or
         one-hot rows (B, C)), given to you as an int array."""
-        student_logits, zt, labels = check_distillation_inputs(student_logits, teacher_logits, true_labels,
-                                                               self.temperature)
+        student_logits, zt, labels = check_distillation_inputs(
+            student_logits, teacher_logits, true_labels, self.temperature
+        )
         ### BEGIN SOLUTION
         T, batch = self.temperature, zt.shape[0]
         log_pt = _log_softmax(zt / T)
@@ -926,8 +1000,18 @@ def kd(alpha=0.7, temperature=2.0):
 
 
 expect("loss", 0.783941, kd().distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item(), atol=1e-6)
-expect("alpha = 1: T^2 KL", 0.797155, kd(alpha=1.0).distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item(), atol=1e-6)
-expect("alpha = 0: CE", 0.753109, kd(alpha=0.0).distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item(), atol=1e-6)
+expect(
+    "alpha = 1: T^2 KL",
+    0.797155,
+    kd(alpha=1.0).distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item(),
+    atol=1e-6,
+)
+expect(
+    "alpha = 0: CE",
+    0.753109,
+    kd(alpha=0.0).distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item(),
+    atol=1e-6,
+)
 s = Tensor(S_LOGITS, requires_grad=True)
 kd(alpha=1.0).distillation_loss(s, T_LOGITS, LABELS).backward()
 expect("gradient of T^2 KL", [[-0.320157, 0, 0.320157], [-0.173147, 0.026137, 0.147010]], s.grad, atol=1e-6)
@@ -939,14 +1023,18 @@ assert isinstance(loss, Tensor), f"expected a Tensor (so backward() works), got 
 assert abs(loss.item() - 0.783941) < 1e-6, f"loss: expected 0.783941, got {loss.item():.6f}"
 ### BEGIN HIDDEN TESTS
 loss = kd(alpha=0.25, temperature=4.0).distillation_loss(Tensor(T_LOGITS), S_LOGITS, np.array([0, 1]))
-assert abs(loss.item() - 0.8871098) < 1e-6, f"loss at alpha=0.25, T=4: expected 0.887110, got {loss.item():.6f}"
+assert abs(loss.item() - 0.8871098) < 1e-6, (
+    f"loss at alpha=0.25, T=4: expected 0.887110, got {loss.item():.6f}"
+)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test-kd-soft-term", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """The soft term is T^2 * KL(p_t || p_s): teacher to student, scaled by T^2."""
 got = kd(alpha=1.0).distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item()
-assert abs(got - 0.797155) < 1e-6, f"alpha=1, T=2: expected T^2 KL(p_t||p_s) = 0.797155, got {got:.6f} " \
+assert abs(got - 0.797155) < 1e-6, (
+    f"alpha=1, T=2: expected T^2 KL(p_t||p_s) = 0.797155, got {got:.6f} "
     f"(reverse KL * 4 would be 0.803628; no T^2 0.199289)"
+)
 ### BEGIN HIDDEN TESTS
 got = kd(alpha=1.0, temperature=1.0).distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item()
 assert abs(got - 0.7083187) < 1e-6, f"alpha=1, T=1: expected 0.708319, got {got:.6f}"
@@ -965,8 +1053,12 @@ assert abs(got - 1.9076060) < 1e-6, f"alpha=0 is independent of T: expected 1.90
 
 # %% nbgrader={"grade": true, "grade_id": "test-kd-batchmean", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """Both terms are means over the batch: repeating the batch leaves the loss unchanged."""
-twice = kd().distillation_loss(Tensor(np.vstack([S_LOGITS] * 2)), np.vstack([T_LOGITS] * 2), np.tile(LABELS, 2))
-assert abs(twice.item() - 0.783941) < 1e-6, f"the batch repeated twice: expected 0.783941, got {twice.item():.6f}"
+twice = kd().distillation_loss(
+    Tensor(np.vstack([S_LOGITS] * 2)), np.vstack([T_LOGITS] * 2), np.tile(LABELS, 2)
+)
+assert abs(twice.item() - 0.783941) < 1e-6, (
+    f"the batch repeated twice: expected 0.783941, got {twice.item():.6f}"
+)
 ### BEGIN HIDDEN TESTS
 one = kd(alpha=1.0).distillation_loss(Tensor(S_LOGITS[:1]), T_LOGITS[:1], LABELS[:1]).item()
 assert abs(one - 1.2806267) < 1e-6, f"one row: expected 1.280627, got {one:.6f}"
@@ -978,7 +1070,9 @@ s = Tensor(S_LOGITS, requires_grad=True)
 kd(alpha=1.0).distillation_loss(s, T_LOGITS, LABELS).backward()
 expected = np.array([[-0.320157, 0, 0.320157], [-0.173147, 0.026137, 0.147010]])
 assert s.grad is not None, "no gradient reached the student logits: build the loss from Tensor operations"
-assert np.allclose(s.grad, expected, atol=1e-6), f"gradient of T^2 KL: expected {expected.tolist()}, got {np.round(s.grad, 6).tolist()}"
+assert np.allclose(s.grad, expected, atol=1e-6), (
+    f"gradient of T^2 KL: expected {expected.tolist()}, got {np.round(s.grad, 6).tolist()}"
+)
 ### BEGIN HIDDEN TESTS
 s = Tensor(S_LOGITS, requires_grad=True)
 kd().distillation_loss(s, T_LOGITS, LABELS).backward()
@@ -995,12 +1089,19 @@ before_teacher, before_student = copy.deepcopy(teacher.state_dict()), copy.deepc
 distiller = KnowledgeDistillation(teacher, student)
 teacher.train()
 distiller.train_step(np.ones((2, 4), dtype=np.float32), np.array([0, 2]), SGD(student.parameters(), lr=0.1))
-assert all(p.grad is None or not np.any(p.grad) for p in teacher.parameters()), "a gradient reached the teacher"
-assert all(np.array_equal(v, teacher.state_dict()[k]) for k, v in before_teacher.items()), "the teacher changed"
+assert all(p.grad is None or not np.any(p.grad) for p in teacher.parameters()), (
+    "a gradient reached the teacher"
+)
+assert all(np.array_equal(v, teacher.state_dict()[k]) for k, v in before_teacher.items()), (
+    "the teacher changed"
+)
 assert not teacher.training, "the teacher must run in eval mode"
-assert not np.array_equal(before_student["layers.0.weight"], student.layers[0].weight.data), "the student did not move"
+assert not np.array_equal(before_student["layers.0.weight"], student.layers[0].weight.data), (
+    "the student did not move"
+)
 ### BEGIN HIDDEN TESTS
 from tinytorch.core.layers import Dropout
+
 teacher = Sequential(Linear(4, 8), Dropout(0.5), Linear(8, 3))
 student = Sequential(Linear(4, 3))
 distiller = KnowledgeDistillation(teacher, student, temperature=2.0, alpha=1.0)
@@ -1026,7 +1127,9 @@ class SpyTeacher(Module):
 
 spy = SpyTeacher()
 KnowledgeDistillation(spy, Sequential(Linear(4, 3))).batch_loss(xb, np.array([0, 1]))
-assert spy.grad_mode == [False], f"the teacher must run under no_grad: grad enabled during its forward {spy.grad_mode}"
+assert spy.grad_mode == [False], (
+    f"the teacher must run under no_grad: grad enabled during its forward {spy.grad_mode}"
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1053,8 +1156,13 @@ def labeled_share(X_pool, y_pool, seed):
 def student_alone(seed, X_pool=X_train, y_pool=y_train, eval_loader=test_loader, epochs=50):
     X_lab, y_lab = labeled_share(X_pool, y_pool, seed)
     student = make_mlp(STUDENT_WIDTHS, seed=seed)
-    fit(student, DataLoader(X_lab, y_lab, batch_size=32, shuffle=True, seed=seed), CrossEntropyLoss(),
-        Adam(student.parameters(), lr=1e-2), epochs=epochs)
+    fit(
+        student,
+        DataLoader(X_lab, y_lab, batch_size=32, shuffle=True, seed=seed),
+        CrossEntropyLoss(),
+        Adam(student.parameters(), lr=1e-2),
+        epochs=epochs,
+    )
     return evaluate(student, eval_loader)
 
 
@@ -1079,18 +1187,23 @@ KD_T = max(val_acc, key=val_acc.get)
 print("validation accuracy by temperature:", {t: round(a, 4) for t, a in val_acc.items()}, "-> T =", KD_T)
 alone = [student_alone(seed) for seed in KD_SEEDS]
 distilled = [student_distilled(seed, KD_T) for seed in KD_SEEDS]
-print(f"teacher {base_acc:.4f} ({base.num_parameters()} parameters), student "
-      f"{make_mlp(STUDENT_WIDTHS).num_parameters()} parameters "
-      f"({base.num_parameters() / make_mlp(STUDENT_WIDTHS).num_parameters():.1f}x fewer), "
-      f"{len(labeled_share(X_train, y_train, 0)[0])} labeled of {len(X_train)} training images")
+print(
+    f"teacher {base_acc:.4f} ({base.num_parameters()} parameters), student "
+    f"{make_mlp(STUDENT_WIDTHS).num_parameters()} parameters "
+    f"({base.num_parameters() / make_mlp(STUDENT_WIDTHS).num_parameters():.1f}x fewer), "
+    f"{len(labeled_share(X_train, y_train, 0)[0])} labeled of {len(X_train)} training images"
+)
 print(f"per seed: alone {np.round(alone, 4).tolist()}, distilled {np.round(distilled, 4).tolist()}")
-print(f"KD result: alone {np.mean(alone):.4f} ± {np.std(alone):.4f}, distilled {np.mean(distilled):.4f} ± "
-      f"{np.std(distilled):.4f} over {len(KD_SEEDS)} seeds")
+print(
+    f"KD result: alone {np.mean(alone):.4f} ± {np.std(alone):.4f}, distilled {np.mean(distilled):.4f} ± "
+    f"{np.std(distilled):.4f} over {len(KD_SEEDS)} seeds"
+)
 
 # %% [markdown]
 # Use, part 2: **where it does not help.** The same student with every label: *alone* trains with
 # cross-entropy, *distilled* with the distillation loss (`T = 2`, `alpha = 0.5`), 10 epochs each. The last
 # line measures why.
+
 
 # %%
 def full_labels(seed, distill, epochs=10):
@@ -1098,7 +1211,9 @@ def full_labels(seed, distill, epochs=10):
     loader = DataLoader(X_train, y_train, batch_size=32, shuffle=True, seed=seed)
     optimizer = Adam(student.parameters(), lr=1e-2)
     if distill:
-        KnowledgeDistillation(base, student, temperature=KD_T, alpha=0.5).fit(loader, optimizer, epochs=epochs)
+        KnowledgeDistillation(base, student, temperature=KD_T, alpha=0.5).fit(
+            loader, optimizer, epochs=epochs
+        )
     else:
         fit(student, loader, CrossEntropyLoss(), optimizer, epochs=epochs)
     return evaluate(student, test_loader), evaluate(student, DataLoader(X_train, y_train, batch_size=512))
@@ -1106,22 +1221,32 @@ def full_labels(seed, distill, epochs=10):
 
 full_alone = np.array([full_labels(seed, False) for seed in KD_SEEDS])
 full_kd = np.array([full_labels(seed, True) for seed in KD_SEEDS])
-print(f"full labels: alone {full_alone[:, 0].mean():.4f} ± {full_alone[:, 0].std():.4f}, distilled "
-      f"{full_kd[:, 0].mean():.4f} ± {full_kd[:, 0].std():.4f} over {len(KD_SEEDS)} seeds")
+print(
+    f"full labels: alone {full_alone[:, 0].mean():.4f} ± {full_alone[:, 0].std():.4f}, distilled "
+    f"{full_kd[:, 0].mean():.4f} ± {full_kd[:, 0].std():.4f} over {len(KD_SEEDS)} seeds"
+)
 with no_grad():
     soft = np.exp(_log_softmax(base(Tensor(X_train)).data / KD_T))
-print(f"why: the teacher's soft targets (T = {KD_T:g}) agree with the label on "
-      f"{np.mean(soft.argmax(axis=1) == y_train):.4f} of the training images and give the label a mean "
-      f"probability of {soft[np.arange(len(y_train)), y_train].mean():.4f}: with every label available they add "
-      f"little the labels do not say, and matching them moves the student's training accuracy "
-      f"{full_alone[:, 1].mean():.4f} -> {full_kd[:, 1].mean():.4f}.")
+print(
+    f"why: the teacher's soft targets (T = {KD_T:g}) agree with the label on "
+    f"{np.mean(soft.argmax(axis=1) == y_train):.4f} of the training images and give the label a mean "
+    f"probability of {soft[np.arange(len(y_train)), y_train].mean():.4f}: with every label available they add "
+    f"little the labels do not say, and matching them moves the student's training accuracy "
+    f"{full_alone[:, 1].mean():.4f} -> {full_kd[:, 1].mean():.4f}."
+)
 
 # %%
 fig, ax = plt.subplots()
 groups = {"10 % labels": (alone, distilled), "all labels": (full_alone[:, 0], full_kd[:, 0])}
 for i, (name, (a, d)) in enumerate(groups.items()):
-    ax.bar([3 * i, 3 * i + 1], [np.mean(a), np.mean(d)], yerr=[np.std(a), np.std(d)], capsize=4,
-           color=["C0", "C1"], label=["alone", "distilled"] if i == 0 else None)
+    ax.bar(
+        [3 * i, 3 * i + 1],
+        [np.mean(a), np.mean(d)],
+        yerr=[np.std(a), np.std(d)],
+        capsize=4,
+        color=["C0", "C1"],
+        label=["alone", "distilled"] if i == 0 else None,
+    )
 ax.axhline(base_acc, color="gray", ls="--", lw=0.8, label="teacher")
 ax.set_xticks([0.5, 3.5], list(groups))
 ax.set(ylim=(0.85, 1.0), ylabel="test accuracy", title=f"Distillation, mean ± std over {len(KD_SEEDS)} seeds")
@@ -1173,7 +1298,9 @@ def _top_svd(w, k, method="svd", n_iter=2, oversample=10, seed=0):
 
 # %% nbgrader={"grade": false, "grade_id": "low-rank-approximate", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export compression.low_rank
-def low_rank_approximate(weight_matrix, rank_ratio=0.5, energy=None, method="svd", n_iter=2, oversample=10, seed=0):
+def low_rank_approximate(
+    weight_matrix, rank_ratio=0.5, energy=None, method="svd", n_iter=2, oversample=10, seed=0
+):
     """Rank-k truncated SVD of a 2-D (m, n) matrix: returns U (m, k), S (k,), Vh (k, n), arrays of their own.
 
     k = round(rank_ratio * min(m, n)) clipped to [1, min(m, n)], rank_ratio in (0, 1]; when energy (in
@@ -1213,7 +1340,11 @@ u, s, vh = low_rank_approximate(D3, rank_ratio=1 / 3)
 expect("kept singular values", [5.0], s)
 expect("Frobenius error", 3.162278, np.linalg.norm(D3 - (u * s) @ vh), atol=1e-6)
 expect("k at energy 0.9", 2, len(low_rank_approximate(D3, energy=0.9)[1]))
-expect("shapes of 5 x 3 at 2/3", [(5, 2), (2,), (2, 3)], [a.shape for a in low_rank_approximate(M53, rank_ratio=2 / 3)])
+expect(
+    "shapes of 5 x 3 at 2/3",
+    [(5, 2), (2,), (2, 3)],
+    [a.shape for a in low_rank_approximate(M53, rank_ratio=2 / 3)],
+)
 
 # %% nbgrader={"grade": true, "grade_id": "test-lowrank-shapes", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """low_rank_approximate returns U (m, k), S (k,) and Vh (k, n), with U diag(S) Vh of W's shape."""
@@ -1231,7 +1362,9 @@ assert np.allclose((u * s) @ vh, m), "full rank must reconstruct W"
 """The rank-k factors keep the k largest singular values and meet the Eckart-Young error sqrt(sum(S[k:]**2))."""
 u, s, vh = low_rank_approximate(D3, rank_ratio=1 / 3)
 err = float(np.linalg.norm(D3 - (u * s) @ vh))
-assert abs(err - np.sqrt(10)) < 1e-10, f"Frobenius error of diag(5, 3, 1) at rank 1: expected 3.162278, got {err:.6f}"
+assert abs(err - np.sqrt(10)) < 1e-10, (
+    f"Frobenius error of diag(5, 3, 1) at rank 1: expected 3.162278, got {err:.6f}"
+)
 ### BEGIN HIDDEN TESTS
 m = np.random.default_rng(0).normal(size=(6, 4))
 full = np.linalg.svd(m, compute_uv=False)
@@ -1245,11 +1378,11 @@ assert abs(err - np.sqrt(np.sum(full[2:] ** 2))) < 1e-10, "Eckart-Young error on
 """The rank is k = round(rank_ratio * min(m, n)), clipped to at least 1."""
 eye = np.eye(100) * np.arange(100, 0, -1)
 for shape, ratio, k in (((100, 100), 0.29, 29), ((10, 10), 0.21, 2), ((10, 10), 0.01, 1)):
-    got = len(low_rank_approximate(eye[:shape[0], :shape[1]], rank_ratio=ratio)[1])
+    got = len(low_rank_approximate(eye[: shape[0], : shape[1]], rank_ratio=ratio)[1])
     assert got == k, f"rank of a {shape} matrix at rank_ratio={ratio}: expected {k}, got {got}"
 ### BEGIN HIDDEN TESTS
 for shape, ratio, k in (((6, 8), 0.25, 2), ((8, 8), 0.5625, 4), ((20, 5), 0.7, 4)):
-    got = len(low_rank_approximate(eye[:shape[0], :shape[1]], rank_ratio=ratio)[1])
+    got = len(low_rank_approximate(eye[: shape[0], : shape[1]], rank_ratio=ratio)[1])
     assert got == k, f"rank of a {shape} matrix at rank_ratio={ratio}: expected {k}, got {got}"
 ### END HIDDEN TESTS
 
@@ -1271,11 +1404,13 @@ for tau, k in ((25 / 35, 1), (0.72, 2), (34 / 35, 2), (0.98, 3)):
 # %%
 w_hidden = base.layers[2].weight.data.astype(np.float64)
 spectrum = np.linalg.svd(w_hidden, compute_uv=False)
-energy = np.cumsum(spectrum ** 2) / np.sum(spectrum ** 2)
+energy = np.cumsum(spectrum**2) / np.sum(spectrum**2)
 k90 = len(low_rank_approximate(w_hidden, energy=0.9)[1])
 m_h, n_h = w_hidden.shape
-print(f"hidden layer {w_hidden.shape}: rank for 90 % of the energy {k90}; break-even rank "
-      f"k < m*n/(m+n) = {m_h * n_h / (m_h + n_h):.0f}")
+print(
+    f"hidden layer {w_hidden.shape}: rank for 90 % of the energy {k90}; break-even rank "
+    f"k < m*n/(m+n) = {m_h * n_h / (m_h + n_h):.0f}"
+)
 fig, ax = plt.subplots()
 ax.semilogy(spectrum, label="singular values")
 ax.axvline(k90, color="C1", ls="--", label=f"k = {k90}: 90 % energy")
@@ -1304,6 +1439,7 @@ plt.show()
 # the dtype and `requires_grad` of `linear` and without drawing from the global random generator. The input
 # layer is not modified. Hint: `u * s` scales column j of `u` by `s[j]`.
 
+
 # %%
 #| export compression.low_rank
 def _linear_from(weight, bias=None, like=None):
@@ -1317,8 +1453,9 @@ def _linear_from(weight, bias=None, like=None):
     grad = True if like is None else like.weight.requires_grad
     layer.weight = Parameter(np.array(weight, dtype=dtype), requires_grad=grad)
     if bias is not None:
-        layer.bias = Parameter(np.array(bias, dtype=dtype), requires_grad=grad if like.bias is None
-                               else like.bias.requires_grad)
+        layer.bias = Parameter(
+            np.array(bias, dtype=dtype), requires_grad=grad if like.bias is None else like.bias.requires_grad
+        )
     return layer
 
 
@@ -1332,7 +1469,9 @@ def factorize_linear(linear, rank, method="svd", n_iter=2, oversample=10, seed=0
     oversample, seed: as in low_rank_approximate.
     """
     w, k = check_factorize(linear, rank)
-    u, s, vh = _top_svd(w, k, *check_low_rank_method(method, n_iter, oversample, seed))  # U (m, k), S (k,), Vh (k, n)
+    u, s, vh = _top_svd(
+        w, k, *check_low_rank_method(method, n_iter, oversample, seed)
+    )  # U (m, k), S (k,), Vh (k, n)
     ### BEGIN SOLUTION
     bias = None if linear.bias is None else linear.bias.data
     return Sequential(_linear_from(u * s, like=linear), _linear_from(vh, bias, like=linear))
@@ -1355,8 +1494,11 @@ def low_rank_compress(model, rank_ratio=None, energy=None, method="svd", n_iter=
     for i in linears:
         layer = model.layers[i]
         m, n = layer.weight.data.shape
-        k = (_ratio_rank(rank_ratio, min(m, n)) if energy is None else
-             len(low_rank_approximate(layer.weight.data, energy=energy)[1]))
+        k = (
+            _ratio_rank(rank_ratio, min(m, n))
+            if energy is None
+            else len(low_rank_approximate(layer.weight.data, energy=energy)[1])
+        )
         if k * (m + n) < m * n:
             plan[i] = (k, factorize_linear(layer, k, *options))
     if plan:
@@ -1371,6 +1513,7 @@ def low_rank_compress(model, rank_ratio=None, energy=None, method="svd", n_iter=
 # Self-check: factorizing a `Linear(4, 3)` at rank 1 gives layers of weight shapes (4, 1) and (1, 3), no bias
 # on the first, and `1 * (4 + 3) + 3 = 10` parameters; at rank 3 it reproduces the layer's outputs.
 
+
 # %%
 def lin43():
     lin = Linear(4, 3)
@@ -1383,14 +1526,19 @@ x4 = Tensor(np.array([[1.0, 2.0, 3.0, 4.0], [0.5, -1.0, 0.0, 2.0]], dtype=np.flo
 f1 = factorize_linear(lin43(), 1)
 expect("weight shapes at rank 1", [(4, 1), (1, 3)], [f1.layers[0].weight.shape, f1.layers[1].weight.shape])
 expect("parameters at rank 1", 10, f1.num_parameters())
-expect("rank 3 reproduces the layer", True, bool(np.allclose(factorize_linear(lin43(), 3)(x4).data, lin43()(x4).data, atol=1e-5)))
+expect(
+    "rank 3 reproduces the layer",
+    True,
+    bool(np.allclose(factorize_linear(lin43(), 3)(x4).data, lin43()(x4).data, atol=1e-5)),
+)
 
 # %% nbgrader={"grade": true, "grade_id": "test-factorize-shapes", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """factorize_linear builds Linear(m, k, bias=False) then Linear(k, n) with the bias: k*(m+n)+n parameters."""
 f1 = factorize_linear(lin43(), 1)
 got = (f1.layers[0].weight.shape, f1.layers[0].bias is None, f1.layers[1].weight.shape, f1.num_parameters())
-assert got == ((4, 1), True, (1, 3), 10), f"(W1 shape, no first bias, W2 shape, parameters): " \
-    f"expected ((4, 1), True, (1, 3), 10), got {got}"
+assert got == ((4, 1), True, (1, 3), 10), (
+    f"(W1 shape, no first bias, W2 shape, parameters): expected ((4, 1), True, (1, 3), 10), got {got}"
+)
 assert f1.layers[1].bias.data.tolist() == [1.0, -1.0, 0.5], "the second layer carries the original bias"
 ### BEGIN HIDDEN TESTS
 f2 = factorize_linear(Linear(6, 5), 2)
@@ -1404,8 +1552,9 @@ lin = lin43()
 u, s, vh = np.linalg.svd(lin.weight.data.astype(np.float64), full_matrices=False)
 expected = x4.data @ (u[:, :1] * s[:1]) @ vh[:1] + lin.bias.data
 got = factorize_linear(lin, 1)(x4).data
-assert np.allclose(got, expected, atol=1e-5), f"rank-1 output: expected {np.round(expected, 4).tolist()}, " \
-    f"got {np.round(got, 4).tolist()}"
+assert np.allclose(got, expected, atol=1e-5), (
+    f"rank-1 output: expected {np.round(expected, 4).tolist()}, got {np.round(got, 4).tolist()}"
+)
 got = factorize_linear(lin, 3)(x4).data
 assert np.allclose(got, lin(x4).data, atol=1e-5), "rank 3 of a 4 x 3 layer must reproduce its outputs"
 ### BEGIN HIDDEN TESTS
@@ -1431,9 +1580,11 @@ for k in (16, 32, 64, 96, 127):
     low.layers[2] = factorize_linear(base.layers[2], k)
     u, s, vh = low_rank_approximate(w_hidden, rank_ratio=k / 256)
     err = np.linalg.norm(w_hidden - (u * s) @ vh) / np.linalg.norm(w_hidden)
-    print(f"rank {k:3d}: layer parameters {low.layers[2].num_parameters():6d} (dense {m_h * n_h + n_h}), "
-          f"relative error {err:.3f} (Eckart-Young {np.sqrt(np.sum(spectrum[k:] ** 2) / np.sum(spectrum ** 2)):.3f}), "
-          f"accuracy {evaluate(low, test_loader):.4f}")
+    print(
+        f"rank {k:3d}: layer parameters {low.layers[2].num_parameters():6d} (dense {m_h * n_h + n_h}), "
+        f"relative error {err:.3f} (Eckart-Young {np.sqrt(np.sum(spectrum[k:] ** 2) / np.sum(spectrum**2)):.3f}), "
+        f"accuracy {evaluate(low, test_loader):.4f}"
+    )
 
 # %% [markdown]
 # ## Task 7: the compression pipeline (5 points)
@@ -1488,11 +1639,13 @@ def compress_model(model, compression_config, eval_loader=None):
     """
     config = check_compress_config(model, compression_config, eval_loader)
     ### BEGIN SOLUTION
-    stats = {"original_params": count_parameters(model),
-             "original_nonzeros": count_parameters(model, nonzero_only=True),
-             "original_sparsity": measure_sparsity(model),
-             "original_bytes": model_nbytes(model),
-             "applied_techniques": []}
+    stats = {
+        "original_params": count_parameters(model),
+        "original_nonzeros": count_parameters(model, nonzero_only=True),
+        "original_sparsity": measure_sparsity(model),
+        "original_bytes": model_nbytes(model),
+        "applied_techniques": [],
+    }
     if eval_loader is not None:
         stats["original_accuracy"] = evaluate(model, eval_loader)
     per_layer = stats["per_layer"] = {}
@@ -1508,11 +1661,13 @@ def compress_model(model, compression_config, eval_loader=None):
         masks = magnitude_prune(model, config["magnitude_prune"])
         per_layer["magnitude_prune"] = {name: 100.0 * float(np.mean(~mask)) for name, mask in masks.items()}
         stats["applied_techniques"].append(f"magnitude_{config['magnitude_prune']}")
-    stats.update(final_params=count_parameters(model),
-                 final_nonzeros=count_parameters(model, nonzero_only=True),
-                 final_sparsity=measure_sparsity(model),
-                 final_bytes=model_nbytes(model),
-                 final_int8_bytes=quantized_nbytes(model))
+    stats.update(
+        final_params=count_parameters(model),
+        final_nonzeros=count_parameters(model, nonzero_only=True),
+        final_sparsity=measure_sparsity(model),
+        final_bytes=model_nbytes(model),
+        final_int8_bytes=quantized_nbytes(model),
+    )
     if eval_loader is not None:
         stats["accuracy"] = evaluate(model, eval_loader)
     return stats
@@ -1524,6 +1679,7 @@ def compress_model(model, compression_config, eval_loader=None):
 # first time and 42.0 the second. A config with all three techniques must call them in the order
 # structured (0.25, physical) -> low rank (0.5) -> magnitude (0.5), report 7.0 and 42.0, and per layer: 2
 # neurons kept in layers.0, rank 1 for layers.0, 100 % of layers.0.weight and 0 % of layers.2.weight pruned.
+
 
 # %%
 def pipeline_stand_ins(replaces_layers=True):
@@ -1542,10 +1698,17 @@ def pipeline_stand_ins(replaces_layers=True):
     def magnitude(model, sparsity=0.9):
         calls.append(("magnitude", sparsity))
         model.layers[0].weight.data[:] = 0
-        return {"layers.0.weight": np.zeros((4, 4), dtype=bool), "layers.2.weight": np.ones((4, 2), dtype=bool)}
+        return {
+            "layers.0.weight": np.zeros((4, 4), dtype=bool),
+            "layers.2.weight": np.ones((4, 2), dtype=bool),
+        }
 
-    fakes = dict(structured_prune=structured, low_rank_compress=low_rank, magnitude_prune=magnitude,
-                 measure_sparsity=lambda model, weights_only=False: next(readings))
+    fakes = dict(
+        structured_prune=structured,
+        low_rank_compress=low_rank,
+        magnitude_prune=magnitude,
+        measure_sparsity=lambda model, weights_only=False: next(readings),
+    )
     return calls, fakes
 
 
@@ -1556,18 +1719,31 @@ def pipeline_net():
 
 calls, fakes = pipeline_stand_ins()
 with replaced(globals(), **fakes):
-    stats = compress_model(pipeline_net(), {"magnitude_prune": 0.5, "low_rank": 0.5, "structured_prune": 0.25})
+    stats = compress_model(
+        pipeline_net(), {"magnitude_prune": 0.5, "low_rank": 0.5, "structured_prune": 0.25}
+    )
 expect("calls", [("structured", 0.25, True), ("low_rank", 0.5), ("magnitude", 0.5)], calls)
-expect("applied_techniques", ["structured_0.25", "low_rank_0.5", "magnitude_0.5"], stats["applied_techniques"])
+expect(
+    "applied_techniques", ["structured_0.25", "low_rank_0.5", "magnitude_0.5"], stats["applied_techniques"]
+)
 expect("sparsity before and after", (7.0, 42.0), (stats["original_sparsity"], stats["final_sparsity"]))
-expect("per_layer", {"structured_prune": {"layers.0": 2}, "low_rank": {"layers.0": 1},
-                     "magnitude_prune": {"layers.0.weight": 100.0, "layers.2.weight": 0.0}}, stats.get("per_layer"))
+expect(
+    "per_layer",
+    {
+        "structured_prune": {"layers.0": 2},
+        "low_rank": {"layers.0": 1},
+        "magnitude_prune": {"layers.0.weight": 100.0, "layers.2.weight": 0.0},
+    },
+    stats.get("per_layer"),
+)
 
 # %% nbgrader={"grade": true, "grade_id": "test-pipeline-order", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """compress_model applies structured (physical), then low rank, then magnitude, and lists only what changed the model."""
 calls, fakes = pipeline_stand_ins()
 with replaced(globals(), **fakes):
-    stats = compress_model(pipeline_net(), {"magnitude_prune": 0.5, "low_rank": 0.5, "structured_prune": 0.25})
+    stats = compress_model(
+        pipeline_net(), {"magnitude_prune": 0.5, "low_rank": 0.5, "structured_prune": 0.25}
+    )
 expected = [("structured", 0.25, True), ("low_rank", 0.5), ("magnitude", 0.5)]
 assert calls == expected, f"calls: expected {expected}, got {calls}"
 got = stats["applied_techniques"]
@@ -1576,13 +1752,16 @@ assert got == ["structured_0.25", "low_rank_0.5", "magnitude_0.5"], f"applied_te
 calls, fakes = pipeline_stand_ins(replaces_layers=False)
 with replaced(globals(), **fakes):
     stats = compress_model(pipeline_net(), {"low_rank": 0.25})
-assert calls == [("low_rank", 0.25)] and stats["applied_techniques"] == [], \
+assert calls == [("low_rank", 0.25)] and stats["applied_techniques"] == [], (
     f"a low rank step that replaced nothing: calls {calls}, applied {stats['applied_techniques']}"
+)
 calls, fakes = pipeline_stand_ins()
 with replaced(globals(), **fakes):
     stats = compress_model(pipeline_net(), {"magnitude_prune": 0.8})
 assert calls == [("magnitude", 0.8)] and stats["applied_techniques"] == ["magnitude_0.8"], f"got {calls}"
-assert list(stats["per_layer"]) == ["magnitude_prune"], f"per_layer lists only what was configured: {stats['per_layer']}"
+assert list(stats["per_layer"]) == ["magnitude_prune"], (
+    f"per_layer lists only what was configured: {stats['per_layer']}"
+)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test-pipeline-stats", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
@@ -1590,16 +1769,30 @@ assert list(stats["per_layer"]) == ["magnitude_prune"], f"per_layer lists only w
 calls, fakes = pipeline_stand_ins()
 with replaced(globals(), **fakes):
     stats = compress_model(pipeline_net(), {"magnitude_prune": 0.5})
-expected = {"original_params": 30, "original_sparsity": 7.0, "final_params": 30, "final_nonzeros": 30 - 16 - 6,
-            "final_sparsity": 42.0, "original_bytes": 120, "final_bytes": 120}
+expected = {
+    "original_params": 30,
+    "original_sparsity": 7.0,
+    "final_params": 30,
+    "final_nonzeros": 30 - 16 - 6,
+    "final_sparsity": 42.0,
+    "original_bytes": 120,
+    "final_bytes": 120,
+}
 got = {key: stats.get(key) for key in expected}
 assert got == expected, f"stats: expected {expected}, got {got}"
-assert stats["original_nonzeros"] == 30 - 6, f"original_nonzeros: expected 24, got {stats['original_nonzeros']}"
+assert stats["original_nonzeros"] == 30 - 6, (
+    f"original_nonzeros: expected 24, got {stats['original_nonzeros']}"
+)
 calls, fakes = pipeline_stand_ins()
 with replaced(globals(), **fakes):
-    stats = compress_model(pipeline_net(), {"magnitude_prune": 0.5, "low_rank": 0.5, "structured_prune": 0.25})
-expected = {"structured_prune": {"layers.0": 2}, "low_rank": {"layers.0": 1},
-            "magnitude_prune": {"layers.0.weight": 100.0, "layers.2.weight": 0.0}}
+    stats = compress_model(
+        pipeline_net(), {"magnitude_prune": 0.5, "low_rank": 0.5, "structured_prune": 0.25}
+    )
+expected = {
+    "structured_prune": {"layers.0": 2},
+    "low_rank": {"layers.0": 1},
+    "magnitude_prune": {"layers.0.weight": 100.0, "layers.2.weight": 0.0},
+}
 assert stats.get("per_layer") == expected, f"per_layer: expected {expected}, got {stats.get('per_layer')}"
 ### BEGIN HIDDEN TESTS
 net = pipeline_net()
@@ -1621,12 +1814,18 @@ piped = copy.deepcopy(base)
 stats = compress_model(piped, {"structured_prune": 0.3, "magnitude_prune": 0.8}, eval_loader=test_loader)
 train(piped, epochs=10, lr=1e-2, seed=3)
 print(f"techniques {stats['applied_techniques']}")
-print(f"params {stats['original_params']} -> {stats['final_params']}, non-zeros {stats['original_nonzeros']} -> "
-      f"{stats['final_nonzeros']}, sparsity {stats['original_sparsity']:.1f} % -> {stats['final_sparsity']:.1f} %")
-print(f"bytes float32 {stats['original_bytes']} -> {stats['final_bytes']} (zeros stored), "
-      f"INT8 {stats['final_int8_bytes']}")
-print(f"accuracy {stats['original_accuracy']:.4f} -> {stats['accuracy']:.4f}, "
-      f"after 10 fine-tuning epochs {evaluate(piped, test_loader):.4f}")
+print(
+    f"params {stats['original_params']} -> {stats['final_params']}, non-zeros {stats['original_nonzeros']} -> "
+    f"{stats['final_nonzeros']}, sparsity {stats['original_sparsity']:.1f} % -> {stats['final_sparsity']:.1f} %"
+)
+print(
+    f"bytes float32 {stats['original_bytes']} -> {stats['final_bytes']} (zeros stored), "
+    f"INT8 {stats['final_int8_bytes']}"
+)
+print(
+    f"accuracy {stats['original_accuracy']:.4f} -> {stats['accuracy']:.4f}, "
+    f"after 10 fine-tuning epochs {evaluate(piped, test_loader):.4f}"
+)
 
 # %% [markdown]
 # ## Compression that pays off: iterative pruning, and pruning with INT8
@@ -1643,6 +1842,7 @@ print(f"accuracy {stats['original_accuracy']:.4f} -> {stats['accuracy']:.4f}, "
 # ICLR 2016) reached 35x on AlexNet and 49x on VGG-16 only by adding trained quantization to 5-8 bits with
 # weight sharing, relative 4-8 bit indices and Huffman coding on top of pruning.
 
+
 # %%
 def gradual_vs_oneshot(final, lr, seed=1, n_steps=5, epochs_per_step=2):
     """(gradual, one-shot) test accuracy: the cubic schedule with n_steps + 1 prune steps and epochs_per_step
@@ -1653,8 +1853,15 @@ def gradual_vs_oneshot(final, lr, seed=1, n_steps=5, epochs_per_step=2):
         loader = DataLoader(X_train, y_train, batch_size=64, shuffle=True, seed=seed)
         optimizer = Adam(model.parameters(), lr=lr)
         if kind == "gradual":
-            gradual_prune(model, loader, CrossEntropyLoss(), optimizer, final_sparsity=final, n_steps=n_steps,
-                          epochs_per_step=epochs_per_step)
+            gradual_prune(
+                model,
+                loader,
+                CrossEntropyLoss(),
+                optimizer,
+                final_sparsity=final,
+                n_steps=n_steps,
+                epochs_per_step=epochs_per_step,
+            )
         else:
             magnitude_prune(model, final)
             fit(model, loader, CrossEntropyLoss(), optimizer, epochs=(n_steps + 1) * epochs_per_step)
@@ -1667,8 +1874,10 @@ g95, o95 = gradual_vs_oneshot(0.95, lr=1e-3)
 print(f"OUTCOME gradual-95: accuracy {g95:.4f}, one-shot-95 accuracy {o95:.4f}")
 for final, lr in ((0.95, 1e-2), (0.98, 1e-2)):
     g, o = gradual_vs_oneshot(final, lr=lr)
-    print(f"sparsity {final:.2f}, fine-tuning lr {lr:g}, 12 epochs each: gradual {g:.4f}, one-shot {o:.4f} "
-          f"(gradual {g - o:+.4f})")
+    print(
+        f"sparsity {final:.2f}, fine-tuning lr {lr:g}, 12 epochs each: gradual {g:.4f}, one-shot {o:.4f} "
+        f"(gradual {g - o:+.4f})"
+    )
 
 # %% [markdown]
 # Read the three lines together. With a gentle fine-tuning rate (a tenth of the training rate) gradual
@@ -1683,13 +1892,19 @@ q_model = to_sparse(sparse90, index_dtype=np.int16, quantize=True)  # real int8 
 q_layers = [layer for layer in q_model.layers if isinstance(layer, SparseLinear)]
 for i, layer in enumerate(q_layers):
     c = layer.weight_csr
-    print(f"layer {i}: {c.nnz} non-zeros: values {c.data.nbytes} B int8, column indices {c.indices.nbytes} B int16, "
-          f"row pointers {c.indptr.nbytes} B int32, scale 4 B, bias {layer.bias.nbytes} B float32")
+    print(
+        f"layer {i}: {c.nnz} non-zeros: values {c.data.nbytes} B int8, column indices {c.indices.nbytes} B int16, "
+        f"row pointers {c.indptr.nbytes} B int32, scale 4 B, bias {layer.bias.nbytes} B float32"
+    )
 q_bytes = sum(layer.nbytes for layer in q_layers)
 q_acc = evaluate(q_model, test_loader)
-print(f"{q_bytes} bytes against {model_nbytes(base)} bytes dense float32; the values-only estimate "
-      f"(10 % of the weights at 1 byte) would be {sum(layer.weight_csr.nnz for layer in q_layers)} B")
-print(f"OUTCOME prune-int8: accuracy {q_acc:.4f} (dense {base_acc:.4f}), {model_nbytes(base) / q_bytes:.2f} x fewer bytes")
+print(
+    f"{q_bytes} bytes against {model_nbytes(base)} bytes dense float32; the values-only estimate "
+    f"(10 % of the weights at 1 byte) would be {sum(layer.weight_csr.nnz for layer in q_layers)} B"
+)
+print(
+    f"OUTCOME prune-int8: accuracy {q_acc:.4f} (dense {base_acc:.4f}), {model_nbytes(base) / q_bytes:.2f} x fewer bytes"
+)
 
 # %% [markdown]
 # ## Beyond this notebook: lottery tickets and hardware co-design
@@ -1770,14 +1985,14 @@ def _first_pass(named, lo, hi, keeps):
         s_buf, mid = np.empty(min(chunk, flat.size), dtype=flat.dtype), np.empty(chunk, dtype=bool)
         largest, pos = np.finfo(flat.dtype).max, []
         for a in range(0, flat.size, chunk):
-            s = np.abs(flat[a:a + chunk], out=s_buf[:min(chunk, flat.size - a)])
+            s = np.abs(flat[a : a + chunk], out=s_buf[: min(chunk, flat.size - a)])
             if not np.maximum.reduce(s) <= largest:  # NaN propagates through maximum
                 raise ValueError(f"model parameter {name!r} contains NaN or inf; {RANK_WHY}")
-            k = np.greater_equal(s, lo, out=keep[a:a + s.size])
+            k = np.greater_equal(s, lo, out=keep[a : a + s.size])
             if mask is not None:
-                np.logical_and(k, mask[a:a + s.size], out=k)
+                np.logical_and(k, mask[a : a + s.size], out=k)
             below += s.size - int(np.count_nonzero(k))
-            inside = np.flatnonzero(np.logical_and(np.less(s, hi, out=mid[:s.size]), k, out=mid[:s.size]))
+            inside = np.flatnonzero(np.logical_and(np.less(s, hi, out=mid[: s.size]), k, out=mid[: s.size]))
             values.append(s[inside])
             pos.append(inside + a)
         positions.append(np.concatenate(pos) if pos else np.zeros(0, dtype=np.intp))
@@ -1792,7 +2007,7 @@ def _settle_bracket(keeps, positions, values, below, t, k):
     keep_inside[np.flatnonzero(values == t)[ties:]] = True
     start = 0
     for keep, pos in zip(keeps, positions):
-        keep[pos] = keep_inside[start:start + pos.size]
+        keep[pos] = keep_inside[start : start + pos.size]
         start += pos.size
 
 
@@ -1804,14 +2019,18 @@ def magnitude_prune_fast(model, sparsity=0.9):
     k = max(k, masked)
     if k == masked:  # nothing new to prune: the masks stay as they are
         check_finite_parameters(named)
-        keeps = [np.ones(p.data.size, dtype=bool) if p.mask is None else p.mask.reshape(-1).copy() for _, p in named]
+        keeps = [
+            np.ones(p.data.size, dtype=bool) if p.mask is None else p.mask.reshape(-1).copy()
+            for _, p in named
+        ]
     else:
         dtypes = {p.data.dtype for _, p in named}
         dtype = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64)  # thresholds compare in this type
         keeps = [np.empty(p.data.size, dtype=bool) for _, p in named]  # all written by the first pass
         n = sum(p.data.size for _, p in named)
-        t, below, values, positions = selection.select(lambda lo, hi: _first_pass(named, lo, hi, keeps),
-                                                       _sample_scores(named), n, k, dtype)  # t: never None (no inf)
+        t, below, values, positions = selection.select(
+            lambda lo, hi: _first_pass(named, lo, hi, keeps), _sample_scores(named), n, k, dtype
+        )  # t: never None (no inf)
         _settle_bracket(keeps, positions, values, below, t, k)
     old = np.setbufsize(1 << 18)  # 1 MiB cast buffers: the bool -> float cast keeps up with memory
     try:
@@ -1831,7 +2050,9 @@ def magnitude_prune_fast(model, sparsity=0.9):
 
 def big_model(n_weights, seed=0):
     lin = Linear(1, 1)
-    lin.weight = Parameter(np.random.default_rng(seed).standard_normal((n_weights // 1000, 1000), dtype=np.float32))
+    lin.weight = Parameter(
+        np.random.default_rng(seed).standard_normal((n_weights // 1000, 1000), dtype=np.float32)
+    )
     return Sequential(lin)
 
 
@@ -1858,9 +2079,11 @@ for n in (10_000_000,) if grading else (10_000_000, 100_000_000):
     t_fast, fast = best_of(lambda m: magnitude_prune_fast(m, 0.9), lambda: copy.deepcopy(template), repeats=1)
     same = np.array_equal(graded.layers[0].weight.mask, fast.layers[0].weight.mask)
     zeros = int(n - np.count_nonzero(fast.layers[0].weight.data))
-    print(f"{n / 1e6:.0f} M weights: np.abs floor {1000 * floor:.0f} ms; magnitude_prune {t_graded:.2f} s "
-          f"({t_graded / floor:.1f}x the floor), magnitude_prune_fast {t_fast:.2f} s ({t_fast / floor:.1f}x); "
-          f"same masks: {same}; zeros {zeros} (round(0.9 N) = {round(0.9 * n)})")
+    print(
+        f"{n / 1e6:.0f} M weights: np.abs floor {1000 * floor:.0f} ms; magnitude_prune {t_graded:.2f} s "
+        f"({t_graded / floor:.1f}x the floor), magnitude_prune_fast {t_fast:.2f} s ({t_fast / floor:.1f}x); "
+        f"same masks: {same}; zeros {zeros} (round(0.9 N) = {round(0.9 * n)})"
+    )
     del template, graded, fast, buf
 
 # %% [markdown]

@@ -62,8 +62,10 @@ def _consumers(model):
                 raise ValueError(f"layer {j} (Flatten) after Conv2d {i} must be followed by a Linear")
             plan[i] = (k, "linear")
         else:
-            raise ValueError(f"layer {j} ({type(layers[j]).__name__}) after Conv2d {i} is not channel-wise; "
-                             "allowed between a Conv2d and its consumer: ReLU, Tanh, MaxPool2d, Dropout, Flatten")
+            raise ValueError(
+                f"layer {j} ({type(layers[j]).__name__}) after Conv2d {i} is not channel-wise; "
+                "allowed between a Conv2d and its consumer: ReLU, Tanh, MaxPool2d, Dropout, Flatten"
+            )
     if not plan:
         raise ValueError("model has no Conv2d whose channels feed another Conv2d or a Linear")
     return plan
@@ -98,8 +100,10 @@ def _keeps(model, plan, r):
     for i, (j, kind) in plan.items():
         out_c = layers[i].weight.shape[0]
         if kind == "linear" and layers[j].weight.shape[0] % out_c:
-            raise ValueError(f"Linear {j} has in_features={layers[j].weight.shape[0]}, not a multiple of the "
-                             f"{out_c} channels of Conv2d {i}")
+            raise ValueError(
+                f"Linear {j} has in_features={layers[j].weight.shape[0]}, not a multiple of the "
+                f"{out_c} channels of Conv2d {i}"
+            )
         k = min(round(r * out_c), out_c - 1)
         keep = np.ones(out_c, dtype=bool)
         keep[np.argsort(filter_norms(layers[i]), kind="stable")[:k]] = False
@@ -138,7 +142,9 @@ def _cut_filters(layers, plan, keeps):
         else:
             hw = layers[j].weight.shape[0] // keep.size
             cut(j, "weight", (np.flatnonzero(keep)[:, None] * hw + np.arange(hw)).ravel(), 0)
-    new = {key: _new_param(data, mask, getattr(layers[key[0]], key[1])) for key, (data, mask) in arrays.items()}
+    new = {
+        key: _new_param(data, mask, getattr(layers[key[0]], key[1])) for key, (data, mask) in arrays.items()
+    }
     for (pos, attr), param in new.items():
         setattr(layers[pos], attr, param)
     for pos in {pos for pos, _ in arrays}:
@@ -198,8 +204,15 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0
 train_loader = DataLoader(X_train, y_train, batch_size=32, shuffle=True, seed=0)
 test_loader = DataLoader(X_test, y_test, batch_size=512)
 tinytorch.manual_seed(0)
-cnn = Sequential(Conv2d(1, 8, 3, padding=1), ReLU(), Conv2d(8, 16, 3, padding=1), ReLU(), MaxPool2d(2),
-                 Flatten(), Linear(16 * 4 * 4, 10))
+cnn = Sequential(
+    Conv2d(1, 8, 3, padding=1),
+    ReLU(),
+    Conv2d(8, 16, 3, padding=1),
+    ReLU(),
+    MaxPool2d(2),
+    Flatten(),
+    Linear(16 * 4 * 4, 10),
+)
 fit(cnn, train_loader, CrossEntropyLoss(), Adam(cnn.parameters(), lr=3e-3), epochs=8)
 
 masked, small = copy.deepcopy(cnn), copy.deepcopy(cnn)
@@ -232,7 +245,9 @@ print(f"{'model':18s} {'params':>7s} {'non-zero':>8s} {'accuracy':>8s} {'ms/256'
 for name, m in models.items():
     nz = sum(int(np.count_nonzero(p.data)) for p in m.parameters())
     ms = times[name]
-    print(f"{name:18s} {m.num_parameters():>7d} {nz:>8d} {evaluate(m, test_loader):>8.4f} {ms:>7.2f} {base_ms / ms:>6.2f}x")
+    print(
+        f"{name:18s} {m.num_parameters():>7d} {nz:>8d} {evaluate(m, test_loader):>8.4f} {ms:>7.2f} {base_ms / ms:>6.2f}x"
+    )
 
 # %% [markdown]
 # Removing half the filters of both convs cuts conv2's work to a quarter (half the inputs, half the
@@ -246,13 +261,20 @@ for ratio in (0.25, 0.5, 0.75):
     m = copy.deepcopy(cnn)
     channel_prune(m, ratio)
     before[ratio] = evaluate(m, test_loader)
-    fit(m, DataLoader(X_train, y_train, batch_size=32, shuffle=True, seed=1), CrossEntropyLoss(),
-        Adam(m.parameters(), lr=1e-3), epochs=2)
+    fit(
+        m,
+        DataLoader(X_train, y_train, batch_size=32, shuffle=True, seed=1),
+        CrossEntropyLoss(),
+        Adam(m.parameters(), lr=1e-3),
+        epochs=2,
+    )
     pruned[ratio] = m
 times = latencies_ms({"dense": cnn, **pruned}, xb)
 base_ms = times["dense"]
 for ratio, m in pruned.items():
     ms = times[ratio]
-    print(f"ratio {ratio:.2f}: params {m.num_parameters():>5d} ({m.num_parameters() / cnn.num_parameters():.2f}x), "
-          f"accuracy {before[ratio]:.4f} -> {evaluate(m, test_loader):.4f} after 2 epochs, "
-          f"{ms:.2f} ms ({base_ms / ms:.2f}x faster)")
+    print(
+        f"ratio {ratio:.2f}: params {m.num_parameters():>5d} ({m.num_parameters() / cnn.num_parameters():.2f}x), "
+        f"accuracy {before[ratio]:.4f} -> {evaluate(m, test_loader):.4f} after 2 epochs, "
+        f"{ms:.2f} ms ({base_ms / ms:.2f}x faster)"
+    )

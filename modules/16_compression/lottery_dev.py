@@ -31,8 +31,18 @@ import numpy as np
 
 import tinytorch
 from tinytorch.compression import magnitude_prune, prunable_parameters
-from tinytorch.core.checks import (check_array, check_fraction, check_int, check_loader, check_loss_fn, check_module,
-                                   check_nonempty_loader, check_optimizer, check_parameters, check_real)
+from tinytorch.core.checks import (
+    check_array,
+    check_fraction,
+    check_int,
+    check_loader,
+    check_loss_fn,
+    check_module,
+    check_nonempty_loader,
+    check_optimizer,
+    check_parameters,
+    check_real,
+)
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.module import Module
 from tinytorch.core.optim import Adam
@@ -71,19 +81,25 @@ def apply_masks(model, masks, state=None):
     rejected rather than cast. Everything is checked before any parameter changes."""
     check_module("model", model)
     if not isinstance(masks, dict):
-        raise TypeError(f"masks must be a dict name -> bool mask, got {masks!r} of type {type(masks).__name__}")
+        raise TypeError(
+            f"masks must be a dict name -> bool mask, got {masks!r} of type {type(masks).__name__}"
+        )
     params = dict(model.named_parameters())
     bad = [n for n, m in masks.items() if n not in params or np.shape(m) != params[n].shape]
     if bad:
         raise ValueError(f"masks for {bad} do not match the model's parameters")
     for name, mask in masks.items():
         if np.asarray(mask).dtype != np.bool_:
-            raise TypeError(f"masks[{name!r}] must be a bool array (True = kept), got dtype {np.asarray(mask).dtype}")
+            raise TypeError(
+                f"masks[{name!r}] must be a bool array (True = kept), got dtype {np.asarray(mask).dtype}"
+            )
     check_parameters([(n, params[n]) for n in masks], finite=False)
     if state is not None:
         check_parameters(params.items(), finite=False)  # every parameter is reloaded
         if not isinstance(state, dict):
-            raise TypeError(f"state must be None or a state_dict (dict name -> array), got {type(state).__name__}")
+            raise TypeError(
+                f"state must be None or a state_dict (dict name -> array), got {type(state).__name__}"
+            )
         for name, value in state.items():
             check_array(f"state[{name!r}]", value)
         model.load_state_dict(state)  # checks every key and shape before copying anything
@@ -101,15 +117,26 @@ def remaining_fraction(model):
     named = prunable_parameters(model)
     total = sum(p.size for _, p in named)
     if total == 0:
-        raise ValueError("model has no prunable weights (parameters with ndim >= 2); remaining fraction undefined")
+        raise ValueError(
+            "model has no prunable weights (parameters with ndim >= 2); remaining fraction undefined"
+        )
     kept = sum(p.size if p.mask is None else int(np.count_nonzero(p.mask)) for _, p in named)
     return kept / total
 
 
 # %%
 #| export
-def lottery_ticket(make_model, train_loader, eval_loader, rounds=5, prune_fraction=0.2, epochs=10,
-                   rewind_steps=20, lr=3e-3, seed=0):
+def lottery_ticket(
+    make_model,
+    train_loader,
+    eval_loader,
+    rounds=5,
+    prune_fraction=0.2,
+    epochs=10,
+    rewind_steps=20,
+    lr=3e-3,
+    seed=0,
+):
     """Iterative magnitude pruning with rewinding to theta_k, random re-init of the same masks, and
     keep-trained fine-tuning.
 
@@ -118,7 +145,9 @@ def lottery_ticket(make_model, train_loader, eval_loader, rounds=5, prune_fracti
     Returns {"dense": accuracy, "rewind" | "reinit" | "finetune": [{round, remaining, accuracy}]}.
     """
     if not callable(make_model) or isinstance(make_model, Module):
-        raise TypeError(f"make_model must be a callable returning a new Module, got {type(make_model).__name__}")
+        raise TypeError(
+            f"make_model must be a callable returning a new Module, got {type(make_model).__name__}"
+        )
     rounds = check_int("rounds", rounds, low=1)
     p = check_fraction("prune_fraction", prune_fraction, low_open=True, high_open=True)
     epochs = check_int("epochs", epochs, low=1)
@@ -185,13 +214,24 @@ def make_model():
     return Sequential(Linear(64, 128), ReLU(), Linear(128, 64), ReLU(), Linear(64, 10))
 
 
-res = lottery_ticket(make_model, train_loader, test_loader, rounds=5, prune_fraction=0.5, epochs=5,
-                     rewind_steps=10, lr=3e-3, seed=0)
+res = lottery_ticket(
+    make_model,
+    train_loader,
+    test_loader,
+    rounds=5,
+    prune_fraction=0.5,
+    epochs=5,
+    rewind_steps=10,
+    lr=3e-3,
+    seed=0,
+)
 print(f"dense accuracy {res['dense']:.4f}")
 print(f"{'round':>5s} {'remaining':>9s} {'rewind':>7s} {'reinit':>7s} {'finetune':>8s}")
 for a, b, c in zip(res["rewind"], res["reinit"], res["finetune"]):
     assert a["remaining"] == b["remaining"] == c["remaining"]
-    print(f"{a['round']:>5d} {a['remaining']:>9.4f} {a['accuracy']:>7.4f} {b['accuracy']:>7.4f} {c['accuracy']:>8.4f}")
+    print(
+        f"{a['round']:>5d} {a['remaining']:>9.4f} {a['accuracy']:>7.4f} {b['accuracy']:>7.4f} {c['accuracy']:>8.4f}"
+    )
 
 # %%
 fig = Figure(figsize=(6, 3.6))

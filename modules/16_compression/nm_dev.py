@@ -36,7 +36,9 @@ def _check_nm(n, m):
 def _groups(w, m):
     """(in, out) -> (in // m, m, out) view; ValueError naming `in` when it is not a multiple of m."""
     if w.shape[0] % m:
-        raise ValueError(f"in={w.shape[0]} (axis 0 of the weight, shape {w.shape}) must be a multiple of m={m}")
+        raise ValueError(
+            f"in={w.shape[0]} (axis 0 of the weight, shape {w.shape}) must be a multiple of m={m}"
+        )
     return w.reshape(w.shape[0] // m, m, *w.shape[1:])
 
 
@@ -53,7 +55,7 @@ def nm_mask(weight, n=2, m=4):
     g = _groups(np.abs(w.astype(np.float64)), m)
     order = np.argsort(g, axis=1, kind="stable")
     mask = np.ones(g.shape, dtype=bool)
-    np.put_along_axis(mask, order[:, :m - n], False, axis=1)
+    np.put_along_axis(mask, order[:, : m - n], False, axis=1)
     return mask.reshape(w.shape)
 
 
@@ -118,8 +120,13 @@ print(nm_mask(W).astype(int).T)
 assert nm_mask(W)[:, 0].tolist() == [False, True, True, False]
 assert nm_mask(W)[:, 1].tolist() == [False, False, True, True]
 assert is_nm_sparse(W * nm_mask(W)) and not is_nm_sparse(W)
-print("2:4 bytes of a 1024 x 1024 weight, fp16:", nm_nbytes((1024, 1024), value_bits=16),
-      "=", nm_nbytes((1024, 1024), value_bits=16) / (1024 * 1024 * 2), "of dense fp16")
+print(
+    "2:4 bytes of a 1024 x 1024 weight, fp16:",
+    nm_nbytes((1024, 1024), value_bits=16),
+    "=",
+    nm_nbytes((1024, 1024), value_bits=16) / (1024 * 1024 * 2),
+    "of dense fp16",
+)
 
 # %% [markdown]
 # ## 2:4 on a trained digits MLP

@@ -33,14 +33,16 @@ LOW_RANK_METHODS = ("svd", "randomized")
 # `low_rank_approximate`, `factorize_linear` and `low_rank_compress` call for their `method`,
 # `n_iter`, `oversample` and `seed` arguments, so every entry point rejects bad input the same way.
 
+
 # %%
 #| export
 def check_low_rank_method(method="svd", n_iter=2, oversample=10, seed=0):
     """Validated (method, n_iter, oversample, seed): method "svd" (exact) or "randomized";
     n_iter (power iterations), oversample and seed are ints >= 0 (bool rejected)."""
     if not isinstance(method, str):
-        raise TypeError(f"method must be a str, one of {LOW_RANK_METHODS}, got {method!r} of type "
-                        f"{type(method).__name__}")
+        raise TypeError(
+            f"method must be a str, one of {LOW_RANK_METHODS}, got {method!r} of type {type(method).__name__}"
+        )
     check_choice("method", method, LOW_RANK_METHODS)
     n_iter = check_int("n_iter", n_iter, low=0)
     oversample = check_int("oversample", oversample, low=0)
@@ -69,6 +71,7 @@ def _float_matrix(weight_matrix):
 # Multiplying by A and A^T repeatedly in floating point would collapse every column onto the top
 # singular vector (all directions below `eps^(1/(2q+1))` of it are lost), so the basis is
 # re-orthonormalised with a QR after every product (HMT Algorithm 4.4).
+
 
 # %%
 #| export
@@ -101,8 +104,11 @@ def randomized_svd(weight_matrix, rank, n_iter=2, oversample=10, seed=0):
     _, n_iter, oversample, seed = check_low_rank_method("randomized", n_iter, oversample, seed)
     q = range_finder(a, min(rank + oversample, *a.shape), n_iter, seed)
     ub, s, vh = np.linalg.svd(q.T @ a, full_matrices=False)
-    return ((q @ ub[:, :rank]).astype(out, copy=False), s[:rank].astype(out, copy=False),
-            vh[:rank].astype(out, copy=False))
+    return (
+        (q @ ub[:, :rank]).astype(out, copy=False),
+        s[:rank].astype(out, copy=False),
+        vh[:rank].astype(out, copy=False),
+    )
 
 
 # %% [markdown]
@@ -164,8 +170,10 @@ A = planted_power_law(n)
 t_svd, (_, s_all, _) = best_of(lambda: np.linalg.svd(A, full_matrices=False), repeats=2)
 opt = float(np.sqrt(np.sum(s_all.astype(np.float64)[k:] ** 2)))
 print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')} (None = all cores)")
-print(f"full SVD of {n}x{n} float32: {1e3 * t_svd:.0f} ms; optimal rank-{k} error {opt:.4f} "
-      f"({opt / np.linalg.norm(A):.3f} of ||A||_F)")
+print(
+    f"full SVD of {n}x{n} float32: {1e3 * t_svd:.0f} ms; optimal rank-{k} error {opt:.4f} "
+    f"({opt / np.linalg.norm(A):.3f} of ||A||_F)"
+)
 print(f"{'n_iter':>6s} {'ms':>7s} {'time / SVD':>10s} {'error / optimal':>15s}")
 curve = []
 for q in (0, 1, 2, 4):
@@ -186,8 +194,11 @@ ax2.plot([1e3 * t for _, t, _ in curve], [r for _, _, r in curve], "o-")
 for q, t, r in curve:
     ax2.annotate(f"n_iter={q}", (1e3 * t, r), textcoords="offset points", xytext=(5, 5), fontsize=8)
 ax2.axhline(1.0, color="gray", ls=":")
-ax2.set(xlabel="time (ms)", ylabel="error / optimal (Eckart-Young)",
-        title=f"randomized rank {k}; full SVD {1e3 * t_svd:.0f} ms")
+ax2.set(
+    xlabel="time (ms)",
+    ylabel="error / optimal (Eckart-Young)",
+    title=f"randomized rank {k}; full SVD {1e3 * t_svd:.0f} ms",
+)
 buf = io.BytesIO()
 fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
 display(Image(buf.getvalue()))

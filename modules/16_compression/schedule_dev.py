@@ -20,8 +20,16 @@
 import numpy as np
 
 from tinytorch.compression import magnitude_prune, measure_sparsity, prunable_parameters
-from tinytorch.core.checks import (check_fraction, check_int, check_loss_fn, check_module, check_nonempty_loader,
-                                   check_optimizer, check_parameters, check_real)
+from tinytorch.core.checks import (
+    check_fraction,
+    check_int,
+    check_loss_fn,
+    check_module,
+    check_nonempty_loader,
+    check_optimizer,
+    check_parameters,
+    check_real,
+)
 from tinytorch.training import evaluate, fit
 
 
@@ -31,8 +39,10 @@ def _check_schedule(initial_sparsity, final_sparsity, n_steps, begin_step, frequ
     s_i = check_fraction("initial_sparsity", initial_sparsity, high_open=True)
     s_f = check_fraction("final_sparsity", final_sparsity, high_open=True)
     if s_f < s_i:
-        raise ValueError(f"final_sparsity={final_sparsity!r} is out of range; expected a value in "
-                         f"[initial_sparsity={initial_sparsity!r}, 1)")
+        raise ValueError(
+            f"final_sparsity={final_sparsity!r} is out of range; expected a value in "
+            f"[initial_sparsity={initial_sparsity!r}, 1)"
+        )
     n = check_int("n_steps", n_steps, low=1)
     t0 = check_int("begin_step", begin_step, low=0)
     dt = check_int("frequency", frequency, low=1)
@@ -77,7 +87,9 @@ def relative_amount(previous, target):
 sched = cubic_schedule(0.0, 0.9, 10)
 print("  t " + " ".join(f"{t:>6d}" for t, _ in sched))
 print("s_t " + " ".join(f"{s:6.4f}" for _, s in sched))
-print("a_t " + "     - " + " ".join(f"{relative_amount(a, b):6.4f}" for (_, a), (_, b) in zip(sched, sched[1:])))
+print(
+    "a_t " + "     - " + " ".join(f"{relative_amount(a, b):6.4f}" for (_, a), (_, b) in zip(sched, sched[1:]))
+)
 assert cubic_sparsity(5) == 0.7875 and cubic_sparsity(10) == 0.9 and cubic_sparsity(0) == 0.0
 
 
@@ -88,10 +100,20 @@ assert cubic_sparsity(5) == 0.7875 and cubic_sparsity(10) == 0.9 and cubic_spars
 # `magnitude_prune` (which never regrows) and then fine-tunes for a few epochs. `magnitude_prune` stores
 # `Parameter.mask`, which the optimizers honour, so fine-tuning keeps every pruned weight at exactly 0.
 
+
 # %%
 #| export
-def gradual_prune(model, train_loader, loss_fn, optimizer, final_sparsity=0.9, n_steps=10,
-                  epochs_per_step=1, initial_sparsity=0.0, eval_loader=None):
+def gradual_prune(
+    model,
+    train_loader,
+    loss_fn,
+    optimizer,
+    final_sparsity=0.9,
+    n_steps=10,
+    epochs_per_step=1,
+    initial_sparsity=0.0,
+    eval_loader=None,
+):
     """Prune `model` in place along the cubic schedule, fine-tuning `epochs_per_step` epochs after each
     of the n_steps + 1 steps (so (n_steps + 1) * epochs_per_step epochs in total).
 
@@ -117,8 +139,15 @@ def gradual_prune(model, train_loader, loss_fn, optimizer, final_sparsity=0.9, n
     for step, target in schedule:
         magnitude_prune(model, target)
         loss = fit(model, train_loader, loss_fn, optimizer, epochs=epochs)[-1]
-        history.append(dict(step=step, target=target, weight_sparsity=measure_sparsity(model, weights_only=True),
-                            loss=loss, accuracy=None if eval_loader is None else evaluate(model, eval_loader)))
+        history.append(
+            dict(
+                step=step,
+                target=target,
+                weight_sparsity=measure_sparsity(model, weights_only=True),
+                loss=loss,
+                accuracy=None if eval_loader is None else evaluate(model, eval_loader),
+            )
+        )
     return history
 
 
@@ -170,8 +199,15 @@ for target in (0.9, 0.95, 0.98):
     shock = evaluate(one, test_loader)
     fit(one, loader(1), CrossEntropyLoss(), Adam(one.parameters(), lr=1e-3), epochs=11)
     grad = copy.deepcopy(dense)
-    hist = gradual_prune(grad, loader(1), CrossEntropyLoss(), Adam(grad.parameters(), lr=1e-3),
-                         final_sparsity=target, n_steps=10, eval_loader=test_loader)
+    hist = gradual_prune(
+        grad,
+        loader(1),
+        CrossEntropyLoss(),
+        Adam(grad.parameters(), lr=1e-3),
+        final_sparsity=target,
+        n_steps=10,
+        eval_loader=test_loader,
+    )
     assert measure_sparsity(one, weights_only=True) == measure_sparsity(grad, weights_only=True)
     results[target] = (shock, evaluate(one, test_loader), hist[-1]["accuracy"])
     curves[target] = hist
@@ -183,9 +219,16 @@ for target, (shock, one_acc, grad_acc) in results.items():
 fig = Figure(figsize=(10, 3.6))
 ax1, ax2 = fig.subplots(1, 2)
 for target, hist in curves.items():
-    ax1.plot([h["weight_sparsity"] for h in hist], [h["accuracy"] for h in hist], "o-", label=f"gradual to {target}")
+    ax1.plot(
+        [h["weight_sparsity"] for h in hist],
+        [h["accuracy"] for h in hist],
+        "o-",
+        label=f"gradual to {target}",
+    )
 ax1.axhline(dense_acc, color="gray", ls="--", label="dense")
-ax1.set(xlabel="weight sparsity after step (%)", ylabel="test accuracy", title="gradual pruning, step by step")
+ax1.set(
+    xlabel="weight sparsity after step (%)", ylabel="test accuracy", title="gradual pruning, step by step"
+)
 ax1.legend(fontsize=8)
 ts = list(results)
 ax2.plot(ts, [results[t][0] for t in ts], "s:", label="one-shot, no fine-tuning")

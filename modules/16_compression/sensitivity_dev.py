@@ -16,8 +16,15 @@
 import numpy as np
 
 from tinytorch.compression import prunable_parameters
-from tinytorch.core.checks import (check_amount, check_array, check_module, check_nonempty_loader, check_parameter,
-                                   check_parameters, check_real)
+from tinytorch.core.checks import (
+    check_amount,
+    check_array,
+    check_module,
+    check_nonempty_loader,
+    check_parameter,
+    check_parameters,
+    check_real,
+)
 from tinytorch.core.module import Parameter
 from tinytorch.training import evaluate
 
@@ -37,8 +44,9 @@ def layer_mask(param, sparsity):
 
     param: a tinytorch Parameter with finite entries (its `mask`, if any, is read, never changed)."""
     if not isinstance(param, Parameter):
-        raise TypeError(f"param must be a tinytorch Parameter (e.g. model.layers[0].weight), "
-                        f"got {type(param).__name__}")
+        raise TypeError(
+            f"param must be a tinytorch Parameter (e.g. model.layers[0].weight), got {type(param).__name__}"
+        )
     check_array("param", param.data)
     check_parameter("param", param, writable=False)
     k = check_amount("sparsity", sparsity, param.data.size)
@@ -58,11 +66,15 @@ def _weights(model, names, arg="names", writable=True):
     check_module("model", model)
     weights = dict(prunable_parameters(model))
     if not weights:
-        raise ValueError("model has no prunable weights (parameters with ndim >= 2); nothing to prune or scan")
+        raise ValueError(
+            "model has no prunable weights (parameters with ndim >= 2); nothing to prune or scan"
+        )
     if names is not None:
         if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
-            raise TypeError(f"{arg} must be a list of weight names (str) such as [{next(iter(weights))!r}], "
-                            f"got {names!r} of type {type(names).__name__}")
+            raise TypeError(
+                f"{arg} must be a list of weight names (str) such as [{next(iter(weights))!r}], "
+                f"got {names!r} of type {type(names).__name__}"
+            )
         if not names:
             raise ValueError(f"{arg}={names!r} is empty; expected some of {list(weights)}")
         unknown = [n for n in names if n not in weights]
@@ -105,16 +117,22 @@ def layer_sparsities(scan, tolerance=0.01):
     tol = check_real("tolerance", tolerance, low=0.0, high=1.0)
     keys = ("baseline", "sparsities", "accuracy")
     if not isinstance(scan, dict) or not set(keys) <= set(scan):
-        raise ValueError(f"scan must be the dict returned by sensitivity_scan (keys {list(keys)}), got "
-                         f"{type(scan).__name__}" + (f" with keys {list(scan)}" if isinstance(scan, dict) else ""))
+        raise ValueError(
+            f"scan must be the dict returned by sensitivity_scan (keys {list(keys)}), got "
+            f"{type(scan).__name__}" + (f" with keys {list(scan)}" if isinstance(scan, dict) else "")
+        )
     check_real("scan['baseline']", scan["baseline"])
     n = len(check_array("scan['sparsities']", scan["sparsities"], ndim=1))
     if not isinstance(scan["accuracy"], dict):
-        raise ValueError(f"scan['accuracy'] must be a dict name -> list of accuracies, got "
-                         f"{type(scan['accuracy']).__name__}")
+        raise ValueError(
+            f"scan['accuracy'] must be a dict name -> list of accuracies, got "
+            f"{type(scan['accuracy']).__name__}"
+        )
     for name, accs in scan["accuracy"].items():
         if check_array(f"scan['accuracy'][{name!r}]", accs, ndim=1).shape != (n,):
-            raise ValueError(f"scan['accuracy'][{name!r}] has {len(accs)} entries; expected one per sparsity ({n})")
+            raise ValueError(
+                f"scan['accuracy'][{name!r}] has {len(accs)} entries; expected one per sparsity ({n})"
+            )
     order = np.argsort(scan["sparsities"], kind="stable")
     out = {}
     for name, accs in scan["accuracy"].items():
@@ -183,7 +201,9 @@ ax = fig.subplots()
 for name, accs in scan["accuracy"].items():
     ax.plot(scan["sparsities"], accs, "o-", label=f"{name} ({sizes[name]} weights)")
 ax.axhline(scan["baseline"] - 0.01, color="gray", ls="--", label="baseline - 1 point")
-ax.set(xlabel="sparsity of this layer only", ylabel="test accuracy", title="sensitivity scan (no fine-tuning)")
+ax.set(
+    xlabel="sparsity of this layer only", ylabel="test accuracy", title="sensitivity scan (no fine-tuning)"
+)
 ax.legend(fontsize=8)
 buf = io.BytesIO()
 fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
@@ -208,10 +228,20 @@ assert measure_sparsity(per_layer, weights_only=True) == measure_sparsity(unifor
 print(f"weight sparsity of both: {measure_sparsity(per_layer, weights_only=True):.2f} %")
 for label, m in (("per-layer (scan)", per_layer), ("global magnitude", uniform)):
     before = evaluate(m, test_loader)
-    fit(m, DataLoader(X_train, y_train, batch_size=32, shuffle=True, seed=1), CrossEntropyLoss(),
-        Adam(m.parameters(), lr=1e-3), epochs=5)
-    per = {n: round(float(100 - 100 * np.count_nonzero(p.data) / p.data.size), 1) for n, p in prunable_parameters(m)}
-    print(f"{label:17s} accuracy {before:.4f} -> {evaluate(m, test_loader):.4f} after fine-tuning; per layer % zeros {per}")
+    fit(
+        m,
+        DataLoader(X_train, y_train, batch_size=32, shuffle=True, seed=1),
+        CrossEntropyLoss(),
+        Adam(m.parameters(), lr=1e-3),
+        epochs=5,
+    )
+    per = {
+        n: round(float(100 - 100 * np.count_nonzero(p.data) / p.data.size), 1)
+        for n, p in prunable_parameters(m)
+    }
+    print(
+        f"{label:17s} accuracy {before:.4f} -> {evaluate(m, test_loader):.4f} after fine-tuning; per layer % zeros {per}"
+    )
 
 # %% [markdown]
 # Global magnitude pruning decides per-layer sparsity implicitly (layers with small weights lose more);

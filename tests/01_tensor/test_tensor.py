@@ -1,4 +1,5 @@
 """Tensor construction, forward values of every op, broadcasting and bad input."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -55,7 +56,7 @@ def test_binary_ops_match_numpy_including_reflected_forms():
     np.testing.assert_array_equal((3.0 / ta).data, 3.0 / a)
     np.testing.assert_array_equal((b + ta).data, b + a)  # ndarray on the left defers to Tensor
     np.testing.assert_array_equal((-ta).data, -a)
-    np.testing.assert_array_equal((ta ** 2).data, a ** 2)
+    np.testing.assert_array_equal((ta**2).data, a**2)
 
 
 def test_matmul_matches_numpy_for_2d_batched_and_vector_operands():
@@ -149,8 +150,9 @@ def test_gradients_accumulate_over_backward_calls_until_zero_grad():
     assert x.grad is None
 
 
-@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=3, max_side=4),
-                  elements=st.floats(-10, 10)))
+@given(
+    hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=3, max_side=4), elements=st.floats(-10, 10))
+)
 def test_broadcast_add_gradient_sums_over_the_broadcast_axes(a):
     row = Tensor(np.ones(a.shape[-1]), requires_grad=True)
     (Tensor(a) + row).sum().backward()

@@ -1,4 +1,5 @@
 """ReLU, Sigmoid, Tanh, softmax and log_softmax: exact values and numerical stability."""
+
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st

@@ -1,4 +1,5 @@
 """Linear, activations as modules, Flatten, Dropout, Sequential and the Module API."""
+
 import numpy as np
 import pytest
 
@@ -71,8 +72,15 @@ def test_custom_module_registers_parameters_and_submodules_in_assignment_order()
             return self.body(x) * self.scale
 
     names = [n for n, _ in Net().named_parameters()]
-    assert names == ["scale", "body.weight", "body.bias", "heads.0.weight", "heads.0.bias",
-                     "heads.1.weight", "heads.1.bias"]
+    assert names == [
+        "scale",
+        "body.weight",
+        "body.bias",
+        "heads.0.weight",
+        "heads.0.bias",
+        "heads.1.weight",
+        "heads.1.bias",
+    ]
     assert Net().num_parameters() == 1 + 6 + 3 + 3
 
 
@@ -89,7 +97,7 @@ def test_state_dict_round_trip_restores_every_parameter():
     for p in m.parameters():
         p.data = p.data + 1
     m.load_state_dict(sd)
-    for (name, p) in m.named_parameters():
+    for name, p in m.named_parameters():
         np.testing.assert_array_equal(p.data, sd[name])
 
 

@@ -1,4 +1,5 @@
 """CrossEntropyLoss, MSELoss, kl_div: hand-computed values, gradients in closed form, bad input."""
+
 import numpy as np
 import pytest
 
@@ -48,9 +49,13 @@ def test_cross_entropy_label_count_mismatch_names_both_shapes():
 
 
 def test_cross_entropy_rejects_non_integer_labels_and_non_2d_logits():
-    with pytest.raises(TypeError, match="labels must be an integer array of class indices, got dtype float64"):
+    with pytest.raises(
+        TypeError, match="labels must be an integer array of class indices, got dtype float64"
+    ):
         F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([0.5, 1.0]))
-    with pytest.raises(TypeError, match="got dtype float64"):  # integral floats too: same rule as distillation
+    with pytest.raises(
+        TypeError, match="got dtype float64"
+    ):  # integral floats too: same rule as distillation
         F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"\(B, C\).*\(3,\)"):
         F.cross_entropy(Tensor(np.zeros(3)), np.array([0]))
@@ -60,9 +65,19 @@ LOGITS = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [3.0, 1.0, 0.0]])
 IDX = np.array([2, 0, 1])
 
 
-@pytest.mark.parametrize("labels", [IDX, IDX.astype(np.int8), Tensor(IDX), np.eye(3)[IDX],
-                                    np.eye(3, dtype=np.int64)[IDX], np.eye(3, dtype=bool)[IDX], Tensor(np.eye(3)[IDX])],
-                         ids=["int64", "int8", "Tensor", "onehot-float", "onehot-int", "onehot-bool", "onehot-Tensor"])
+@pytest.mark.parametrize(
+    "labels",
+    [
+        IDX,
+        IDX.astype(np.int8),
+        Tensor(IDX),
+        np.eye(3)[IDX],
+        np.eye(3, dtype=np.int64)[IDX],
+        np.eye(3, dtype=bool)[IDX],
+        Tensor(np.eye(3)[IDX]),
+    ],
+    ids=["int64", "int8", "Tensor", "onehot-float", "onehot-int", "onehot-bool", "onehot-Tensor"],
+)
 def test_cross_entropy_gives_the_same_loss_and_gradient_for_every_label_form(labels):
     ref = Tensor(LOGITS, requires_grad=True)
     F.cross_entropy(ref, IDX).backward()
@@ -73,15 +88,30 @@ def test_cross_entropy_gives_the_same_loss_and_gradient_for_every_label_form(lab
     np.testing.assert_array_equal(x.grad, ref.grad)
 
 
-@pytest.mark.parametrize("labels,exc,match", [
-    (Tensor([0.5, 1.0, 2.0]), TypeError, r"labels must be an integer array of class indices, got a Tensor with non"),
-    (np.array([[1, 1, 0], [1, 0, 0], [0, 1, 0]]), ValueError, r"labels of shape \(3, 3\) must be one-hot rows"),
-    (np.array([[0.5, 0.5, 0], [1, 0, 0], [0, 1, 0]]), ValueError, r"must be one-hot rows"),
-    (np.zeros((3, 3)), ValueError, r"must be one-hot rows"),
-    (np.eye(4)[:3], ValueError, r"labels shape \(3, 4\) must be \(3,\) to match the logits .* or \(3, 3\) \(one-hot"),
-    (Tensor([0.0, 3.0, 1.0]), ValueError, r"labels contains 3; expected class indices in \[0, 2\]"),
-    (np.array([True, False, True]), TypeError, r"got dtype bool"),
-])
+@pytest.mark.parametrize(
+    "labels,exc,match",
+    [
+        (
+            Tensor([0.5, 1.0, 2.0]),
+            TypeError,
+            r"labels must be an integer array of class indices, got a Tensor with non",
+        ),
+        (
+            np.array([[1, 1, 0], [1, 0, 0], [0, 1, 0]]),
+            ValueError,
+            r"labels of shape \(3, 3\) must be one-hot rows",
+        ),
+        (np.array([[0.5, 0.5, 0], [1, 0, 0], [0, 1, 0]]), ValueError, r"must be one-hot rows"),
+        (np.zeros((3, 3)), ValueError, r"must be one-hot rows"),
+        (
+            np.eye(4)[:3],
+            ValueError,
+            r"labels shape \(3, 4\) must be \(3,\) to match the logits .* or \(3, 3\) \(one-hot",
+        ),
+        (Tensor([0.0, 3.0, 1.0]), ValueError, r"labels contains 3; expected class indices in \[0, 2\]"),
+        (np.array([True, False, True]), TypeError, r"got dtype bool"),
+    ],
+)
 def test_cross_entropy_rejects_labels_that_are_neither_indices_nor_one_hot(labels, exc, match):
     with pytest.raises(exc, match=match):
         CrossEntropyLoss()(Tensor(LOGITS), labels)

@@ -2,6 +2,7 @@
 differentiable op and layer. The loss is sum(out * R) with a fixed random R, so every output
 entry counts. Expected error is ~1e-9 (truncation O(eps^2) + rounding ~1e-16/eps); we require
 rel_error < 1e-6."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -50,9 +51,9 @@ CASES = {
     "matmul_batched_both": (lambda a, b: a @ b, [r(2, 3, 4), r(2, 4, 2)]),
     "matmul_vector": (lambda a, b: a @ b, [r(3, 4), r(4)]),
     "neg": (lambda a: -a, [r(3, 4)]),
-    "pow_integer": (lambda a: a ** 3, [r(3, 4)]),
-    "pow_fractional": (lambda a: a ** 0.5, [positive(3, 4)]),
-    "pow_negative": (lambda a: a ** -2, [away_from_zero(3, 4)]),
+    "pow_integer": (lambda a: a**3, [r(3, 4)]),
+    "pow_fractional": (lambda a: a**0.5, [positive(3, 4)]),
+    "pow_negative": (lambda a: a**-2, [away_from_zero(3, 4)]),
     "exp": (lambda a: a.exp(), [r(3, 4)]),
     "log": (lambda a: a.log(), [positive(3, 4)]),
     "sum_all": (lambda a: a.sum(), [r(2, 3, 4)]),
@@ -83,7 +84,10 @@ CASES = {
     "kl_div_sum_of_log_softmax": (lambda s: F.kl_div(s.log_softmax(), PROBS, reduction="sum"), [r(3, 4)]),
     "kl_div_mean": (lambda s: F.kl_div(s.log_softmax(), PROBS, reduction="mean"), [r(3, 4)]),
     "mse": (lambda a, b: F.mse(a, b), [r(3, 4), r(3, 4)]),
-    "composite_mlp_expression": (lambda x, w: ((x @ w).tanh() * 2 - 1).exp().mean(axis=0), [r(5, 3), r(3, 2)]),
+    "composite_mlp_expression": (
+        lambda x, w: ((x @ w).tanh() * 2 - 1).exp().mean(axis=0),
+        [r(5, 3), r(3, 2)],
+    ),
 }
 
 
@@ -104,13 +108,21 @@ LAYERS = {
     "linear_no_bias": (lambda: Linear(4, 3, bias=False), r(5, 4)),
     "conv2d_basic": (lambda: Conv2d(2, 3, 3), r(2, 2, 5, 5)),
     "conv2d_stride_2_padding_1": (lambda: Conv2d(2, 3, 3, stride=2, padding=1), r(2, 2, 6, 5)),
-    "conv2d_rect_kernel_stride_no_bias": (lambda: Conv2d(1, 2, (2, 3), stride=(2, 1), bias=False), r(2, 1, 5, 6)),
+    "conv2d_rect_kernel_stride_no_bias": (
+        lambda: Conv2d(1, 2, (2, 3), stride=(2, 1), bias=False),
+        r(2, 1, 5, 6),
+    ),
     "maxpool2d_2x2": (lambda: MaxPool2d(2), r(2, 3, 4, 6)),
     "maxpool2d_overlapping": (lambda: MaxPool2d(3, stride=1), r(1, 2, 5, 5)),
     "flatten": (lambda: Flatten(), r(2, 3, 2, 2)),
-    "sequential_mlp": (lambda: Sequential(Linear(4, 6), Tanh(), Linear(6, 5), Sigmoid(), Linear(5, 2)), r(3, 4)),
-    "sequential_cnn": (lambda: Sequential(Conv2d(1, 2, 3, padding=1), ReLU(), MaxPool2d(2), Flatten(),
-                                          Linear(8, 3)), r(2, 1, 4, 4)),
+    "sequential_mlp": (
+        lambda: Sequential(Linear(4, 6), Tanh(), Linear(6, 5), Sigmoid(), Linear(5, 2)),
+        r(3, 4),
+    ),
+    "sequential_cnn": (
+        lambda: Sequential(Conv2d(1, 2, 3, padding=1), ReLU(), MaxPool2d(2), Flatten(), Linear(8, 3)),
+        r(2, 1, 4, 4),
+    ),
     "dropout_eval": (lambda: Dropout(0.5).eval(), r(3, 4)),
 }
 
@@ -124,7 +136,7 @@ def test_layer_gradients_for_input_and_every_parameter_match_central_differences
 
 def test_numerical_gradient_of_a_quadratic_is_exact_to_rounding():
     x = np.array([1.0, -2.0, 3.0])
-    g = numerical_gradient(lambda v: np.sum(v ** 2), x)
+    g = numerical_gradient(lambda v: np.sum(v**2), x)
     np.testing.assert_allclose(g, 2 * x, rtol=1e-8)
 
 
@@ -136,14 +148,15 @@ def test_rel_error_is_zero_for_equal_arrays_and_scale_free():
 
 def test_gradient_check_detects_a_wrong_backward():
     x = Tensor(r(3), requires_grad=True)
-    wrong = Tensor._make(x.data ** 2, (x,), lambda g: (g * x.data,))  # should be 2x
+    wrong = Tensor._make(x.data**2, (x,), lambda g: (g * x.data,))  # should be 2x
     wrong.backward(np.ones(3))
-    assert rel_error(x.grad, numerical_gradient(lambda v: np.sum(v ** 2), x.data)) > 0.3
+    assert rel_error(x.grad, numerical_gradient(lambda v: np.sum(v**2), x.data)) > 0.3
 
 
-@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(1, 4)),
-                  elements=st.floats(-3, 3)),
-       st.sampled_from(["sigmoid", "tanh", "exp", "softmax", "log_softmax"]))
+@given(
+    hnp.arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(1, 4)), elements=st.floats(-3, 3)),
+    st.sampled_from(["sigmoid", "tanh", "exp", "softmax", "log_softmax"]),
+)
 def test_elementwise_and_softmax_gradients_hold_for_arbitrary_inputs(a, op):
     errors = check_gradients(lambda t: getattr(t, op)(), a)
     assert errors[0] < TOL

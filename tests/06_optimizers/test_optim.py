@@ -1,4 +1,5 @@
 """SGD and Adam against hand-computed updates; masked parameters never regrow."""
+
 import math
 
 import numpy as np
@@ -41,7 +42,7 @@ def test_adam_two_steps_match_hand_computation():
     p.grad = np.array([-1.0])
     opt.step()
     # m = 0.9*0.05 - 0.1 = -0.055, v = 0.999*0.00025 + 0.001 = 0.00124975
-    m_hat, v_hat = -0.055 / (1 - 0.9 ** 2), 0.00124975 / (1 - 0.999 ** 2)
+    m_hat, v_hat = -0.055 / (1 - 0.9**2), 0.00124975 / (1 - 0.999**2)
     np.testing.assert_allclose(p.data, [p1 - 0.1 * m_hat / (math.sqrt(v_hat) + 1e-8)], rtol=1e-13)
 
 
@@ -59,11 +60,15 @@ def test_parameters_without_grad_are_skipped():
     np.testing.assert_array_equal(p.data, [1.0])
 
 
-@pytest.mark.parametrize("make", [
-    lambda ps: SGD(ps, lr=0.1),
-    lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.1),
-    lambda ps: Adam(ps, lr=0.1, weight_decay=0.1),
-], ids=["sgd", "sgd_momentum_weight_decay", "adam_weight_decay"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, lr=0.1),
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.1),
+        lambda ps: Adam(ps, lr=0.1, weight_decay=0.1),
+    ],
+    ids=["sgd", "sgd_momentum_weight_decay", "adam_weight_decay"],
+)
 def test_masked_weights_stay_exactly_zero_after_steps_with_nonzero_gradients(make):
     mask = np.array([[True, False], [False, True]])
     p = Parameter(np.array([[1.0, 0.0], [0.0, -1.0]], dtype=np.float32))

@@ -1,4 +1,5 @@
 """fit / evaluate / predict on the real digits data: accuracy, determinism, non-finite loss."""
+
 import numpy as np
 import pytest
 
@@ -42,8 +43,13 @@ def test_fit_returns_one_mean_loss_per_epoch_weighted_by_batch_size():
     model = Linear(2, 2)
     model.weight.data[:] = 0
     X = np.zeros((3, 2), dtype=np.float32)
-    losses = fit(model, DataLoader(X, np.array([0, 1, 0]), batch_size=2), CrossEntropyLoss(),
-                 SGD(model.parameters(), lr=1e-9), epochs=2)
+    losses = fit(
+        model,
+        DataLoader(X, np.array([0, 1, 0]), batch_size=2),
+        CrossEntropyLoss(),
+        SGD(model.parameters(), lr=1e-9),
+        epochs=2,
+    )
     np.testing.assert_allclose(losses, [np.log(2)] * 2, rtol=1e-6)
 
 
@@ -54,12 +60,21 @@ def test_non_finite_loss_stops_fit_with_an_error_naming_epoch_and_batch():
     X[70, 3] = np.nan  # sample 70 is in batch 2 (0-based) with batch size 32
     before = model.state_dict()
     with pytest.raises(ValueError, match=r"epoch 0, batch 2"):
-        fit(model, DataLoader(X, Y_TRAIN[:96], batch_size=32), CrossEntropyLoss(),
-            SGD(model.parameters(), lr=1e-3))
+        fit(
+            model,
+            DataLoader(X, Y_TRAIN[:96], batch_size=32),
+            CrossEntropyLoss(),
+            SGD(model.parameters(), lr=1e-3),
+        )
     assert not np.array_equal(before["layers.0.weight"], model.layers[0].weight.data)  # batches 0, 1 ran
     tt.manual_seed(0)
     ref = Sequential(Linear(64, 10))  # the same two good batches alone give bit-identical weights
-    fit(ref, DataLoader(X[:64], Y_TRAIN[:64], batch_size=32), CrossEntropyLoss(), SGD(ref.parameters(), lr=1e-3))
+    fit(
+        ref,
+        DataLoader(X[:64], Y_TRAIN[:64], batch_size=32),
+        CrossEntropyLoss(),
+        SGD(ref.parameters(), lr=1e-3),
+    )
     for name, value in ref.state_dict().items():
         np.testing.assert_array_equal(model.state_dict()[name], value)
 
@@ -85,7 +100,14 @@ def test_train_step_with_a_nan_loss_raises_before_touching_weights_or_gradients(
     model, opt, snap = _stepped_model()
     momentum = [st["momentum"].copy() for st in opt.state]
     with pytest.raises(ValueError, match=r"non-finite loss nan at step 7; no optimizer step was taken"):
-        train_step(model, Tensor(np.full((2, 4), np.nan, np.float32)), np.array([0, 1]), CrossEntropyLoss(), opt, "at step 7")
+        train_step(
+            model,
+            Tensor(np.full((2, 4), np.nan, np.float32)),
+            np.array([0, 1]),
+            CrossEntropyLoss(),
+            opt,
+            "at step 7",
+        )
     _assert_same(model, snap)
     for st, m in zip(opt.state, momentum):
         np.testing.assert_array_equal(st["momentum"], m)
@@ -94,7 +116,9 @@ def test_train_step_with_a_nan_loss_raises_before_touching_weights_or_gradients(
 def test_optimizer_step_with_a_nan_gradient_names_the_parameter_and_restores_every_gradient():
     model, opt, snap = _stepped_model()
     x = Tensor(np.ones((1, 4), np.float32))
-    loss = ((model(x) * 0.0) ** 0.5).sum()  # sqrt(0) = 0, a finite loss; d sqrt(u)/du at 0 is inf -> NaN grads
+    loss = (
+        (model(x) * 0.0) ** 0.5
+    ).sum()  # sqrt(0) = 0, a finite loss; d sqrt(u)/du at 0 is inf -> NaN grads
     assert loss.item() == 0.0
     with pytest.raises(ValueError, match=r"non-finite gradient of 'weight'; no optimizer step was taken"):
         optimizer_step(loss, opt, model.named_parameters())
@@ -105,7 +129,9 @@ def test_train_step_keeps_gradients_of_parameters_outside_the_optimizer_on_rejec
     model, _, snap = _stepped_model()
     opt = SGD([model.bias], lr=0.1)  # weight is not in the optimizer; backward would still reach it
     with pytest.raises(ValueError, match="non-finite loss"):
-        train_step(model, Tensor(np.full((2, 4), np.inf, np.float32)), np.array([0, 1]), CrossEntropyLoss(), opt)
+        train_step(
+            model, Tensor(np.full((2, 4), np.inf, np.float32)), np.array([0, 1]), CrossEntropyLoss(), opt
+        )
     _assert_same(model, snap)
 
 
@@ -138,5 +164,7 @@ def test_a_rejected_train_step_leaves_each_module_mode_as_it_was():
     model, opt, _ = _stepped_model()
     model.eval()
     with pytest.raises(ValueError, match="non-finite loss"):
-        train_step(model, Tensor(np.full((2, 4), np.nan, np.float32)), np.array([0, 1]), CrossEntropyLoss(), opt)
+        train_step(
+            model, Tensor(np.full((2, 4), np.nan, np.float32)), np.array([0, 1]), CrossEntropyLoss(), opt
+        )
     assert model.training is False

@@ -1,4 +1,5 @@
 """The shipped digits data, the stratified split and the DataLoader."""
+
 import hashlib
 import math
 from pathlib import Path
@@ -18,7 +19,9 @@ COUNTS = [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
 
 def test_digits_file_matches_the_documented_sha256():
     raw = (Path(tinytorch.data.__file__).parent / "digits.csv.gz").read_bytes()
-    assert hashlib.sha256(raw).hexdigest() == "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"
+    assert (
+        hashlib.sha256(raw).hexdigest() == "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"
+    )
 
 
 def test_load_digits_has_1797_by_64_float32_and_the_documented_class_counts():
@@ -93,7 +96,10 @@ def test_loader_without_shuffle_yields_ceil_n_over_b_batches_in_order():
 
 def test_shuffle_with_a_seed_is_reproducible_and_differs_between_epochs():
     y = np.arange(100)
-    a, b = DataLoader(y, y, batch_size=10, shuffle=True, seed=3), DataLoader(y, y, batch_size=10, shuffle=True, seed=3)
+    a, b = (
+        DataLoader(y, y, batch_size=10, shuffle=True, seed=3),
+        DataLoader(y, y, batch_size=10, shuffle=True, seed=3),
+    )
     ea1, ea2 = [np.concatenate([yb for _, yb in a]) for _ in range(2)]
     eb1, eb2 = [np.concatenate([yb for _, yb in b]) for _ in range(2)]
     np.testing.assert_array_equal(ea1, eb1)

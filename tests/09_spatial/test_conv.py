@@ -1,4 +1,5 @@
 """Conv2d and MaxPool2d against direct-loop oracles; shapes, bad input."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -18,7 +19,7 @@ def conv_loop(x, w, b, stride, padding):
     out = np.zeros((x.shape[0], o, oh, ow))
     for i in range(oh):
         for j in range(ow):
-            patch = xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+            patch = xp[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw]
             out[:, :, i, j] = np.einsum("nchw,ochw->no", patch, w) + b
     return out
 
@@ -28,12 +29,19 @@ def pool_loop(x, k, s):
     out = np.zeros(x.shape[:2] + (oh, ow))
     for i in range(oh):
         for j in range(ow):
-            out[:, :, i, j] = x[:, :, i * s:i * s + k, j * s:j * s + k].max(axis=(2, 3))
+            out[:, :, i, j] = x[:, :, i * s : i * s + k, j * s : j * s + k].max(axis=(2, 3))
     return out
 
 
-@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(1, 2), st.integers(0, 2),
-       st.integers(4, 7), st.integers(4, 7))
+@given(
+    st.integers(1, 3),
+    st.integers(1, 3),
+    st.integers(1, 3),
+    st.integers(1, 2),
+    st.integers(0, 2),
+    st.integers(4, 7),
+    st.integers(4, 7),
+)
 def test_conv2d_matches_a_direct_loop(cin, cout, k, stride, padding, h, w):
     tt.manual_seed(0)
     conv = Conv2d(cin, cout, k, stride=stride, padding=padding)

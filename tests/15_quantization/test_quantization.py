@@ -1,4 +1,5 @@
 """Symmetric INT8 quantization: exact small cases, round-trip bound, zero preservation, byte counts."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -9,11 +10,17 @@ import tinytorch as tt
 from tinytorch import Tensor
 from tinytorch.core.conv import Conv2d
 from tinytorch.core.layers import Linear, ReLU, Sequential
-from tinytorch.quantization import (dequantize_int8, model_nbytes, quantize_int8, quantize_model,
-                                    quantized_nbytes)
+from tinytorch.quantization import (
+    dequantize_int8,
+    model_nbytes,
+    quantize_int8,
+    quantize_model,
+    quantized_nbytes,
+)
 
-weights = hnp.arrays(np.float32, hnp.array_shapes(min_dims=2, max_dims=3, max_side=6),
-                     elements=st.floats(-100, 100, width=32))
+weights = hnp.arrays(
+    np.float32, hnp.array_shapes(min_dims=2, max_dims=3, max_side=6), elements=st.floats(-100, 100, width=32)
+)
 
 
 def _bound(w, scale):

@@ -2,6 +2,7 @@
 
 A test gets the marker of the task its name is about (the first task whose keywords occur in the name, in the
 order below); the mutation tests get the marker of the task they mutate."""
+
 import pytest
 
 TASK_MARKERS = {  # marker -> keywords in test names, most specific first
@@ -13,10 +14,15 @@ TASK_MARKERS = {  # marker -> keywords in test names, most specific first
     "magnitude_prune": ("magnitude", "prune"),
     "measure_sparsity": ("sparsity", "count_parameters", "prunable"),
 }
-MUTANT_TASKS = {"measure-sparsity": "measure_sparsity", "magnitude-prune": "magnitude_prune",
-                "structured-prune": "structured_prune", "knowledge-distillation": "knowledge_distillation",
-                "low-rank-approximate": "low_rank_approximate", "factorize-linear": "factorize_linear",
-                "compress-model": "compress_model"}
+MUTANT_TASKS = {
+    "measure-sparsity": "measure_sparsity",
+    "magnitude-prune": "magnitude_prune",
+    "structured-prune": "structured_prune",
+    "knowledge-distillation": "knowledge_distillation",
+    "low-rank-approximate": "low_rank_approximate",
+    "factorize-linear": "factorize_linear",
+    "compress-model": "compress_model",
+}
 
 
 def pytest_configure(config):

@@ -1,4 +1,5 @@
 """CNN channel pruning with conv->conv and flatten->linear dependencies (tinytorch.compression.conv_prune)."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -15,8 +16,15 @@ from tinytorch.core.tensor import Tensor, no_grad
 
 def _cnn(seed=0, c1=4, c2=6):
     tinytorch.manual_seed(seed)
-    model = Sequential(Conv2d(1, c1, 3, padding=1), ReLU(), Conv2d(c1, c2, 3, padding=1), ReLU(), MaxPool2d(2),
-                       Flatten(), Linear(c2 * 4 * 4, 3))
+    model = Sequential(
+        Conv2d(1, c1, 3, padding=1),
+        ReLU(),
+        Conv2d(c1, c2, 3, padding=1),
+        ReLU(),
+        MaxPool2d(2),
+        Flatten(),
+        Linear(c2 * 4 * 4, 3),
+    )
     rng = np.random.default_rng(seed)
     for conv in (model.layers[0], model.layers[2]):
         conv.bias.data[:] = rng.standard_normal(conv.bias.shape).astype(np.float32)
@@ -52,7 +60,11 @@ def test_physical_pruning_removes_filters_next_conv_inputs_and_linear_row_blocks
     assert np.array_equal(model.layers[2].weight.data, w2[[0, 2, 4]][:, [1, 3]])
     rows = np.concatenate([np.arange(16) + 16 * c for c in (0, 2, 4)])
     assert np.array_equal(model.layers[6].weight.data, wl[rows])
-    assert (model.layers[0].out_channels, model.layers[2].in_channels, model.layers[2].out_channels) == (2, 2, 3)
+    assert (model.layers[0].out_channels, model.layers[2].in_channels, model.layers[2].out_channels) == (
+        2,
+        2,
+        3,
+    )
     assert model.layers[6].in_features == 48 and model.layers[6].weight.shape == (48, 3)
 
 

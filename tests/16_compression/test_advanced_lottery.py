@@ -1,4 +1,5 @@
 """Iterative magnitude pruning with rewinding, re-init and fine-tuning arms (tinytorch.compression.lottery)."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -36,7 +37,9 @@ def test_train_steps_takes_exactly_k_steps_across_epochs():
     train, _ = _data()
     model = make_model()
     CountingSGD.steps = 0
-    train_steps(model, train, CrossEntropyLoss(), CountingSGD(model.parameters(), lr=0.1), 7)  # 3 batches/epoch
+    train_steps(
+        model, train, CrossEntropyLoss(), CountingSGD(model.parameters(), lr=0.1), 7
+    )  # 3 batches/epoch
     assert CountingSGD.steps == 7
     train_steps(model, train, CrossEntropyLoss(), CountingSGD(model.parameters(), lr=0.1), 0)
     assert CountingSGD.steps == 7
@@ -82,7 +85,9 @@ def test_lottery_validates_arguments():
         lottery_ticket(make_model, train, test, prune_fraction=1.0)
     with pytest.raises(ValueError, match="rounds=0"):
         lottery_ticket(make_model, train, test, rounds=0)
-    with pytest.raises(TypeError, match="make_model must be a callable returning a new Module, got Sequential"):
+    with pytest.raises(
+        TypeError, match="make_model must be a callable returning a new Module, got Sequential"
+    ):
         lottery_ticket(make_model(), train, test)
 
 
@@ -131,6 +136,9 @@ def test_rejected_float_masks_leave_every_parameter_untouched():
     model = make_model()
     before = model.state_dict()
     masks = {"layers.0.weight": np.ones((6, 10), bool), "layers.2.weight": np.zeros((10, 2))}
-    with pytest.raises(TypeError, match=r"masks\['layers\.2\.weight'\] must be a bool array \(True = kept\), got dtype float64"):
+    with pytest.raises(
+        TypeError,
+        match=r"masks\['layers\.2\.weight'\] must be a bool array \(True = kept\), got dtype float64",
+    ):
         apply_masks(model, masks)
     assert all(np.array_equal(before[n], p.data) and p.mask is None for n, p in model.named_parameters())

@@ -1,4 +1,5 @@
 """N:M (2:4) semi-structured pruning along the input axis (tinytorch.compression.nm)."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -33,8 +34,13 @@ def test_general_n_m_keeps_exactly_n_per_group():
     assert m.sum(axis=0).tolist() == [1, 1] and m[7].all()
 
 
-@given(arrays(np.float32, st.tuples(st.integers(1, 6).map(lambda g: 4 * g), st.integers(1, 5)),
-              elements=st.sampled_from([0.0, 1.0, -1.0, 0.5, 2.0, -3.0])))
+@given(
+    arrays(
+        np.float32,
+        st.tuples(st.integers(1, 6).map(lambda g: 4 * g), st.integers(1, 5)),
+        elements=st.sampled_from([0.0, 1.0, -1.0, 0.5, 2.0, -3.0]),
+    )
+)
 def test_property_exactly_half_kept_and_every_group_has_at_most_two_nonzeros(w):
     mask = nm_mask(w)
     assert mask.sum() == w.size // 2

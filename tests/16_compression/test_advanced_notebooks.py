@@ -1,4 +1,5 @@
 """The advanced module-16 notebooks run top to bottom, and every exported file matches its notebook."""
+
 import shutil
 from pathlib import Path
 
@@ -22,8 +23,12 @@ def test_notebook_executes_without_errors(topic, monkeypatch):
     # One BLAS thread: the cells run many tiny matmuls, where OpenBLAS threads only add contention.
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
     nb = nbformat.read(MODULE / f"{topic}_dev.ipynb", as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(MODULE)}}).execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(MODULE)}}
+    ).execute()
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"
+    ]
     assert errors == []
 
 

@@ -1,11 +1,18 @@
 """Storage accounting, the compression report table and summary_report (tinytorch.compression.report)."""
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import tinytorch
-from tinytorch.compression.report import compression_report, format_report, plot_report, storage, summary_report
+from tinytorch.compression.report import (
+    compression_report,
+    format_report,
+    plot_report,
+    storage,
+    summary_report,
+)
 from tinytorch.compression.sparse import csr_nbytes, to_sparse
 from tinytorch.core.conv import Conv2d
 from tinytorch.core.layers import Flatten, Linear, ReLU, Sequential
@@ -48,7 +55,9 @@ def test_report_ratio_and_speedup_are_relative_to_the_first_variant():
     model = _model()
     X = np.random.default_rng(0).standard_normal((8, 4)).astype(np.float32)
     loader = DataLoader(X, np.zeros(8, dtype=np.int64), batch_size=8)
-    rows = compression_report({"base": model, "csr": (model, "csr"), "int8": (model, "int8")}, loader, X, repeats=1)
+    rows = compression_report(
+        {"base": model, "csr": (model, "csr"), "int8": (model, "int8")}, loader, X, repeats=1
+    )
     assert [r["technique"] for r in rows] == ["base", "csr", "int8"]
     assert rows[0]["ratio"] == 1.0 and rows[0]["speedup"] == 1.0
     assert rows[1]["ratio"] == rows[0]["dense"] / rows[1]["csr"]
@@ -76,9 +85,18 @@ def test_summary_report_is_a_plain_text_table_of_every_technique():
     lines = text.splitlines()
     assert lines[0].startswith("Module 16 compression report (digits, 64-128-64-10 MLP, seed=0")
     names = [line[:28].strip() for line in lines[3:]]
-    assert names == ["dense fp32 (baseline)", "INT8 per-tensor", "magnitude 90% + FT", "magnitude 90% + FT + INT8",
-                     "magnitude 90%, CSR inference", "gradual 90% (cubic)", "2:4 + FT",
-                     "structured 50% physical + FT", "low rank r=0.5 + FT", "KD student 64-32-10"]
+    assert names == [
+        "dense fp32 (baseline)",
+        "INT8 per-tensor",
+        "magnitude 90% + FT",
+        "magnitude 90% + FT + INT8",
+        "magnitude 90%, CSR inference",
+        "gradual 90% (cubic)",
+        "2:4 + FT",
+        "structured 50% physical + FT",
+        "low rank r=0.5 + FT",
+        "KD student 64-32-10",
+    ]
     cols = {line[:28].strip(): line[28:].split() for line in lines[3:]}
     assert cols["dense fp32 (baseline)"][1] == "17226" and cols["dense fp32 (baseline)"][3] == "0.0"
     assert cols["magnitude 90% + FT"][3] == "90.0" and cols["2:4 + FT"][3] == "50.0"

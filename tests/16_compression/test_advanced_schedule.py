@@ -1,4 +1,5 @@
 """Zhu & Gupta cubic schedule and gradual pruning (tinytorch.compression.schedule)."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -27,7 +28,9 @@ def test_cubic_schedule_matches_the_conventions_table():
 def test_schedule_is_clipped_before_begin_and_after_end_and_honours_frequency():
     assert cubic_sparsity(3, 0.1, 0.5, n_steps=4, begin_step=10, frequency=5) == 0.1
     assert cubic_sparsity(100, 0.1, 0.5, n_steps=4, begin_step=10, frequency=5) == pytest.approx(0.5)
-    assert cubic_sparsity(20, 0.0, 0.8, n_steps=4, begin_step=10, frequency=5) == pytest.approx(0.8 * (1 - 0.5 ** 3))
+    assert cubic_sparsity(20, 0.0, 0.8, n_steps=4, begin_step=10, frequency=5) == pytest.approx(
+        0.8 * (1 - 0.5**3)
+    )
     assert [t for t, _ in cubic_schedule(0.0, 0.8, 4, begin_step=10, frequency=5)] == [10, 15, 20, 25, 30]
 
 
@@ -46,7 +49,9 @@ def test_relative_amount_converts_cumulative_steps():
 
 
 def test_schedule_validation_names_the_argument_and_range():
-    with pytest.raises(ValueError, match=r"final_sparsity=1.0 is out of range; expected a value in \[0.0, 1.0\)"):
+    with pytest.raises(
+        ValueError, match=r"final_sparsity=1.0 is out of range; expected a value in \[0.0, 1.0\)"
+    ):
         cubic_sparsity(0, final_sparsity=1.0)
     with pytest.raises(ValueError, match="final_sparsity=0.2 is out of range"):
         cubic_schedule(0.5, 0.2, 10)
@@ -67,14 +72,25 @@ def _toy(seed=0):
     X = rng.standard_normal((64, 8)).astype(np.float32)
     y = (X[:, 0] > 0).astype(np.int64)
     tinytorch.manual_seed(seed)
-    return Sequential(Linear(8, 16), ReLU(), Linear(16, 2)), DataLoader(X, y, batch_size=16), DataLoader(X, y, batch_size=64)
+    return (
+        Sequential(Linear(8, 16), ReLU(), Linear(16, 2)),
+        DataLoader(X, y, batch_size=16),
+        DataLoader(X, y, batch_size=64),
+    )
 
 
 def test_gradual_prune_hits_each_cumulative_target_exactly_and_keeps_masks():
     model, loader, ev = _toy()
     n = 8 * 16 + 16 * 2
-    hist = gradual_prune(model, loader, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1),
-                         final_sparsity=0.9, n_steps=4, eval_loader=ev)
+    hist = gradual_prune(
+        model,
+        loader,
+        CrossEntropyLoss(),
+        SGD(model.parameters(), lr=0.1),
+        final_sparsity=0.9,
+        n_steps=4,
+        eval_loader=ev,
+    )
     assert [h["step"] for h in hist] == [0, 1, 2, 3, 4]
     for h in hist:
         assert h["weight_sparsity"] == pytest.approx(100.0 * round(h["target"] * n) / n)
@@ -86,6 +102,7 @@ def test_gradual_prune_hits_each_cumulative_target_exactly_and_keeps_masks():
 def test_gradual_equals_manual_prune_and_fit_loop():
     (m1, l1, _), (m2, l2, _) = _toy(3), _toy(3)
     from tinytorch.training import fit
+
     gradual_prune(m1, l1, CrossEntropyLoss(), SGD(m1.parameters(), lr=0.1), final_sparsity=0.5, n_steps=2)
     opt = SGD(m2.parameters(), lr=0.1)
     for _, s in cubic_schedule(0.0, 0.5, 2):
@@ -112,14 +129,23 @@ def test_gradual_prune_with_a_nan_weight_names_the_parameter_and_prunes_nothing(
     before = [p.data.copy() for p in model.parameters()]
     with pytest.raises(ValueError, match=r"model parameter 'layers\.2\.weight' contains NaN or inf"):
         gradual_prune(model, loader, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), eval_loader=ev)
-    assert all(np.array_equal(a, p.data, equal_nan=True) and p.mask is None for a, p in zip(before, model.parameters()))
+    assert all(
+        np.array_equal(a, p.data, equal_nan=True) and p.mask is None
+        for a, p in zip(before, model.parameters())
+    )
 
 
 def test_gradual_prune_accepts_an_optimizer_over_part_of_the_model_and_rejects_one_over_none():
     model, loader, _ = _toy()
     frozen = model.layers[0].weight.data.copy()
-    gradual_prune(model, loader, CrossEntropyLoss(), SGD(model.layers[2].parameters(), lr=0.1),
-                  final_sparsity=0.5, n_steps=1)
+    gradual_prune(
+        model,
+        loader,
+        CrossEntropyLoss(),
+        SGD(model.layers[2].parameters(), lr=0.1),
+        final_sparsity=0.5,
+        n_steps=1,
+    )
     kept = model.layers[0].weight.mask
     assert np.array_equal(model.layers[0].weight.data, frozen * kept)  # pruned, never trained
     other, _, _ = _toy(1)

@@ -1,4 +1,5 @@
 """Per-layer sensitivity scan and per-layer pruning (tinytorch.compression.sensitivity)."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -49,6 +50,7 @@ def test_scan_restores_the_model_exactly_and_reports_one_row_per_weight():
 
 def test_scan_equals_pruning_that_layer_alone_by_hand():
     from tinytorch.training import evaluate
+
     model, loader = _model_and_data(1)
     scan = sensitivity_scan(model, loader, sparsities=(0.75,), names=["layers.2.weight"])
     w = model.layers[2].weight
@@ -57,8 +59,15 @@ def test_scan_equals_pruning_that_layer_alone_by_hand():
 
 
 def test_layer_sparsities_picks_the_largest_sparsity_within_tolerance_of_all_smaller_ones():
-    scan = {"baseline": 0.90, "sparsities": [0.0, 0.5, 0.8, 0.9],
-            "accuracy": {"a": [0.90, 0.895, 0.85, 0.89], "b": [0.90, 0.90, 0.90, 0.90], "c": [0.80, 0.9, 0.9, 0.9]}}
+    scan = {
+        "baseline": 0.90,
+        "sparsities": [0.0, 0.5, 0.8, 0.9],
+        "accuracy": {
+            "a": [0.90, 0.895, 0.85, 0.89],
+            "b": [0.90, 0.90, 0.90, 0.90],
+            "c": [0.80, 0.9, 0.9, 0.9],
+        },
+    }
     assert layer_sparsities(scan, tolerance=0.01) == {"a": 0.5, "b": 0.9, "c": 0.0}
     assert layer_sparsities(scan, tolerance=0.1)["a"] == 0.9
 
@@ -75,8 +84,12 @@ def test_property_chosen_sparsity_is_scanned_and_within_tolerance(accs, tol):
 def test_layerwise_prune_sets_each_layer_to_its_own_target():
     model, _ = _model_and_data()
     masks = layerwise_prune(model, {"layers.0.weight": 0.5, "layers.2.weight": 0.25})
-    assert np.count_nonzero(~masks["layers.0.weight"]) == 24 and np.count_nonzero(~masks["layers.2.weight"]) == 6
-    assert np.count_nonzero(model.layers[0].weight.data == 0) == 24 and model.layers[2].weight.mask is not None
+    assert (
+        np.count_nonzero(~masks["layers.0.weight"]) == 24 and np.count_nonzero(~masks["layers.2.weight"]) == 6
+    )
+    assert (
+        np.count_nonzero(model.layers[0].weight.data == 0) == 24 and model.layers[2].weight.mask is not None
+    )
 
 
 def test_bad_arguments_raise_and_change_nothing():
@@ -97,8 +110,11 @@ def test_scan_takes_one_weight_as_a_one_item_list_and_rejects_a_bare_string():
     model, loader = _model_and_data()
     scan = sensitivity_scan(model, loader, sparsities=(0.5,), names=["layers.0.weight"])
     assert list(scan["accuracy"]) == ["layers.0.weight"]
-    with pytest.raises(TypeError, match=r"names must be a list of weight names \(str\) such as \['layers\.0\.weight'\], "
-                                        r"got 'layers\.0\.weight' of type str"):
+    with pytest.raises(
+        TypeError,
+        match=r"names must be a list of weight names \(str\) such as \['layers\.0\.weight'\], "
+        r"got 'layers\.0\.weight' of type str",
+    ):
         sensitivity_scan(model, loader, sparsities=(0.5,), names="layers.0.weight")
 
 

@@ -1,4 +1,5 @@
 """CSR storage, byte accounting, csr_matmul, SparseLinear and the timing helpers (tinytorch.compression.sparse)."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -6,8 +7,17 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import tinytorch
-from tinytorch.compression.sparse import (CSRMatrix, SparseLinear, best_time, blas_threads, break_even_sparsity,
-                                          csr_matmul, csr_nbytes, csr_speedup_table, to_sparse)
+from tinytorch.compression.sparse import (
+    CSRMatrix,
+    SparseLinear,
+    best_time,
+    blas_threads,
+    break_even_sparsity,
+    csr_matmul,
+    csr_nbytes,
+    csr_speedup_table,
+    to_sparse,
+)
 from tinytorch.core.layers import Linear, ReLU, Sequential
 from tinytorch.core.tensor import Tensor
 
@@ -17,7 +27,7 @@ A = np.array([[0, 2, 0, 0], [1, 0, 3, 0], [0, 0, 0, 0], [0, 0, 0, 4]], dtype=np.
 def sparse_matrix(shape, sparsity, seed=0):
     rng = np.random.default_rng(seed)
     w = rng.standard_normal(shape).astype(np.float32)
-    w.ravel()[rng.permutation(w.size)[:round(sparsity * w.size)]] = 0.0
+    w.ravel()[rng.permutation(w.size)[: round(sparsity * w.size)]] = 0.0
     return w
 
 
@@ -85,11 +95,16 @@ def test_csr_matmul_1d_input_and_empty_batch():
     assert csr_matmul(np.zeros((0, 96), np.float32), a).shape == (0, 80)
 
 
-@pytest.mark.parametrize("x_dtype, w_dtype, out", [(np.float32, np.float32, np.float32),
-                                                   (np.float64, np.float32, np.float64),
-                                                   (np.float32, np.float64, np.float64),
-                                                   (np.int64, np.float32, np.float64),
-                                                   (np.float16, np.float32, np.float32)])
+@pytest.mark.parametrize(
+    "x_dtype, w_dtype, out",
+    [
+        (np.float32, np.float32, np.float32),
+        (np.float64, np.float32, np.float64),
+        (np.float32, np.float64, np.float64),
+        (np.int64, np.float32, np.float64),
+        (np.float16, np.float32, np.float32),
+    ],
+)
 @pytest.mark.parametrize("batch", [1, 8])
 def test_csr_matmul_result_dtype_follows_numpy_promotion(x_dtype, w_dtype, out, batch):
     w = sparse_matrix((40, 30), 0.8, seed=3).astype(w_dtype)
@@ -126,9 +141,14 @@ def test_all_zero_matrix_gives_zeros_for_every_batch_size():
         assert y.shape == (batch, 30) and np.array_equal(y, np.zeros((batch, 30)))
 
 
-@given(arrays(np.float32, st.tuples(st.integers(1, 12), st.integers(1, 12)),
-              elements=st.sampled_from([0.0, 0.0, 0.0, -1.5, 0.25, 2.0, 3.0])),
-       st.integers(1, 5))
+@given(
+    arrays(
+        np.float32,
+        st.tuples(st.integers(1, 12), st.integers(1, 12)),
+        elements=st.sampled_from([0.0, 0.0, 0.0, -1.5, 0.25, 2.0, 3.0]),
+    ),
+    st.integers(1, 5),
+)
 def test_property_round_trip_and_matmul_agree_with_dense(w, batch):
     c = CSRMatrix.from_dense(w)
     assert np.array_equal(c.to_dense(), w)
@@ -190,13 +210,16 @@ def test_speedup_table_rows_baselines_and_break_even_rule():
         calls.append(w.shape)
         return lambda x: x @ w
 
-    rows = csr_speedup_table(n=64, sparsities=(0.5, 0.99), batch_sizes=(1, 4), repeats=1,
-                             baselines={"mine": baseline})
+    rows = csr_speedup_table(
+        n=64, sparsities=(0.5, 0.99), batch_sizes=(1, 4), repeats=1, baselines={"mine": baseline}
+    )
     assert [(r["batch"], r["sparsity"]) for r in rows] == [(1, 0.5), (4, 0.5), (1, 0.99), (4, 0.99)]
     assert calls == [(64, 64), (64, 64)]  # one baseline kernel per sparsity
     assert all(r["speedup"] == pytest.approx(r["dense_ms"] / r["csr_ms"]) and r["mine_ms"] > 0 for r in rows)
-    table = [dict(batch=1, sparsity=s, dense_ms=1.0, csr_ms=c, scipy_ms=p, speedup=1.0 / c)
-             for s, c, p in ((0.8, 0.8, 2.0), (0.9, 1.2, 0.9), (0.95, 0.9, 0.5), (0.99, 0.2, 0.1))]
+    table = [
+        dict(batch=1, sparsity=s, dense_ms=1.0, csr_ms=c, scipy_ms=p, speedup=1.0 / c)
+        for s, c, p in ((0.8, 0.8, 2.0), (0.9, 1.2, 0.9), (0.95, 0.9, 0.5), (0.99, 0.2, 0.1))
+    ]
     assert break_even_sparsity(table, 1) == 0.95
     assert break_even_sparsity(table, 1, "scipy") == 0.9
     assert break_even_sparsity([dict(batch=1, sparsity=0.9, speedup=0.5)], 1) is None
@@ -227,6 +250,11 @@ def test_quantize_flag_takes_python_and_numpy_bools_only():
 def test_int8_csr_scale_must_be_a_positive_finite_number():
     args = (np.array([3], np.int8), np.array([0], np.int32), np.array([0, 1], np.int32), (1, 1))
     assert CSRMatrix(*args, scale=0.5).to_dense().tolist() == [[1.5]]
-    for bad, exc in ((float("nan"), ValueError), (float("inf"), ValueError), (-0.5, ValueError), ("a", TypeError)):
+    for bad, exc in (
+        (float("nan"), ValueError),
+        (float("inf"), ValueError),
+        (-0.5, ValueError),
+        ("a", TypeError),
+    ):
         with pytest.raises(exc, match="scale"):
             CSRMatrix(*args, scale=bad)

@@ -1,12 +1,20 @@
 """The graded functions at the edges: dtypes (float16, float64), memory ownership, overflow near the dtype's
 maximum, frozen and shared parameters, the labels people pass, and the method option of the low-rank tasks."""
+
 import numpy as np
 import pytest
 
 import tinytorch as tt
 from tinytorch import Tensor
-from tinytorch.compression import (KnowledgeDistillation, compress_model, factorize_linear, low_rank_approximate,
-                                   low_rank_compress, magnitude_prune, structured_prune)
+from tinytorch.compression import (
+    KnowledgeDistillation,
+    compress_model,
+    factorize_linear,
+    low_rank_approximate,
+    low_rank_compress,
+    magnitude_prune,
+    structured_prune,
+)
 from tinytorch.core.layers import Linear, ReLU, Sequential
 
 S = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
@@ -14,11 +22,16 @@ T = np.array([[3.0, 2.0, 1.0], [1.0, 0.0, -1.0]])
 
 
 def _kd():
-    return KnowledgeDistillation(Sequential(Linear(3, 3)), Sequential(Linear(3, 3)), temperature=2.0, alpha=0.7)
+    return KnowledgeDistillation(
+        Sequential(Linear(3, 3)), Sequential(Linear(3, 3)), temperature=2.0, alpha=0.7
+    )
 
 
-@pytest.mark.parametrize("labels", [np.array([2, 0]), Tensor(np.array([2, 0])), np.eye(3)[[2, 0]],
-                                    Tensor(np.eye(3)[[2, 0]])], ids=["ints", "int Tensor", "one-hot", "one-hot Tensor"])
+@pytest.mark.parametrize(
+    "labels",
+    [np.array([2, 0]), Tensor(np.array([2, 0])), np.eye(3)[[2, 0]], Tensor(np.eye(3)[[2, 0]])],
+    ids=["ints", "int Tensor", "one-hot", "one-hot Tensor"],
+)
 def test_distillation_loss_is_0_783941_for_int_tensor_and_one_hot_labels(labels):
     assert abs(_kd().distillation_loss(Tensor(S), T, labels).item() - 0.783941) < 1e-6
 
@@ -31,7 +44,9 @@ def test_distillation_rejects_a_temperature_outside_the_finite_range_with_the_ra
 
 @pytest.mark.parametrize("temperature", [0.05, 100.0])
 def test_distillation_loss_and_gradient_are_finite_at_both_ends_of_the_temperature_range(temperature):
-    kd = KnowledgeDistillation(Sequential(Linear(3, 3)), Sequential(Linear(3, 3)), temperature=temperature, alpha=0.5)
+    kd = KnowledgeDistillation(
+        Sequential(Linear(3, 3)), Sequential(Linear(3, 3)), temperature=temperature, alpha=0.5
+    )
     s = Tensor(S * 1e3, requires_grad=True)
     loss = kd.distillation_loss(s, T * 1e3, np.array([2, 0]))
     loss.backward()
@@ -40,7 +55,9 @@ def test_distillation_loss_and_gradient_are_finite_at_both_ends_of_the_temperatu
 
 @pytest.mark.parametrize("temperature", [0.05, 1.0, 100.0])
 def test_distillation_loss_is_finite_up_to_the_largest_logits_it_accepts_and_rejects_larger_ones(temperature):
-    kd = KnowledgeDistillation(Sequential(Linear(3, 3)), Sequential(Linear(3, 3)), temperature=temperature, alpha=0.5)
+    kd = KnowledgeDistillation(
+        Sequential(Linear(3, 3)), Sequential(Linear(3, 3)), temperature=temperature, alpha=0.5
+    )
     limit = 0.999 * float(np.finfo(np.float32).max) / 8 * min(temperature, 1.0 / temperature)
     big = np.array([[limit, -limit, 0.0], [0.0, limit / 2, -limit]], dtype=np.float32)
     s = Tensor(big, requires_grad=True)
@@ -83,11 +100,16 @@ def test_randomized_low_rank_matches_the_exact_factors_on_an_exactly_low_rank_ma
     assert all(np.array_equal(a, b) for a, b in zip(fast, again))
 
 
-@pytest.mark.parametrize("kwargs, exc, match", [
-    ({"method": "fast"}, ValueError, "method"), ({"method": 1}, TypeError, "method"),
-    ({"method": "randomized", "n_iter": -1}, ValueError, "n_iter"),
-    ({"method": "randomized", "oversample": 2.5}, TypeError, "oversample"),
-    ({"method": "randomized", "energy": 0.9}, ValueError, "energy=0.9 needs every singular value")])
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        ({"method": "fast"}, ValueError, "method"),
+        ({"method": 1}, TypeError, "method"),
+        ({"method": "randomized", "n_iter": -1}, ValueError, "n_iter"),
+        ({"method": "randomized", "oversample": 2.5}, TypeError, "oversample"),
+        ({"method": "randomized", "energy": 0.9}, ValueError, "energy=0.9 needs every singular value"),
+    ],
+)
 def test_low_rank_approximate_rejects_bad_method_options_naming_them(kwargs, exc, match):
     with pytest.raises(exc, match=match):
         low_rank_approximate(np.eye(4), **kwargs)
@@ -121,10 +143,15 @@ def _shared():
     return Sequential(lin, ReLU(), lin, ReLU(), Linear(4, 2))
 
 
-@pytest.mark.parametrize("call", [lambda m: structured_prune(m, 0.5, physical=True),
-                                  lambda m: low_rank_compress(m, rank_ratio=0.25),
-                                  lambda m: compress_model(m, {"structured_prune": 0.5})],
-                         ids=["structured_prune physical", "low_rank_compress", "compress_model"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: structured_prune(m, 0.5, physical=True),
+        lambda m: low_rank_compress(m, rank_ratio=0.25),
+        lambda m: compress_model(m, {"structured_prune": 0.5}),
+    ],
+    ids=["structured_prune physical", "low_rank_compress", "compress_model"],
+)
 def test_calls_that_rebuild_layers_reject_a_shared_layer_and_change_nothing(call):
     model = _shared()
     before = [p.data.copy() for p in model.parameters()]
@@ -145,4 +172,6 @@ def test_compress_model_lists_low_rank_only_when_a_layer_was_replaced():
     tt.manual_seed(0)
     square = Sequential(Linear(8, 8))
     assert compress_model(square, {"low_rank": 0.5})["applied_techniques"] == []
-    assert compress_model(Sequential(Linear(8, 8)), {"low_rank": 0.25})["applied_techniques"] == ["low_rank_0.25"]
+    assert compress_model(Sequential(Linear(8, 8)), {"low_rank": 0.25})["applied_techniques"] == [
+        "low_rank_0.25"
+    ]

@@ -4,6 +4,7 @@ the instructor's notebook, hidden tests included), only in its own task's cells,
 The harness runs the notebook's setup, its exported cells, self-checks and graded cells (not the "Use"
 cells, which train and time), with one solution region replaced, and scores each graded cell like nbgrader:
 an exception costs the cell's points."""
+
 import contextlib
 import importlib.util
 import io
@@ -19,10 +20,15 @@ _spec.loader.exec_module(_mutants)
 MUTANTS = _mutants.MUTANTS
 DEV_PY = Path(__file__).resolve().parents[2] / "modules" / "16_compression" / "compression_dev.py"
 REGION = re.compile(r"(### BEGIN SOLUTION\n)(.*?)(\s*### END SOLUTION)", re.S)
-TASK_OF = {"measure-sparsity": "test-sparsity-", "magnitude-prune": "test-magnitude-",
-           "structured-prune": "test-structured-", "knowledge-distillation": "test-kd-",
-           "low-rank-approximate": "test-lowrank-", "factorize-linear": "test-factorize-",
-           "compress-model": "test-pipeline-"}
+TASK_OF = {
+    "measure-sparsity": "test-sparsity-",
+    "magnitude-prune": "test-magnitude-",
+    "structured-prune": "test-structured-",
+    "knowledge-distillation": "test-kd-",
+    "low-rank-approximate": "test-lowrank-",
+    "factorize-linear": "test-factorize-",
+    "compress-model": "test-pipeline-",
+}
 
 
 def _harness_cells():
@@ -50,7 +56,7 @@ SETUP = next(i for i, c in enumerate(CELLS) if "def make_mlp" in c[3])
 def setup_namespace():
     ns = {"__name__": "__main__", "__package__": None}
     with contextlib.redirect_stdout(io.StringIO()):
-        for kind, _, _, src in CELLS[:SETUP + 1]:
+        for kind, _, _, src in CELLS[: SETUP + 1]:
             code = "\n".join(line for line in src.splitlines() if not line.startswith("%"))  # IPython magics
             exec(compile(code, "<setup>", "exec"), ns)
     return ns
@@ -60,12 +66,12 @@ def _mutate(src, change):
     """The cell source with `change` applied inside its solution regions (a str replaces the first region)."""
     if isinstance(change, str):
         match = REGION.search(src)
-        return src[:match.start(2)] + change.strip("\n") + "\n" + src[match.end(2):]
+        return src[: match.start(2)] + change.strip("\n") + "\n" + src[match.end(2) :]
     for old, new in change:
         regions = [m for m in REGION.finditer(src) if old in m.group(2)]
         assert regions, f"mutant patch does not apply: {old!r}"
         m = regions[0]
-        src = src[:m.start(2)] + m.group(2).replace(old, new) + src[m.end(2):]
+        src = src[: m.start(2)] + m.group(2).replace(old, new) + src[m.end(2) :]
     return src
 
 
@@ -74,7 +80,7 @@ def lost_points(setup_ns, mutant=None):
     ns = dict(setup_ns)
     lost = {}
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        for kind, gid, points, src in CELLS[SETUP + 1:]:
+        for kind, gid, points, src in CELLS[SETUP + 1 :]:
             if kind == "solution" and mutant and gid == mutant[0]:
                 src = _mutate(src, mutant[1])
             try:
@@ -98,4 +104,6 @@ def test_each_mutant_loses_points_only_in_its_own_task(setup_namespace, name):
     task, change = MUTANTS[name]
     lost = lost_points(setup_namespace, (task, change))
     assert lost, f"mutant {name!r} of {task} lost no points"
-    assert all(gid.startswith(TASK_OF[task]) for gid in lost), f"mutant {name!r} also cost points in {sorted(lost)}"
+    assert all(gid.startswith(TASK_OF[task]) for gid in lost), (
+        f"mutant {name!r} also cost points in {sorted(lost)}"
+    )

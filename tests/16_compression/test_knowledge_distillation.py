@@ -1,5 +1,6 @@
 """KnowledgeDistillation: the loss table (T=2, alpha=0.7), its gradient (closed form, autograd, finite
 differences), a frozen teacher and real training."""
+
 import numpy as np
 import pytest
 
@@ -55,7 +56,7 @@ def test_distillation_loss_equals_an_independent_numpy_oracle_on_random_logits()
         ps, pt = _softmax(s / temp), _softmax(t / temp)
         kl = np.sum(pt * (np.log(pt) - np.log(ps))) / 6
         ce = -np.mean(np.log(_softmax(s)[np.arange(6), y]))
-        expected = alpha * temp ** 2 * kl + (1 - alpha) * ce
+        expected = alpha * temp**2 * kl + (1 - alpha) * ce
         got = _kd(temp, alpha).distillation_loss(Tensor(s), t, y).item()
         assert abs(got - expected) < 1e-10
 
@@ -144,7 +145,9 @@ def test_fit_reduces_the_distillation_loss_and_returns_one_mean_per_epoch():
     teacher = Sequential(Linear(5, 16), ReLU(), Linear(16, 2))
     student = Sequential(Linear(5, 2))
     kd = KnowledgeDistillation(teacher, student, temperature=2.0, alpha=0.5)
-    history = kd.fit(DataLoader(X, y, batch_size=16, shuffle=True, seed=0), Adam(student.parameters(), lr=0.05), epochs=5)
+    history = kd.fit(
+        DataLoader(X, y, batch_size=16, shuffle=True, seed=0), Adam(student.parameters(), lr=0.05), epochs=5
+    )
     assert len(history) == 5 and history[-1] < history[0]
 
 

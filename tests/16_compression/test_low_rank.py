@@ -1,4 +1,5 @@
 """low_rank_approximate, factorize_linear and low_rank_compress against numpy SVD and Eckart-Young."""
+
 import numpy as np
 import pytest
 
@@ -39,8 +40,9 @@ def test_low_rank_diag_5_3_1_anchors():
     u, s, vh = low_rank_approximate(D, rank_ratio=1 / 3)
     assert abs(np.linalg.norm(D - u @ np.diag(s) @ vh) - 3.162278) < 1e-6
     assert abs(np.linalg.norm(D - u @ np.diag(s) @ vh, 2) - 3.0) < 1e-12
-    assert [len(low_rank_approximate(D, energy=tau)[1]) for tau in (0.5, 0.714, 0.72, 0.9, 0.971, 0.98, 1.0)] == \
-        [1, 1, 2, 2, 2, 3, 3]
+    assert [
+        len(low_rank_approximate(D, energy=tau)[1]) for tau in (0.5, 0.714, 0.72, 0.9, 0.971, 0.98, 1.0)
+    ] == [1, 1, 2, 2, 2, 3, 3]
 
 
 def test_low_rank_full_rank_reconstructs_the_matrix():
@@ -141,8 +143,11 @@ def test_low_rank_compress_by_energy_keeps_the_outputs_of_an_exactly_low_rank_la
     before = net(x).data
     assert low_rank_compress(net, energy=0.999999)["layers.0"] == 2
     np.testing.assert_allclose(net(x).data, before, atol=1e-4)
-    assert [n for n, _ in net.named_parameters()][:3] == ["layers.0.layers.0.weight", "layers.0.layers.1.weight",
-                                                          "layers.0.layers.1.bias"]
+    assert [n for n, _ in net.named_parameters()][:3] == [
+        "layers.0.layers.0.weight",
+        "layers.0.layers.1.weight",
+        "layers.0.layers.1.bias",
+    ]
 
 
 def test_low_rank_compress_needs_exactly_one_of_rank_ratio_or_energy():

@@ -1,5 +1,6 @@
 """The notebook executes top to bottom, and nbgrader accepts it: the release hides solutions and hidden
 tests, and autograding the instructor source gives full marks on every auto-graded cell."""
+
 import os
 import re
 import shutil
@@ -28,11 +29,18 @@ OUTCOMES = {
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     from nbclient import NotebookClient
+
     nb = nbformat.read(DEV_NB, as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path_factory.mktemp("run"))}}).execute()  # raises on error
+    NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path_factory.mktemp("run"))}},
+    ).execute()  # raises on error
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    pictures = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    pictures = sum(
+        "image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs
+    )
     return text, pictures
 
 
@@ -106,9 +114,16 @@ def test_nbgrader_release_hides_solutions_and_autograde_of_the_source_gives_full
     code = "\n".join(c.source for c in release.cells if c.cell_type == "code")
     for secret in ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS", "Zeros stored in a dense array"):
         assert secret not in text
-    for secret in ("t = kth_smallest(scores, k)", "stats.update(", "keep[np.argsort(norms",
-                   "log_ps = ", "_linear_from(u * s, like=linear)", "two.layers[2].bias.data[:] = 2.0", "cum / cum[-1]",
-                   "with no_grad():\n            teacher_logits"):
+    for secret in (
+        "t = kth_smallest(scores, k)",
+        "stats.update(",
+        "keep[np.argsort(norms",
+        "log_ps = ",
+        "_linear_from(u * s, like=linear)",
+        "two.layers[2].bias.data[:] = 2.0",
+        "cum / cum[-1]",
+        "with no_grad():\n            teacher_logits",
+    ):
         assert secret in "\n".join(c.source for c in source_nb.cells) and secret not in code
     assert "jupytext" not in release.metadata
     solution_cells = [c for c in release.cells if c.metadata.get("nbgrader", {}).get("solution")]
@@ -124,8 +139,11 @@ def test_nbgrader_release_hides_solutions_and_autograde_of_the_source_gives_full
     shutil.copy(source_path, submitted)
     result = api.autograde(ASSIGNMENT, "instructor")
     assert result["success"], result["log"] + result["error"]
-    auto = {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"] for c in source_nb.cells
-            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata.nbgrader["solution"]}
+    auto = {
+        c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"]
+        for c in source_nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata.nbgrader["solution"]
+    }
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="tinytorch") as gb:
         for grade_id, points in auto.items():
             grade = gb.find_grade(grade_id, "compression", ASSIGNMENT, "instructor")

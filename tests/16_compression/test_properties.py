@@ -1,5 +1,6 @@
 """Hypothesis properties: pruning never adds non-zeros, zeros are max(round(s*N), existing), sparsity is
 monotone in the target, structured zeros are whole columns, low-rank error never grows with the rank."""
+
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,8 +13,10 @@ from tinytorch.core.layers import Linear, ReLU, Sequential
 # small integers make ties and exact zeros common
 values = st.integers(-4, 4).map(float)
 weights = st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 4)).flatmap(
-    lambda d: st.tuples(arrays(np.float64, (d[0], d[1]), elements=values),
-                        arrays(np.float64, (d[1], d[2]), elements=values)))
+    lambda d: st.tuples(
+        arrays(np.float64, (d[0], d[1]), elements=values), arrays(np.float64, (d[1], d[2]), elements=values)
+    )
+)
 
 
 def _net(ws):
@@ -73,11 +76,18 @@ def test_structured_zeros_are_whole_columns_and_exactly_k_of_them(n_in, hidden, 
     dead = np.all(w == 0, axis=0)
     assert int(dead.sum()) == min(round(r * hidden), hidden - 1)
     assert np.all(b[dead] == 0)
-    assert np.all(np.all(w[:, ~dead] != 0, axis=0))  # surviving columns are untouched (random init has no zeros)
+    assert np.all(
+        np.all(w[:, ~dead] != 0, axis=0)
+    )  # surviving columns are untouched (random init has no zeros)
 
 
-@given(arrays(np.float64, st.tuples(st.integers(1, 7), st.integers(1, 7)),
-              elements=st.floats(-10, 10, allow_nan=False)))
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 7), st.integers(1, 7)),
+        elements=st.floats(-10, 10, allow_nan=False),
+    )
+)
 def test_low_rank_error_is_non_increasing_in_the_rank(w):
     r = min(w.shape)
     errors = []

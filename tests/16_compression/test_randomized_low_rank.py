@@ -1,13 +1,18 @@
 """Randomized low rank (tinytorch.compression.randomized) against the exact SVD: Eckart-Young error bound on
 seeded matrices, shapes and dtypes, determinism for a fixed seed, untouched global generators, bad input."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinytorch.compression import low_rank_approximate
-from tinytorch.compression.randomized import (LOW_RANK_METHODS, check_low_rank_method, randomized_svd,
-                                              range_finder)
+from tinytorch.compression.randomized import (
+    LOW_RANK_METHODS,
+    check_low_rank_method,
+    randomized_svd,
+    range_finder,
+)
 from tinytorch.core.random import get_rng, manual_seed
 
 
@@ -61,8 +66,10 @@ def test_exactly_low_rank_matrix_is_recovered_without_power_iterations_or_oversa
     assert np.allclose(s, np.linalg.svd(a, compute_uv=False)[:5], rtol=1e-12)
 
 
-@pytest.mark.parametrize("dtype, out", [(np.float32, np.float32), (np.float64, np.float64), (np.int64, np.float64),
-                                        (np.int32, np.float64)])
+@pytest.mark.parametrize(
+    "dtype, out",
+    [(np.float32, np.float32), (np.float64, np.float64), (np.int64, np.float64), (np.int32, np.float64)],
+)
 def test_shapes_and_dtypes_match_the_exact_low_rank_approximate(dtype, out):
     a = (power_law(40, 30, seed=1) * 100).astype(dtype)
     ue, se, ve = low_rank_approximate(a, rank_ratio=0.25)
@@ -134,28 +141,42 @@ def test_method_options_are_validated_naming_the_argument():
     assert LOW_RANK_METHODS == ("svd", "randomized")
     assert check_low_rank_method("randomized", np.int64(3), 0, 7) == ("randomized", 3, 0, 7)
     assert check_low_rank_method() == ("svd", 2, 10, 0)
-    for kwargs, exc, name in (({"method": "qr"}, ValueError, "method"), ({"method": None}, TypeError, "method"),
-                              ({"n_iter": -1}, ValueError, "n_iter"), ({"n_iter": 1.0}, TypeError, "n_iter"),
-                              ({"n_iter": True}, TypeError, "n_iter"), ({"oversample": -2}, ValueError, "oversample"),
-                              ({"oversample": "10"}, TypeError, "oversample"), ({"seed": -1}, ValueError, "seed"),
-                              ({"seed": None}, TypeError, "seed")):
+    for kwargs, exc, name in (
+        ({"method": "qr"}, ValueError, "method"),
+        ({"method": None}, TypeError, "method"),
+        ({"n_iter": -1}, ValueError, "n_iter"),
+        ({"n_iter": 1.0}, TypeError, "n_iter"),
+        ({"n_iter": True}, TypeError, "n_iter"),
+        ({"oversample": -2}, ValueError, "oversample"),
+        ({"oversample": "10"}, TypeError, "oversample"),
+        ({"seed": -1}, ValueError, "seed"),
+        ({"seed": None}, TypeError, "seed"),
+    ):
         with pytest.raises(exc, match=name):
             check_low_rank_method(**kwargs)
 
 
 def test_bad_matrices_and_ranks_raise_errors_naming_them():
     a = np.ones((4, 3))
-    for bad, exc, msg in ((np.array([[1.0, np.nan]]), ValueError, "weight_matrix contains NaN"),
-                          (np.array([[np.inf, 1.0]]), ValueError, "weight_matrix contains NaN or inf"),
-                          (np.ones(3), ValueError, "weight_matrix must have 2 dimensions"),
-                          (np.ones((2, 2, 2)), ValueError, "weight_matrix must have 2 dimensions"),
-                          (np.ones((0, 3)), ValueError, "weight_matrix must be non-empty"),
-                          (np.array([["a", "b"]]), TypeError, "weight_matrix must be a real-valued array"),
-                          (np.ones((2, 2), complex), TypeError, "weight_matrix must be a real-valued array"),
-                          (np.ones((2, 2), bool), TypeError, "weight_matrix must be a real-valued array")):
+    for bad, exc, msg in (
+        (np.array([[1.0, np.nan]]), ValueError, "weight_matrix contains NaN"),
+        (np.array([[np.inf, 1.0]]), ValueError, "weight_matrix contains NaN or inf"),
+        (np.ones(3), ValueError, "weight_matrix must have 2 dimensions"),
+        (np.ones((2, 2, 2)), ValueError, "weight_matrix must have 2 dimensions"),
+        (np.ones((0, 3)), ValueError, "weight_matrix must be non-empty"),
+        (np.array([["a", "b"]]), TypeError, "weight_matrix must be a real-valued array"),
+        (np.ones((2, 2), complex), TypeError, "weight_matrix must be a real-valued array"),
+        (np.ones((2, 2), bool), TypeError, "weight_matrix must be a real-valued array"),
+    ):
         with pytest.raises(exc, match=msg):
             randomized_svd(bad, 1)
-    for rank, exc in ((0, ValueError), (4, ValueError), (1.5, TypeError), (True, TypeError), (None, TypeError)):
+    for rank, exc in (
+        (0, ValueError),
+        (4, ValueError),
+        (1.5, TypeError),
+        (True, TypeError),
+        (None, TypeError),
+    ):
         with pytest.raises(exc, match="rank"):
             randomized_svd(a, rank)
     with pytest.raises(ValueError, match="n_iter=-1"):

@@ -1,6 +1,7 @@
 """Numerical robustness of module 16: the distillation loss and its gradient at extreme logits and
 temperatures (vs an independent float64 NumPy reference), and exact-count, deterministic pruning on
 float16/float32/float64, all-zero and constant (tied) weights."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -8,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinytorch as tt
-from tinytorch.compression import (KnowledgeDistillation, magnitude_prune, measure_sparsity, structured_prune)
+from tinytorch.compression import KnowledgeDistillation, magnitude_prune, measure_sparsity, structured_prune
 from tinytorch.compression.nm import is_nm_sparse, nm_mask, nm_prune
 from tinytorch.core.layers import Linear, ReLU, Sequential
 from tinytorch.core.tensor import Tensor
@@ -42,7 +43,9 @@ def _reference(zs, zt, y, T, alpha):
 
 def _kd(T, alpha=0.7):
     tt.manual_seed(0)
-    return KnowledgeDistillation(Sequential(Linear(2, 2)), Sequential(Linear(2, 2)), temperature=T, alpha=alpha)
+    return KnowledgeDistillation(
+        Sequential(Linear(2, 2)), Sequential(Linear(2, 2)), temperature=T, alpha=alpha
+    )
 
 
 def _big_logits(scale=1e4, seed=0):
@@ -101,9 +104,15 @@ def test_distillation_loss_is_exactly_zero_for_identical_logits_of_magnitude_1e4
     np.testing.assert_array_equal(grad, np.zeros_like(zs))
 
 
-@given(T=st.floats(0.5, 20.0), scale=st.sampled_from([1e-3, 1.0, 1e2, 1e4]), alpha=st.floats(0.0, 1.0),
-       seed=st.integers(0, 2 ** 16))
-def test_distillation_loss_and_gradient_match_the_reference_for_any_temperature_and_scale(T, scale, alpha, seed):
+@given(
+    T=st.floats(0.5, 20.0),
+    scale=st.sampled_from([1e-3, 1.0, 1e2, 1e4]),
+    alpha=st.floats(0.0, 1.0),
+    seed=st.integers(0, 2**16),
+)
+def test_distillation_loss_and_gradient_match_the_reference_for_any_temperature_and_scale(
+    T, scale, alpha, seed
+):
     zs, zt, y = _big_logits(scale, seed)
     loss, grad = _loss_and_grad(_kd(T, alpha), zs, zt, y)
     ref_loss, ref_grad = _reference(zs, zt, y, T, alpha)
@@ -163,14 +172,17 @@ def test_magnitude_prune_zeros_exactly_round_s_times_n_weights_in_every_float_dt
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("fill", [0.0, 0.5, -0.25])
 @pytest.mark.parametrize("s", [0.0, 0.29, 0.5, 1.0])
-def test_magnitude_prune_on_constant_weights_prunes_the_first_k_flat_indices_in_parameter_order(dtype, fill, s):
+def test_magnitude_prune_on_constant_weights_prunes_the_first_k_flat_indices_in_parameter_order(
+    dtype, fill, s
+):
     net = _net(dtype, fill=fill)
     k = round(s * 18)
     masks = magnitude_prune(net, s)
     expected = np.arange(18) >= k
     np.testing.assert_array_equal(_flat_mask(masks), expected)
-    np.testing.assert_array_equal(np.concatenate([p.mask.ravel() for p in (net.layers[0].weight,
-                                                                          net.layers[2].weight)]), expected)
+    np.testing.assert_array_equal(
+        np.concatenate([p.mask.ravel() for p in (net.layers[0].weight, net.layers[2].weight)]), expected
+    )
     np.testing.assert_array_equal(_flat_weights(net), np.where(expected, fill, 0.0).astype(dtype))
 
 
@@ -279,7 +291,7 @@ def test_nm_mask_prunes_the_two_smallest_of_each_group_with_lower_index_first(w,
             order = np.lexsort((np.arange(4), groups[g, :, j]))
             expected = np.ones(4, bool)
             expected[order[:2]] = False
-            np.testing.assert_array_equal(mask[4 * g:4 * g + 4, j], expected)
+            np.testing.assert_array_equal(mask[4 * g : 4 * g + 4, j], expected)
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ magnitude_prune_fast of module 16, which must give exactly what the graded magni
 
 selection.CHUNK and selection.SAMPLE are lowered (and SIGMAS narrowed) so that small arrays run through the
 chunked scan, several chunks per parameter, and the retry after a missed bracket."""
+
 import copy
 
 import numpy as np
@@ -44,6 +45,7 @@ def _spy(mp, name):
         out = original(*args)
         calls.append((args, out))
         return out
+
     mp.setattr(selection, name, spy)
     return calls
 
@@ -52,8 +54,12 @@ def _oracle_masks(model, sparsity):
     """Expected masks of magnitude_prune, computed independently: scores |w| (-1 where masked), the
     k = max(target, masked) smallest pruned, ties by flat position (parameter order, then C order)."""
     named = [(n, p) for n, p in model.named_parameters() if p.data.ndim >= 2]
-    scores = np.concatenate([np.where(p.mask if p.mask is not None else True,
-                                      np.abs(p.data.astype(np.float64)), -1.0).ravel() for _, p in named])
+    scores = np.concatenate(
+        [
+            np.where(p.mask if p.mask is not None else True, np.abs(p.data.astype(np.float64)), -1.0).ravel()
+            for _, p in named
+        ]
+    )
     n = scores.size
     k = sparsity if isinstance(sparsity, int) else round(sparsity * n)
     k = max(k, int(np.count_nonzero(scores < 0)))
@@ -61,7 +67,7 @@ def _oracle_masks(model, sparsity):
     keep[np.lexsort((np.arange(n), scores))[:k]] = False
     out, start = {}, 0
     for name, p in named:
-        out[name] = keep[start:start + p.data.size].reshape(p.data.shape)
+        out[name] = keep[start : start + p.data.size].reshape(p.data.shape)
         start += p.data.size
     return out
 
@@ -137,8 +143,12 @@ def _values_and_k(draw):
 
 
 @settings(max_examples=150, deadline=None)
-@given(_values_and_k(), st.sampled_from([2, 4, 16]), st.sampled_from([1, 7, 50]),
-       st.sampled_from([DEFAULT_SIGMAS, (0.0, None), (0.0, 0.0, None)]))
+@given(
+    _values_and_k(),
+    st.sampled_from([2, 4, 16]),
+    st.sampled_from([1, 7, 50]),
+    st.sampled_from([DEFAULT_SIGMAS, (0.0, None), (0.0, 0.0, None)]),
+)
 def test_kth_smallest_equals_np_partition_on_chunked_arrays(values_and_k, chunk, sample, sigmas):
     values, k = values_and_k
     original = values.copy()
@@ -146,7 +156,9 @@ def test_kth_smallest_equals_np_partition_on_chunked_arrays(values_and_k, chunk,
         _small_selection(mp, chunk=chunk, sample=sample, sigmas=sigmas)
         result = selection.kth_smallest(values, k)
     expected = np.partition(values, k - 1)[k - 1]
-    assert result == expected  # exact (== does not tell -0.0 from 0.0; np.partition's choice between them is arbitrary)
+    assert (
+        result == expected
+    )  # exact (== does not tell -0.0 from 0.0; np.partition's choice between them is arbitrary)
     assert type(result) is type(expected)
     np.testing.assert_array_equal(values, original)
     assert np.array_equal(np.signbit(values), np.signbit(original))
@@ -166,9 +178,11 @@ def test_kth_smallest_with_inf_falls_back_to_a_full_partition_after_every_bracke
     assert [out for _, out in picks] == [None] * len(DEFAULT_SIGMAS)  # inf is never < hi: all brackets miss
 
 
-@pytest.mark.parametrize("values", [np.ones((6, 6)), np.arange(40), np.arange(40, dtype=np.int32),
-                                    np.array([True, False] * 20)],
-                         ids=["2-D", "int64", "int32", "bool"])
+@pytest.mark.parametrize(
+    "values",
+    [np.ones((6, 6)), np.arange(40), np.arange(40, dtype=np.int32), np.array([True, False] * 20)],
+    ids=["2-D", "int64", "int32", "bool"],
+)
 def test_kth_smallest_rejects_non_1d_or_non_float_values_with_typeerror_naming_values(monkeypatch, values):
     _small_selection(monkeypatch, chunk=2, sample=5)
     original = values.copy()
@@ -226,8 +240,11 @@ def test_bracket_without_sigmas_is_minus_inf_to_inf_of_the_dtype(dtype):
 
 
 @settings(max_examples=100, deadline=None)
-@given(arrays(np.float64, st.integers(1, 200), elements=st.integers(-5, 5).map(float)), st.data(),
-       st.sampled_from([0.0, 4.0, 8.0]))
+@given(
+    arrays(np.float64, st.integers(1, 200), elements=st.integers(-5, 5).map(float)),
+    st.data(),
+    st.sampled_from([0.0, 4.0, 8.0]),
+)
 def test_bracket_of_the_whole_population_always_holds_its_kth_smallest(population, data, sigmas):
     k = data.draw(st.integers(1, population.size))
     lo, hi = selection.bracket(population, k / population.size, np.float64, sigmas)
@@ -240,8 +257,10 @@ def test_pick_returns_the_kth_smallest_overall_from_the_band_and_the_count_below
     assert selection.pick(band, below, k) == expected
 
 
-@pytest.mark.parametrize("band, below, k", [([5.0, 3.0, 4.0], 2, 2), ([5.0, 3.0, 4.0], 2, 6),
-                                            ([5.0, 3.0, 4.0], 0, 4), ([], 0, 1), ([], 3, 3)])
+@pytest.mark.parametrize(
+    "band, below, k",
+    [([5.0, 3.0, 4.0], 2, 2), ([5.0, 3.0, 4.0], 2, 6), ([5.0, 3.0, 4.0], 0, 4), ([], 0, 1), ([], 3, 3)],
+)
 def test_pick_returns_none_when_the_kth_smallest_lies_outside_the_band(band, below, k):
     assert selection.pick(np.array(band), below, k) is None
 
@@ -271,11 +290,20 @@ def _models(draw):
     levels = draw(st.sampled_from([1, 2, 4, None]))  # None: practically no ties
     arrays_ = []
     for _ in range(draw(st.integers(1, 4))):
-        shape = draw(st.one_of(st.tuples(st.integers(1, 40), st.integers(1, 40)),
-                               st.tuples(st.integers(1, 8), st.integers(1, 8), st.integers(1, 8))))
+        shape = draw(
+            st.one_of(
+                st.tuples(st.integers(1, 40), st.integers(1, 40)),
+                st.tuples(st.integers(1, 8), st.integers(1, 8), st.integers(1, 8)),
+            )
+        )
         dtype = draw(st.sampled_from([np.float32, np.float64, np.float16]))
-        arrays_.append((rng.standard_normal(shape) if levels is None
-                        else rng.integers(-levels, levels + 1, size=shape) * 0.5).astype(dtype))
+        arrays_.append(
+            (
+                rng.standard_normal(shape)
+                if levels is None
+                else rng.integers(-levels, levels + 1, size=shape) * 0.5
+            ).astype(dtype)
+        )
         if draw(st.booleans()):
             arrays_.append(rng.standard_normal(shape[-1]).astype(dtype))
     model = Weights(arrays_)
@@ -295,8 +323,13 @@ def _sparsity(n):
 
 
 @settings(max_examples=120, deadline=None)
-@given(_models(), st.data(), st.sampled_from([16, 64]), st.sampled_from([1, 3, 50]),
-       st.sampled_from([DEFAULT_SIGMAS, (0.0, None), (0.0, 0.0, None)]))
+@given(
+    _models(),
+    st.data(),
+    st.sampled_from([16, 64]),
+    st.sampled_from([1, 3, 50]),
+    st.sampled_from([DEFAULT_SIGMAS, (0.0, None), (0.0, 0.0, None)]),
+)
 def test_fast_path_matches_graded_magnitude_prune_with_ties_and_masks(model, data, chunk, sample, sigmas):
     n = sum(p.data.size for p in model.parameters() if p.data.ndim >= 2)
     first, second = data.draw(_sparsity(n), label="first"), data.draw(_sparsity(n), label="second")
@@ -321,8 +354,13 @@ def test_fast_path_matches_graded_magnitude_prune_with_ties_and_masks(model, dat
 def _tied_model():
     """w0: float32 (4, 50) with |w| in {0, 0.5, 1, 1.5}; w1: a float64 bias (8,); w2: float64 (25, 8), same levels."""
     rng = np.random.default_rng(7)
-    return Weights([(rng.integers(-3, 4, size=(4, 50)) * 0.5).astype(np.float32), rng.standard_normal(8),
-                    (rng.integers(-3, 4, size=(25, 8)) * 0.5).astype(np.float64)])
+    return Weights(
+        [
+            (rng.integers(-3, 4, size=(4, 50)) * 0.5).astype(np.float32),
+            rng.standard_normal(8),
+            (rng.integers(-3, 4, size=(25, 8)) * 0.5).astype(np.float64),
+        ]
+    )
 
 
 @pytest.mark.parametrize("sparsity", [0.0, 1.0, 0, 1, 199, 200, 399, 400, 0.25, 0.5, 0.9])

@@ -1,4 +1,5 @@
 """measure_sparsity, count_parameters, prunable_parameters and magnitude_prune (global, exact-k, masks)."""
+
 import numpy as np
 import pytest
 

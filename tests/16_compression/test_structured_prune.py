@@ -1,4 +1,5 @@
 """structured_prune: hidden neurons by column L2 norm, masked vs physical removal, classifier untouched."""
+
 import numpy as np
 import pytest
 
@@ -116,7 +117,10 @@ def test_physical_structured_prune_of_two_hidden_layers_has_the_narrowed_size():
 
 @pytest.mark.parametrize("act", [ReLU, Tanh, Sigmoid])
 def test_masked_and_physical_structured_prune_give_allclose_outputs(act):
-    masked, phys = _random_net((2, 8, 6, 3), act=act, dropout=True), _random_net((2, 8, 6, 3), act=act, dropout=True)
+    masked, phys = (
+        _random_net((2, 8, 6, 3), act=act, dropout=True),
+        _random_net((2, 8, 6, 3), act=act, dropout=True),
+    )
     structured_prune(masked, prune_ratio=0.5)
     structured_prune(phys, prune_ratio=0.5, physical=True)
     masked.eval()
@@ -131,9 +135,16 @@ def test_physical_structured_prune_replaces_parameters_and_carries_masks():
     net.layers[2].weight.mask = np.array([[True, False]] * 4)
     kept = structured_prune(net, prune_ratio=0.5, physical=True)["layers.0"]
     assert net.layers[0].weight is not old and old.shape == (3, 4)
-    assert net.layers[2].weight.mask.shape == (2, 2) and net.layers[2].weight.mask.tolist() == [[True, False]] * 2
-    assert [name for name, _ in net.named_parameters()] == ["layers.0.weight", "layers.0.bias",
-                                                           "layers.2.weight", "layers.2.bias"]
+    assert (
+        net.layers[2].weight.mask.shape == (2, 2)
+        and net.layers[2].weight.mask.tolist() == [[True, False]] * 2
+    )
+    assert [name for name, _ in net.named_parameters()] == [
+        "layers.0.weight",
+        "layers.0.bias",
+        "layers.2.weight",
+        "layers.2.bias",
+    ]
     assert len(kept) == 2
 
 

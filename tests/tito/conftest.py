@@ -3,6 +3,7 @@
 The module-16 notebook under test is the real modules/16_compression/compression_dev.py when it exists,
 otherwise the small fixture notebook in tests/tito/fixtures/ (same nbgrader conventions). Grade ids and
 points are always read from the notebook metadata."""
+
 import os
 import shutil
 import types
@@ -24,7 +25,9 @@ def _load(name: str):
     """A helper module of this folder, loaded by path (test folders are not packages)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location(f"tito_tests_{Path(name).stem}", Path(__file__).parent / name)
+    spec = importlib.util.spec_from_file_location(
+        f"tito_tests_{Path(name).stem}", Path(__file__).parent / name
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -32,7 +35,10 @@ def _load(name: str):
 
 def uses_real_notebook() -> bool:
     """TITO_TEST_FIXTURE=1 forces the small fixture notebook (fast; used while the real one is being written)."""
-    return os.environ.get("TITO_TEST_FIXTURE") != "1" and (REPO / "modules" / MODULE / "compression_dev.py").exists()
+    return (
+        os.environ.get("TITO_TEST_FIXTURE") != "1"
+        and (REPO / "modules" / MODULE / "compression_dev.py").exists()
+    )
 
 
 def make_repo(dest: Path, notebook_tests: bool = False) -> Path:
@@ -42,7 +48,11 @@ def make_repo(dest: Path, notebook_tests: bool = False) -> Path:
     for name in ("pyproject.toml", "jupytext.toml", "README.md", "LICENSE", ".gitignore"):
         if (REPO / name).exists():
             shutil.copy2(REPO / name, dest / name)
-    for name in ("tinytorch", "tito", "bin"):  # file modes as in a fresh clone (copyfile: umask, not the source's)
+    for name in (
+        "tinytorch",
+        "tito",
+        "bin",
+    ):  # file modes as in a fresh clone (copyfile: umask, not the source's)
         if (REPO / name).is_dir():
             shutil.copytree(REPO / name, dest / name, ignore=IGNORE, copy_function=shutil.copyfile)
     tests, modules = dest / "tests" / MODULE, dest / "modules" / MODULE
@@ -66,8 +76,14 @@ def tito(args, cwd: Path, timeout: float = 600, extra_env: dict | None = None) -
     env = dict(os.environ, **(extra_env or {}))
     env["PYTHONPATH"] = str(cwd)
     env.pop("HYPOTHESIS_PROFILE", None)
-    return subprocess.run([sys.executable, "-m", "tito", *[str(a) for a in args]], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "tito", *[str(a) for a in args]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def graded_cells(nb) -> dict:
@@ -83,8 +99,11 @@ def graded_cells(nb) -> dict:
 
 def solution_cells(nb) -> dict:
     """{grade_id: cell index} of code solution cells."""
-    return {c.metadata["nbgrader"]["grade_id"]: i for i, c in enumerate(nb.cells)
-            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
+    return {
+        c.metadata["nbgrader"]["grade_id"]: i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
+    }
 
 
 def tests_of(nb, grade_id) -> list:
@@ -118,7 +137,9 @@ def small(nb, fill=None, drop=(), insert=None, short=True):
     solutions = [i for i, m in enumerate(meta) if m.get("solution")] + [len(meta)]
     inside = set(range(solutions[0]))
     for start, stop in zip(solutions, solutions[1:]):
-        inside |= set(range(start, max([i for i in range(start, stop) if meta[i].get("grade")], default=start)))
+        inside |= set(
+            range(start, max([i for i in range(start, stop) if meta[i].get("grade")], default=start))
+        )
     cells = []
     for index, cell in enumerate(out.cells):
         gid = meta[index].get("grade_id")
@@ -144,17 +165,31 @@ def tree_digest(folder: Path) -> dict:
     """{relative path: sha256} of every file under folder."""
     import hashlib
 
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="session")
 def h():
     """Helpers for the test files (test files cannot import each other or conftest under importlib mode)."""
-    return types.SimpleNamespace(tito=tito, make_repo=make_repo, graded_cells=graded_cells, MODULE=MODULE, REPO=REPO,
-                                 solution_cells=solution_cells, first_tested_solution=first_tested_solution, tests_of=tests_of,
-                                 uses_real_notebook=uses_real_notebook, small=small, solution_source=solution_source,
-                                 tree_digest=tree_digest, copy_repo=copy_repo)
+    return types.SimpleNamespace(
+        tito=tito,
+        make_repo=make_repo,
+        graded_cells=graded_cells,
+        MODULE=MODULE,
+        REPO=REPO,
+        solution_cells=solution_cells,
+        first_tested_solution=first_tested_solution,
+        tests_of=tests_of,
+        uses_real_notebook=uses_real_notebook,
+        small=small,
+        solution_source=solution_source,
+        tree_digest=tree_digest,
+        copy_repo=copy_repo,
+    )
 
 
 def copy_repo(src: Path, dest: Path) -> Path:
@@ -186,8 +221,10 @@ def course_repo(tmp_path_factory):
 def notebooks(course_repo):
     """The generated source (solutions + hidden tests) and release notebooks."""
     folder = course_repo / "course"
-    return {"source": nbformat.read(folder / "source" / MODULE / "compression.ipynb", as_version=4),
-            "release": nbformat.read(folder / "release" / MODULE / "compression.ipynb", as_version=4)}
+    return {
+        "source": nbformat.read(folder / "source" / MODULE / "compression.ipynb", as_version=4),
+        "release": nbformat.read(folder / "release" / MODULE / "compression.ipynb", as_version=4),
+    }
 
 
 HIDDEN_MARK = "### BEGIN " + "HIDDEN TESTS"
@@ -211,25 +248,49 @@ def hostile_students(source, release, course: Path, repo: Path) -> tuple:
     """({name: notebook}, info) of the hostile batch: short notebooks with the real notebook's graded cells."""
     filled_id = first_tested_solution(source)
     good = {filled_id: solution_source(source, filled_id)}
-    answers = [c.metadata["nbgrader"]["grade_id"] for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    after = next(g for g in solution_cells(source) if g != filled_id and tests_of(source, g))  # a later solution cell
+    answers = [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    ]
+    after = next(
+        g for g in solution_cells(source) if g != filled_id and tests_of(source, g)
+    )  # a later solution cell
     first, later = tests_of(source, filled_id)[0], tests_of(source, after)[0]
     hidden = solution_source(source, first).split(HIDDEN_MARK, 1)[1].split("### END", 1)[0]
     hidden_line = max((line.strip() for line in hidden.splitlines()), key=len)
-    spy = SPY.format(left=hidden_line[: len(hidden_line) // 2], right=hidden_line[len(hidden_line) // 2:],
-                     course=str(course), repo=str(repo), home=os.path.expanduser("~"))
+    spy = SPY.format(
+        left=hidden_line[: len(hidden_line) // 2],
+        right=hidden_line[len(hidden_line) // 2 :],
+        course=str(course),
+        repo=str(repo),
+        home=os.path.expanduser("~"),
+    )
     wrong = "def magnitude_prune(*args, **kwargs):\n    raise RuntimeError('a wrong answer')\n"
     students = {
-        "reference": small(release, fill={gid: solution_source(source, gid) for gid in answers}),  # full: test_notebook_execution
+        "reference": small(
+            release, fill={gid: solution_source(source, gid) for gid in answers}
+        ),  # full: test_notebook_execution
         "blank": small(release),
         "one": small(release, fill=good),
-        "syntax": small(release, fill={**good, after: "def magnitude_prune(model, sparsity=0.9:\n    return {}\n"}),
+        "syntax": small(
+            release, fill={**good, after: "def magnitude_prune(model, sparsity=0.9:\n    return {}\n"}
+        ),
         # an endless loop (sleeping, to spare the 2 shared cores; a busy loop is interrupted the same way)
-        "loop": small(release, fill=good, insert={filled_id: "import time\nwhile True:\n    time.sleep(0.05)\n"}),
+        "loop": small(
+            release, fill=good, insert={filled_id: "import time\nwhile True:\n    time.sleep(0.05)\n"}
+        ),
         "crash": small(release, fill={**good, after: "import os\nos._exit(1)\n"}),
         "deleted": small(release, fill=good, drop=(first,)),
-        "edited": small(release, fill={**good, first: solution_source(source, first) + "\nprint('edited by the student')",
-                                       after: wrong, later: "pass  # the student replaced the test"}),
+        "edited": small(
+            release,
+            fill={
+                **good,
+                first: solution_source(source, first) + "\nprint('edited by the student')",
+                after: wrong,
+                later: "pass  # the student replaced the test",
+            },
+        ),
         "huge": small(release, fill=good, insert={after: "print('x' * 50_000_000)\n"}),
         "spy": small(release, fill=good, insert={after: spy}),
         "killer": small(release, fill=good, insert={after: KILLER}),
@@ -238,9 +299,16 @@ def hostile_students(source, release, course: Path, repo: Path) -> tuple:
         "dup": small(release),
     }
     points = graded_cells(source)
-    return students, {"filled_id": filled_id, "after": after, "hidden_line": hidden_line, "first_test": first,
-                      "later_test": later, "filled_tests": tests_of(source, filled_id), "after_tests": tests_of(source, after),
-                      "one_cell": sum(points[g][0] for g in tests_of(source, filled_id))}
+    return students, {
+        "filled_id": filled_id,
+        "after": after,
+        "hidden_line": hidden_line,
+        "first_test": first,
+        "later_test": later,
+        "filled_tests": tests_of(source, filled_id),
+        "after_tests": tests_of(source, after),
+        "one_cell": sum(points[g][0] for g in tests_of(source, filled_id)),
+    }
 
 
 def repo_files(root: Path) -> dict:
@@ -269,23 +337,46 @@ def batch(course_repo, notebooks, tmp_path_factory):
     runs = []
     grading_tmp = tmp_path_factory.mktemp("grading-tmp")  # TMPDIR of the graders: their private trees go here
     for attempt in (1, 2):
-        grade = tito(["grade", "autograde", "16", "--jobs", "2", "--timeout", TIMEOUT, "--memory", MEMORY_MB],
-                     course_repo, extra_env={"TMPDIR": str(grading_tmp)})
+        grade = tito(
+            ["grade", "autograde", "16", "--jobs", "2", "--timeout", TIMEOUT, "--memory", MEMORY_MB],
+            course_repo,
+            extra_env={"TMPDIR": str(grading_tmp)},
+        )
         csv_path = course_repo / "out" / f"grades{attempt}.csv"
         report = tito(["grade", "report", "16", "--csv", csv_path], course_repo)
         with open(csv_path, newline="") as handle:
             runs.append({"autograde": grade, "report": report, "rows": list(csv.DictReader(handle))})
     repo_after = repo_files(course_repo)
-    inbox3 = tmp_path_factory.mktemp("inbox3")  # dup resubmits a broken file: its earlier points must not stay
+    inbox3 = tmp_path_factory.mktemp(
+        "inbox3"
+    )  # dup resubmits a broken file: its earlier points must not stay
     (inbox3 / "dup.ipynb").write_bytes(b"\x00garbage")
-    revoke = [tito(["grade", "collect", "16", inbox3], course_repo),
-              tito(["grade", "autograde", "16", "--student", "dup"], course_repo,
-                   extra_env={"TMPDIR": str(grading_tmp)}),
-              tito(["grade", "report", "16"], course_repo)]
-    return {**runs[-1], **info, "runs": runs, "revoke": revoke, "collects": collects, "course": course,
-            "inboxes": (inbox1, inbox2), "inbox3": inbox3, "inboxes_before": inboxes_before,
-            "submitted_before": submitted_before, "grading_tmp": grading_tmp, "students": students,
-            "repo_before": repo_before, "repo_after": repo_after, "memory_mb": MEMORY_MB}
+    revoke = [
+        tito(["grade", "collect", "16", inbox3], course_repo),
+        tito(
+            ["grade", "autograde", "16", "--student", "dup"],
+            course_repo,
+            extra_env={"TMPDIR": str(grading_tmp)},
+        ),
+        tito(["grade", "report", "16"], course_repo),
+    ]
+    return {
+        **runs[-1],
+        **info,
+        "runs": runs,
+        "revoke": revoke,
+        "collects": collects,
+        "course": course,
+        "inboxes": (inbox1, inbox2),
+        "inbox3": inbox3,
+        "inboxes_before": inboxes_before,
+        "submitted_before": submitted_before,
+        "grading_tmp": grading_tmp,
+        "students": students,
+        "repo_before": repo_before,
+        "repo_after": repo_after,
+        "memory_mb": MEMORY_MB,
+    }
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
 """Instructor flow end to end: generate, collect, autograde in parallel, report CSV, release bundle, validate."""
+
 import zipfile
 
 import nbformat
@@ -7,8 +8,11 @@ SOLUTION, HIDDEN = "### BEGIN " + "SOLUTION", "### BEGIN " + "HIDDEN TESTS"
 
 
 def _auto_rows(rows, student):
-    return {r["grade_id"]: (float(r["score"]), float(r["max_score"])) for r in rows
-            if r["student"] == student and r["kind"] == "auto"}
+    return {
+        r["grade_id"]: (float(r["score"]), float(r["max_score"]))
+        for r in rows
+        if r["student"] == student and r["kind"] == "auto"
+    }
 
 
 def _total(rows, student, which="auto"):
@@ -19,19 +23,24 @@ def _total(rows, student, which="auto"):
 def test_autograde_with_two_jobs_grades_every_submission(autograded):
     """The batch (see conftest): every submission is graded except a kernel crash and a non-notebook."""
     result, total = autograded["autograde"], len(autograded["students"]) + 1
-    assert result.returncode == 1 and f"autograded {total - 2}/{total} submissions" in result.stdout, \
+    assert result.returncode == 1 and f"autograded {total - 2}/{total} submissions" in result.stdout, (
         result.stdout + result.stderr
+    )
     assert {"reference", "blank", "one"} <= {r["student"] for r in autograded["rows"]}
 
 
 def test_reference_solution_earns_every_autograded_point(autograded, notebooks, h):
-    expected = {gid: pts for gid, (pts, kind) in h.graded_cells(notebooks["source"]).items() if kind == "auto"}
+    expected = {
+        gid: pts for gid, (pts, kind) in h.graded_cells(notebooks["source"]).items() if kind == "auto"
+    }
     assert _auto_rows(autograded["rows"], "reference") == {gid: (pts, pts) for gid, pts in expected.items()}
     assert _total(autograded["rows"], "reference") == (sum(expected.values()), sum(expected.values()))
 
 
 def test_blank_release_scores_zero_without_crashing(autograded, notebooks, h):
-    expected = {gid: pts for gid, (pts, kind) in h.graded_cells(notebooks["source"]).items() if kind == "auto"}
+    expected = {
+        gid: pts for gid, (pts, kind) in h.graded_cells(notebooks["source"]).items() if kind == "auto"
+    }
     assert _auto_rows(autograded["rows"], "blank") == {gid: (0.0, pts) for gid, pts in expected.items()}
     assert _total(autograded["rows"], "blank", "total")[0] == 0.0
 
@@ -83,9 +92,14 @@ def test_release_bundle_contains_no_solution_code_or_hidden_tests(course_repo, n
     import shutil
     from pathlib import Path
 
-    student = Path(__file__).parent / "fixtures" / "student"  # make_repo copies tests/16_compression/*.py only
-    shutil.copytree(h.REPO / "tests" / h.MODULE / "student" if h.uses_real_notebook() else student,
-                    course_repo / "tests" / h.MODULE / "student", dirs_exist_ok=True)
+    student = (
+        Path(__file__).parent / "fixtures" / "student"
+    )  # make_repo copies tests/16_compression/*.py only
+    shutil.copytree(
+        h.REPO / "tests" / h.MODULE / "student" if h.uses_real_notebook() else student,
+        course_repo / "tests" / h.MODULE / "student",
+        dirs_exist_ok=True,
+    )
     out = tmp_path / "bundle"
     result = h.tito(["grade", "release", "16", "--out", out, "--zip"], course_repo)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -103,8 +117,14 @@ def test_release_bundle_contains_no_solution_code_or_hidden_tests(course_repo, n
         assert not [r for r in regions if "\n" + r + "\n" in flat], path
         scanned += 1
     assert scanned > 20
-    for rel in ("modules/16_compression/compression_dev.ipynb", "modules/16_compression/compression_dev.py",
-                "tinytorch/compression/__init__.py", "tito/__main__.py", "pyproject.toml", "README.md"):
+    for rel in (
+        "modules/16_compression/compression_dev.ipynb",
+        "modules/16_compression/compression_dev.py",
+        "tinytorch/compression/__init__.py",
+        "tito/__main__.py",
+        "pyproject.toml",
+        "README.md",
+    ):
         assert (out / rel).is_file(), rel
     assert any((out / "tests" / h.MODULE / "student").glob("test_*.py"))
     assert not (out / "tests" / "tito").exists()
@@ -118,7 +138,11 @@ def _prefix(nb, upto_grade_id, h):
     """The short form of nb (h.small: its graded structure without the training demos) up to and including the
     graded cell `upto_grade_id`."""
     short = h.small(nb)
-    cut = next(i for i, c in enumerate(short.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == upto_grade_id)
+    cut = next(
+        i
+        for i, c in enumerate(short.cells)
+        if c.metadata.get("nbgrader", {}).get("grade_id") == upto_grade_id
+    )
     short.cells = short.cells[: cut + 1]
     return short
 
@@ -162,7 +186,9 @@ def test_feedback_writes_one_html_report_per_autograded_student(course_repo, aut
     assert sorted(p.parent.parent.name for p in feedback.glob(f"*/{h.MODULE}/compression.html")) == graded
 
 
-def test_collect_refuses_invalid_or_non_ascii_student_ids_and_copies_nothing(course_repo, notebooks, tmp_path, h):
+def test_collect_refuses_invalid_or_non_ascii_student_ids_and_copies_nothing(
+    course_repo, notebooks, tmp_path, h
+):
     course, inbox = tmp_path / "course", tmp_path / "inbox"
     inbox.mkdir()
     for name in ("ok", "..evil", "José", "-dash", "a b"):

@@ -1,6 +1,7 @@
 """Ctrl-C and concurrent runs: a real `tito grade autograde` subprocess gets SIGINT (sent to its whole process
 group, as a terminal's Ctrl-C is) while a slow submission is being graded, and a second run meanwhile is
 refused by the course lock. No score is voided or changed; the lock is released; a stale lock is taken over."""
+
 import csv
 import json
 import os
@@ -16,8 +17,13 @@ MODULE = "16_compression"
 
 
 def _course(course_repo, dest):
-    shutil.copytree(course_repo / "course", dest, ignore=shutil.ignore_patterns("submitted", "autograded", "feedback",
-                                                                                "tito-autograde.json", ".tito-grade.lock"))
+    shutil.copytree(
+        course_repo / "course",
+        dest,
+        ignore=shutil.ignore_patterns(
+            "submitted", "autograded", "feedback", "tito-autograde.json", ".tito-grade.lock"
+        ),
+    )
     return dest
 
 
@@ -34,14 +40,23 @@ def _state(repo, course, h, out, students=("b", "c")):
     with open(out, newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if r["student"] in students]
     status = json.loads((course / "tito-autograde.json").read_text())[MODULE]
-    return (rows, {k: v for k, v in h.tree_digest(course / "autograded").items() if k.split("/")[0] in students},
-            {s: status[s] for s in students})
+    return (
+        rows,
+        {k: v for k, v in h.tree_digest(course / "autograded").items() if k.split("/")[0] in students},
+        {s: status[s] for s in students},
+    )
 
 
 def _start(course_repo, course, env):
-    return subprocess.Popen([sys.executable, "-m", "tito", "grade", "autograde", "16", "--course", str(course),
-                             "--jobs", "1"], cwd=course_repo, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tito", "grade", "autograde", "16", "--course", str(course), "--jobs", "1"],
+        cwd=course_repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def test_ctrl_c_keeps_every_score_and_a_concurrent_run_is_refused(course_repo, notebooks, tmp_path, h):
@@ -54,8 +69,15 @@ def test_ctrl_c_keeps_every_score_and_a_concurrent_run_is_refused(course_repo, n
     first = h.tito(["grade", "autograde", "16", "--course", course], course_repo)
     assert first.returncode == 0, first.stdout + first.stderr
     before = _state(course_repo, course, h, tmp_path / "before.csv")
-    _submit(course, "b", h.small(release, fill={filled: h.solution_source(source, filled)},
-                                 insert={filled: "import time\ntime.sleep(120)\n"}))  # slow: interrupted
+    _submit(
+        course,
+        "b",
+        h.small(
+            release,
+            fill={filled: h.solution_source(source, filled)},
+            insert={filled: "import time\ntime.sleep(120)\n"},
+        ),
+    )  # slow: interrupted
     _submit(course, "c", release)  # would score 0, but is never reached
     grading_tmp = tmp_path / "grading-tmp"
     grading_tmp.mkdir()
@@ -72,7 +94,9 @@ def test_ctrl_c_keeps_every_score_and_a_concurrent_run_is_refused(course_repo, n
     assert "INTERRUPTED: 2 submission(s) not graded" in out
     assert "interrupted (Ctrl-C) before grading finished; its previous score is unchanged" in out
     assert "not graded: the batch was interrupted (Ctrl-C) first" in out
-    assert _state(course_repo, course, h, tmp_path / "after.csv") == before  # b and c: no score voided or changed
+    assert (
+        _state(course_repo, course, h, tmp_path / "after.csv") == before
+    )  # b and c: no score voided or changed
     assert list(grading_tmp.iterdir()) == []  # the interrupted grader's private tree is gone
     assert (course / ".tito-grade.lock").read_text() == ""  # released
 
@@ -80,8 +104,17 @@ def test_ctrl_c_keeps_every_score_and_a_concurrent_run_is_refused(course_repo, n
 def test_a_stale_lock_file_is_taken_over_with_a_warning(course_repo, notebooks, tmp_path, h):
     course = _course(course_repo, tmp_path / "course")
     _submit(course, "a", notebooks["release"])
-    (course / ".tito-grade.lock").write_text(json.dumps({"command": "autograde", "pid": 999999, "user": "ghost",
-                                                          "host": "old", "started": "2020-01-01T00:00:00"}))
+    (course / ".tito-grade.lock").write_text(
+        json.dumps(
+            {
+                "command": "autograde",
+                "pid": 999999,
+                "user": "ghost",
+                "host": "old",
+                "started": "2020-01-01T00:00:00",
+            }
+        )
+    )
     result = h.tito(["grade", "autograde", "16", "--course", course], course_repo)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "taking over a lock left by `tito grade autograde` (pid 999999, user ghost on old" in result.stderr

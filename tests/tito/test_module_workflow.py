@@ -1,4 +1,5 @@
 """Student flow end to end in temporary repository copies: start/reset with backups, export, complete."""
+
 import json
 import re
 
@@ -43,7 +44,11 @@ def test_export_refuses_when_both_sides_of_the_pair_changed(tmp_path, h):
     nbformat.write(nb, ipynb)
     before = (py.read_text(), ipynb.read_text())
     refused = h.tito(["export", "16"], root)
-    assert refused.returncode == 1 and "both" in refused.stderr and "changed since the last sync" in refused.stderr
+    assert (
+        refused.returncode == 1
+        and "both" in refused.stderr
+        and "changed since the last sync" in refused.stderr
+    )
     assert (py.read_text(), ipynb.read_text()) == before
 
 
@@ -53,7 +58,10 @@ def test_export_writes_the_notebook_code_into_the_package(tmp_path, h):
     py.write_text(py.read_text() + "\n\n# %%\n#| export\nEXPORT_MARKER = 'from the notebook'\n")
     result = h.tito(["export", "16"], root)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "EXPORT_MARKER = 'from the notebook'" in (root / "tinytorch" / "compression" / "__init__.py").read_text()
+    assert (
+        "EXPORT_MARKER = 'from the notebook'"
+        in (root / "tinytorch" / "compression" / "__init__.py").read_text()
+    )
     assert "EXPORT_MARKER" in _dev(root, h, "ipynb").read_text()
 
 
@@ -77,10 +85,14 @@ def test_complete_exports_and_grades_the_students_own_code(tmp_path, h, notebook
     result = h.tito(["module", "complete", "16"], root)
     out = result.stdout
     assert result.returncode == 1, out + result.stderr
-    assert "broken on purpose" in "".join(p.read_text() for p in (root / "tinytorch" / "compression").glob("*.py"))
+    assert "broken on purpose" in "".join(
+        p.read_text() for p in (root / "tinytorch" / "compression").glob("*.py")
+    )
     tested = h.tests_of(notebooks["source"], gid)
     for test in tested:
-        assert re.search(rf"not done yet\s+{test}\s+0/{points[test][0]:g}\s+\S+ raises NotImplementedError", out), out
+        assert re.search(
+            rf"not done yet\s+{test}\s+0/{points[test][0]:g}\s+\S+ raises NotImplementedError", out
+        ), out
     earned = float(re.search(r"auto-graded points: ([\d.]+) / ([\d.]+)", out).group(1))
     assert earned <= auto_total - sum(points[t][0] for t in tested)
     assert re.search(r"tests\s+FAIL \(pytest exit 1\)", out) and "NOT COMPLETE" in out

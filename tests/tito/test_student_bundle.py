@@ -1,5 +1,6 @@
 """The student bundle (`tito grade release 16 --out DIR`): its own guide, only the student tests, a notebook that
 names its kernel, and the jupytext/JupyterLab set-up that opens the .py as a notebook."""
+
 import json
 import os
 import re
@@ -15,7 +16,16 @@ from tito import notebooks
 
 REPO = Path(__file__).resolve().parents[2]
 STUDENT = "tests/16_compression/student"
-ORACLE_WORDS = ("linalg.svd", "argsort", "np.sort", "sorted(np.abs", "softmax", "np.exp(", "np.log(", "partition(")
+ORACLE_WORDS = (
+    "linalg.svd",
+    "argsort",
+    "np.sort",
+    "sorted(np.abs",
+    "softmax",
+    "np.exp(",
+    "np.log(",
+    "partition(",
+)
 
 
 def add_student_tests(root: Path, h) -> None:
@@ -37,9 +47,16 @@ def bundle(tmp_path_factory, h):
 def test_bundle_readme_is_the_rendered_student_guide_not_the_instructor_readme(bundle):
     text = (bundle / "README.md").read_text()
     assert text != (REPO / "README.md").read_text() and "Instructor flow" not in text
-    for needed in ("source bin/activate-tinytorch.sh", "jupyter lab", "modules/16_compression/compression_dev.ipynb",
-                   "tito module complete 16", "tito grade validate modules/16_compression/compression_dev.ipynb",
-                   "tito test --module compression", "<your-student-id>.ipynb", "Open With"):
+    for needed in (
+        "source bin/activate-tinytorch.sh",
+        "jupyter lab",
+        "modules/16_compression/compression_dev.ipynb",
+        "tito module complete 16",
+        "tito grade validate modules/16_compression/compression_dev.ipynb",
+        "tito test --module compression",
+        "<your-student-id>.ipynb",
+        "Open With",
+    ):
         assert needed in text, needed
     assert "$" + "number" not in text and "$" + "notebook" not in text
 
@@ -74,10 +91,14 @@ def test_bundle_jupyter_settings_open_a_py_as_a_jupytext_notebook(bundle, tmp_pa
     assert 'formats = "ipynb,py:percent"' in (bundle / "jupytext.toml").read_text()
     labext = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "jupyterlab-jupytext"
     assert labext.is_dir(), "jupytext's JupyterLab extension is not installed"
-    code = ("import json; from jupyterlab_server.settings_utils import _get_overrides; "
-            f"print(json.dumps(_get_overrides({str(tmp_path)!r})[0]))")
+    code = (
+        "import json; from jupyterlab_server.settings_utils import _get_overrides; "
+        f"print(json.dumps(_get_overrides({str(tmp_path)!r})[0]))"
+    )
     env = dict(os.environ, JUPYTER_CONFIG_PATH=str(bundle / ".jupyter"))
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
     viewers = json.loads(out)["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
     assert viewers["python"] == "Jupytext Notebook"
 
@@ -119,8 +140,11 @@ def test_every_module_16_notebook_in_the_repository_names_the_python3_kernel():
     """Re-pair with `jupytext --sync --set-kernel python3 modules/16_compression/*_dev.py` (or `tito export 16`)."""
     found = sorted((REPO / "modules" / "16_compression").glob("*_dev.ipynb"))
     assert found
-    missing = [p.name for p in found if nbformat.read(p, as_version=4).metadata.get("kernelspec", {}).get("name")
-               != "python3"]
+    missing = [
+        p.name
+        for p in found
+        if nbformat.read(p, as_version=4).metadata.get("kernelspec", {}).get("name") != "python3"
+    ]
     assert not missing, f"no python3 kernelspec in {missing}"
 
 
@@ -132,16 +156,20 @@ ROW = r"^\s+(pass|FAIL|not done yet|manual|ERROR)\s+{gid}\s+(\S+)\s*(.*)$"
 def _rows(out: str, gid: str) -> list:
     import re
 
-    return [m.groups() for line in out.splitlines() for m in [re.match(ROW.format(gid=re.escape(gid)), line)] if m]
+    return [
+        m.groups() for line in out.splitlines() for m in [re.match(ROW.format(gid=re.escape(gid)), line)] if m
+    ]
 
 
 def _graded(bundle, h):
-    return h.graded_cells(nbformat.read(bundle / "modules" / "16_compression" / "compression_dev.ipynb", as_version=4))
+    return h.graded_cells(
+        nbformat.read(bundle / "modules" / "16_compression" / "compression_dev.ipynb", as_version=4)
+    )
 
 
 def _log_of(out: str) -> Path:
     [line] = [x for x in out.splitlines() if x.startswith("full log: ")]
-    return Path(line[len("full log: "):])
+    return Path(line[len("full log: ") :])
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +188,11 @@ def test_complete_on_the_blank_release_gives_one_short_line_per_graded_cell(bund
         if kind == "manual":
             assert (status, shown, detail) == ("manual", f"-/{points:g}", "graded by your instructor")
         else:
-            assert status == "not done yet" and shown == f"0/{points:g}" and detail.endswith("raises NotImplementedError")
+            assert (
+                status == "not done yet"
+                and shown == f"0/{points:g}"
+                and detail.endswith("raises NotImplementedError")
+            )
     assert "Kernel is running over TCP" not in out + result.stderr
     log = _log_of(out)
     assert log.is_file() and "failed" in log.read_text() and str(log).startswith(str(root))
@@ -175,8 +207,12 @@ def _subtly_wrong(source_nb, h):
     nb = nbformat.from_dict(source_nb)
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == gid:
-            cell.source = re.sub(r"^([ \t]*)### BEGIN SOLUTION.*?### END SOLUTION", r"\1return 0.0", cell.source,
-                                 flags=re.S | re.M)
+            cell.source = re.sub(
+                r"^([ \t]*)### BEGIN SOLUTION.*?### END SOLUTION",
+                r"\1return 0.0",
+                cell.source,
+                flags=re.S | re.M,
+            )
     first = h.tests_of(source_nb, gid)[0]
     test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == first)
     pasted = nbformat.from_dict(test)
@@ -185,8 +221,9 @@ def _subtly_wrong(source_nb, h):
     return gid, nb
 
 
-def test_validate_shows_the_failing_line_with_expected_and_got_and_survives_a_pasted_cell(bundle, source_nb,
-                                                                                          tmp_path, h):
+def test_validate_shows_the_failing_line_with_expected_and_got_and_survives_a_pasted_cell(
+    bundle, source_nb, tmp_path, h
+):
     gid, nb = _subtly_wrong(source_nb, h)
     nbformat.write(nb, tmp_path / "wrong.ipynb")
     result = h.tito(["grade", "validate", tmp_path / "wrong.ipynb"], bundle)
@@ -195,12 +232,17 @@ def test_validate_shows_the_failing_line_with_expected_and_got_and_survives_a_pa
     graded, tested = h.graded_cells(source_nb), h.tests_of(source_nb, gid)
     [(status, shown, detail)] = _rows(out, tested[0])
     assert status == "FAIL" and shown == f"0/{graded[tested[0]][0]:g}", out
-    assert detail.startswith("AssertionError: ") and re.search(r"expected .+, got .+ \(line \d+\)$", detail), detail
+    assert detail.startswith("AssertionError: ") and re.search(
+        r"expected .+, got .+ \(line \d+\)$", detail
+    ), detail
     for other, (points, kind) in graded.items():
         if kind == "auto" and other not in tested:
             assert _rows(out, other) == [("pass", f"{points:g}/{points:g}", "")], out
     failed = int(re.search(r"VALIDATION FAILED on (\d+) cell", out).group(1))
-    assert failed == sum(_rows(out, t)[0][0] == "FAIL" for t in tested) and f"'{tested[0]}' appears 2 times" in out, out
+    assert (
+        failed == sum(_rows(out, t)[0][0] == "FAIL" for t in tested)
+        and f"'{tested[0]}' appears 2 times" in out
+    ), out
     assert _log_of(out).is_file() and "Traceback" not in out
 
 
@@ -215,7 +257,9 @@ def test_validate_passes_the_correct_notebook(bundle, source_nb, tmp_path, h):
 
 def test_validate_verbose_prints_the_tracebacks_the_short_form_leaves_out(bundle, tmp_path, h):
     release = nbformat.read(bundle / "modules" / "16_compression" / "compression_dev.ipynb", as_version=4)
-    nb = tmp_path / "blank.ipynb"  # the blank release's graded cells without the demos: two runs, a few s each
+    nb = (
+        tmp_path / "blank.ipynb"
+    )  # the blank release's graded cells without the demos: two runs, a few s each
     nbformat.write(h.small(release), nb)
     short, full = (h.tito(["grade", "validate", nb, *flag], bundle) for flag in ([], ["--verbose"]))
     assert short.returncode == full.returncode == 1

@@ -4,6 +4,7 @@ Each student test quotes, in its docstring, the notebook sentence it checks; the
 text (markdown and code comments/docstrings, with solution and hidden-test regions removed), every exception
 type and message a test expects (`pytest.raises(E, match=...)`) must be there too, and every number a test
 compares against with `==` must be in its quoted claim."""
+
 import ast
 import re
 from pathlib import Path
@@ -12,7 +13,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-REGION = re.compile(r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[^\n]*\n.*?^[ \t]*### END \1[^\n]*$", re.M | re.S)
+REGION = re.compile(
+    r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[^\n]*\n.*?^[ \t]*### END \1[^\n]*$", re.M | re.S
+)
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -32,10 +35,18 @@ def _raises(node) -> list:
     for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr == "raises" and call.args:
-            names = [e.id if isinstance(e, ast.Name) else getattr(e, "attr", "?")
-                     for e in (call.args[0].elts if isinstance(call.args[0], ast.Tuple) else [call.args[0]])]
-            match = next((k.value.value for k in call.keywords if k.arg == "match"
-                          and isinstance(k.value, ast.Constant)), None)
+            names = [
+                e.id if isinstance(e, ast.Name) else getattr(e, "attr", "?")
+                for e in (call.args[0].elts if isinstance(call.args[0], ast.Tuple) else [call.args[0]])
+            ]
+            match = next(
+                (
+                    k.value.value
+                    for k in call.keywords
+                    if k.arg == "match" and isinstance(k.value, ast.Constant)
+                ),
+                None,
+            )
             found += [(name, match) for name in names]
     return found
 
@@ -48,8 +59,12 @@ def _compared_numbers(node) -> list:
     for cmp in (t for t in tests if isinstance(t, ast.Compare)):
         for op, right in zip(cmp.ops, cmp.comparators):
             for side in (cmp.left, right):
-                if (isinstance(op, ast.Eq) and isinstance(side, ast.Constant) and not isinstance(side.value, bool)
-                        and isinstance(side.value, (int, float))):
+                if (
+                    isinstance(op, ast.Eq)
+                    and isinstance(side, ast.Constant)
+                    and not isinstance(side.value, bool)
+                    and isinstance(side.value, (int, float))
+                ):
                     numbers.append(side.value)
     return numbers
 
@@ -66,19 +81,32 @@ def unstated(test_file: Path, text: str) -> list:
         elif claim not in text:
             problems.append(f"{func.name}: its claim is not in the notebook: {claim[:80]!r}")
         stated = {float(n) for n in NUMBER.findall(claim)}
-        problems += [f"{func.name}: compares with {n!r}, which its claim does not state"
-                     for n in _compared_numbers(func) if float(n) not in stated]
+        problems += [
+            f"{func.name}: compares with {n!r}, which its claim does not state"
+            for n in _compared_numbers(func)
+            if float(n) not in stated
+        ]
         for name, match in _raises(func):
             if name not in text:
                 problems.append(f"{func.name}: expects {name}, which the notebook never mentions")
             if match and _flat(match) not in text:
-                problems.append(f"{func.name}: expects the message {match!r}, which the notebook never states")
+                problems.append(
+                    f"{func.name}: expects the message {match!r}, which the notebook never states"
+                )
     return problems
 
 
-@pytest.mark.parametrize("tests, notebook", [
-    (REPO / "tests" / "16_compression" / "student", REPO / "modules" / "16_compression" / "compression_dev.py"),
-    (FIXTURES / "student", FIXTURES / "compression_dev.py")], ids=["module16", "fixture"])
+@pytest.mark.parametrize(
+    "tests, notebook",
+    [
+        (
+            REPO / "tests" / "16_compression" / "student",
+            REPO / "modules" / "16_compression" / "compression_dev.py",
+        ),
+        (FIXTURES / "student", FIXTURES / "compression_dev.py"),
+    ],
+    ids=["module16", "fixture"],
+)
 def test_every_student_test_checks_only_what_the_notebook_states(tests, notebook):
     files = sorted(tests.glob("test_*.py"))
     assert files, tests

@@ -1,5 +1,6 @@
 """Student work is never destroyed by `tito module start|reset|complete` or `tito export`: backups before every
 overwrite, a refusal when both sides of the .py/.ipynb pair changed, and package files replaced atomically."""
+
 import os
 
 import nbformat
@@ -86,17 +87,24 @@ def test_unreadable_notebook_stops_complete_before_any_package_file_is_written(s
     before = (h.tree_digest(root / "tinytorch"), py.read_bytes())
     result = h.tito(["module", "complete", "16"], root)
     assert result.returncode == 1
-    assert f"{ipynb.name} is not a readable notebook" in result.stderr and "Nothing was synced or exported" in result.stderr
+    assert (
+        f"{ipynb.name} is not a readable notebook" in result.stderr
+        and "Nothing was synced or exported" in result.stderr
+    )
     assert (h.tree_digest(root / "tinytorch"), py.read_bytes()) == before
 
 
-def test_export_failing_in_a_later_notebook_leaves_every_package_file_as_it_was(started_repo, tmp_path, h, monkeypatch):
+def test_export_failing_in_a_later_notebook_leaves_every_package_file_as_it_was(
+    started_repo, tmp_path, h, monkeypatch
+):
     root = h.copy_repo(started_repo, tmp_path / "repo")
     module = resolve_module(root, "16")
     assert len(module.dev_notebooks()) >= 2, "needs a module with several dev notebooks"
     workflow.sync_and_export(module)
     py, _ = _pair(root, h)
-    py.write_text(py.read_text() + "\n\n# %%\n#| export\nNEW_CODE = 1\n")  # the first notebook's export changes
+    py.write_text(
+        py.read_text() + "\n\n# %%\n#| export\nNEW_CODE = 1\n"
+    )  # the first notebook's export changes
     before = h.tree_digest(root / "tinytorch")
     last = module.dev_notebooks()[-1]
     real = notebooks._export_to

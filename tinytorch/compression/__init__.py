@@ -16,5 +16,9 @@ if __package__:
     from .scaling import *
     from .sparsity import *
     from .structured import *
-    __all__ = [name for mod in (sparsity, magnitude, structured, distillation, low_rank, pipeline, scaling)
-               for name in mod.__all__]
+
+    __all__ = [
+        name
+        for mod in (sparsity, magnitude, structured, distillation, low_rank, pipeline, scaling)
+        for name in mod.__all__
+    ]

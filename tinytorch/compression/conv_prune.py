@@ -39,8 +39,10 @@ def _consumers(model):
                 raise ValueError(f"layer {j} (Flatten) after Conv2d {i} must be followed by a Linear")
             plan[i] = (k, "linear")
         else:
-            raise ValueError(f"layer {j} ({type(layers[j]).__name__}) after Conv2d {i} is not channel-wise; "
-                             "allowed between a Conv2d and its consumer: ReLU, Tanh, MaxPool2d, Dropout, Flatten")
+            raise ValueError(
+                f"layer {j} ({type(layers[j]).__name__}) after Conv2d {i} is not channel-wise; "
+                "allowed between a Conv2d and its consumer: ReLU, Tanh, MaxPool2d, Dropout, Flatten"
+            )
     if not plan:
         raise ValueError("model has no Conv2d whose channels feed another Conv2d or a Linear")
     return plan
@@ -73,8 +75,10 @@ def _keeps(model, plan, r):
     for i, (j, kind) in plan.items():
         out_c = layers[i].weight.shape[0]
         if kind == "linear" and layers[j].weight.shape[0] % out_c:
-            raise ValueError(f"Linear {j} has in_features={layers[j].weight.shape[0]}, not a multiple of the "
-                             f"{out_c} channels of Conv2d {i}")
+            raise ValueError(
+                f"Linear {j} has in_features={layers[j].weight.shape[0]}, not a multiple of the "
+                f"{out_c} channels of Conv2d {i}"
+            )
         k = min(round(r * out_c), out_c - 1)
         keep = np.ones(out_c, dtype=bool)
         keep[np.argsort(filter_norms(layers[i]), kind="stable")[:k]] = False
@@ -113,7 +117,9 @@ def _cut_filters(layers, plan, keeps):
         else:
             hw = layers[j].weight.shape[0] // keep.size
             cut(j, "weight", (np.flatnonzero(keep)[:, None] * hw + np.arange(hw)).ravel(), 0)
-    new = {key: _new_param(data, mask, getattr(layers[key[0]], key[1])) for key, (data, mask) in arrays.items()}
+    new = {
+        key: _new_param(data, mask, getattr(layers[key[0]], key[1])) for key, (data, mask) in arrays.items()
+    }
     for (pos, attr), param in new.items():
         setattr(layers[pos], attr, param)
     for pos in {pos for pos, _ in arrays}:

@@ -39,8 +39,9 @@ class KnowledgeDistillation:
         """Scalar Tensor. student_logits: Tensor (B, C); teacher_logits: Tensor or array (B, C), given to you as an
         array of the student logits' dtype; true_labels: class indices (B,) in [0, C) (ints, an int Tensor or
         one-hot rows (B, C)), given to you as an int array."""
-        student_logits, zt, labels = check_distillation_inputs(student_logits, teacher_logits, true_labels,
-                                                               self.temperature)
+        student_logits, zt, labels = check_distillation_inputs(
+            student_logits, teacher_logits, true_labels, self.temperature
+        )
         ### BEGIN SOLUTION
         T, batch = self.temperature, zt.shape[0]
         log_pt = _log_softmax(zt / T)

@@ -10,8 +10,18 @@ import numpy as np
 
 import tinytorch
 from . import magnitude_prune, prunable_parameters
-from ..core.checks import (check_array, check_fraction, check_int, check_loader, check_loss_fn, check_module,
-                                   check_nonempty_loader, check_optimizer, check_parameters, check_real)
+from tinytorch.core.checks import (
+    check_array,
+    check_fraction,
+    check_int,
+    check_loader,
+    check_loss_fn,
+    check_module,
+    check_nonempty_loader,
+    check_optimizer,
+    check_parameters,
+    check_real,
+)
 from ..core.losses import CrossEntropyLoss
 from ..core.module import Module
 from ..core.optim import Adam
@@ -48,19 +58,25 @@ def apply_masks(model, masks, state=None):
     rejected rather than cast. Everything is checked before any parameter changes."""
     check_module("model", model)
     if not isinstance(masks, dict):
-        raise TypeError(f"masks must be a dict name -> bool mask, got {masks!r} of type {type(masks).__name__}")
+        raise TypeError(
+            f"masks must be a dict name -> bool mask, got {masks!r} of type {type(masks).__name__}"
+        )
     params = dict(model.named_parameters())
     bad = [n for n, m in masks.items() if n not in params or np.shape(m) != params[n].shape]
     if bad:
         raise ValueError(f"masks for {bad} do not match the model's parameters")
     for name, mask in masks.items():
         if np.asarray(mask).dtype != np.bool_:
-            raise TypeError(f"masks[{name!r}] must be a bool array (True = kept), got dtype {np.asarray(mask).dtype}")
+            raise TypeError(
+                f"masks[{name!r}] must be a bool array (True = kept), got dtype {np.asarray(mask).dtype}"
+            )
     check_parameters([(n, params[n]) for n in masks], finite=False)
     if state is not None:
         check_parameters(params.items(), finite=False)  # every parameter is reloaded
         if not isinstance(state, dict):
-            raise TypeError(f"state must be None or a state_dict (dict name -> array), got {type(state).__name__}")
+            raise TypeError(
+                f"state must be None or a state_dict (dict name -> array), got {type(state).__name__}"
+            )
         for name, value in state.items():
             check_array(f"state[{name!r}]", value)
         model.load_state_dict(state)  # checks every key and shape before copying anything
@@ -78,13 +94,24 @@ def remaining_fraction(model):
     named = prunable_parameters(model)
     total = sum(p.size for _, p in named)
     if total == 0:
-        raise ValueError("model has no prunable weights (parameters with ndim >= 2); remaining fraction undefined")
+        raise ValueError(
+            "model has no prunable weights (parameters with ndim >= 2); remaining fraction undefined"
+        )
     kept = sum(p.size if p.mask is None else int(np.count_nonzero(p.mask)) for _, p in named)
     return kept / total
 
 # %% ../../modules/16_compression/lottery_dev.ipynb #325d6fc5
-def lottery_ticket(make_model, train_loader, eval_loader, rounds=5, prune_fraction=0.2, epochs=10,
-                   rewind_steps=20, lr=3e-3, seed=0):
+def lottery_ticket(
+    make_model,
+    train_loader,
+    eval_loader,
+    rounds=5,
+    prune_fraction=0.2,
+    epochs=10,
+    rewind_steps=20,
+    lr=3e-3,
+    seed=0,
+):
     """Iterative magnitude pruning with rewinding to theta_k, random re-init of the same masks, and
     keep-trained fine-tuning.
 
@@ -93,7 +120,9 @@ def lottery_ticket(make_model, train_loader, eval_loader, rounds=5, prune_fracti
     Returns {"dense": accuracy, "rewind" | "reinit" | "finetune": [{round, remaining, accuracy}]}.
     """
     if not callable(make_model) or isinstance(make_model, Module):
-        raise TypeError(f"make_model must be a callable returning a new Module, got {type(make_model).__name__}")
+        raise TypeError(
+            f"make_model must be a callable returning a new Module, got {type(make_model).__name__}"
+        )
     rounds = check_int("rounds", rounds, low=1)
     p = check_fraction("prune_fraction", prune_fraction, low_open=True, high_open=True)
     epochs = check_int("epochs", epochs, low=1)

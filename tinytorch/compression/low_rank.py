@@ -26,7 +26,9 @@ def _top_svd(w, k, method="svd", n_iter=2, oversample=10, seed=0):
     return u[:, :k], s[:k], vh[:k]
 
 # %% ../../modules/16_compression/compression_dev.ipynb #af67e78a
-def low_rank_approximate(weight_matrix, rank_ratio=0.5, energy=None, method="svd", n_iter=2, oversample=10, seed=0):
+def low_rank_approximate(
+    weight_matrix, rank_ratio=0.5, energy=None, method="svd", n_iter=2, oversample=10, seed=0
+):
     """Rank-k truncated SVD of a 2-D (m, n) matrix: returns U (m, k), S (k,), Vh (k, n), arrays of their own.
 
     k = round(rank_ratio * min(m, n)) clipped to [1, min(m, n)], rank_ratio in (0, 1]; when energy (in
@@ -65,8 +67,9 @@ def _linear_from(weight, bias=None, like=None):
     grad = True if like is None else like.weight.requires_grad
     layer.weight = Parameter(np.array(weight, dtype=dtype), requires_grad=grad)
     if bias is not None:
-        layer.bias = Parameter(np.array(bias, dtype=dtype), requires_grad=grad if like.bias is None
-                               else like.bias.requires_grad)
+        layer.bias = Parameter(
+            np.array(bias, dtype=dtype), requires_grad=grad if like.bias is None else like.bias.requires_grad
+        )
     return layer
 
 # %% ../../modules/16_compression/compression_dev.ipynb #53d6ac38
@@ -78,7 +81,9 @@ def factorize_linear(linear, rank, method="svd", n_iter=2, oversample=10, seed=0
     oversample, seed: as in low_rank_approximate.
     """
     w, k = check_factorize(linear, rank)
-    u, s, vh = _top_svd(w, k, *check_low_rank_method(method, n_iter, oversample, seed))  # U (m, k), S (k,), Vh (k, n)
+    u, s, vh = _top_svd(
+        w, k, *check_low_rank_method(method, n_iter, oversample, seed)
+    )  # U (m, k), S (k,), Vh (k, n)
     ### BEGIN SOLUTION
     bias = None if linear.bias is None else linear.bias.data
     return Sequential(_linear_from(u * s, like=linear), _linear_from(vh, bias, like=linear))
@@ -99,8 +104,11 @@ def low_rank_compress(model, rank_ratio=None, energy=None, method="svd", n_iter=
     for i in linears:
         layer = model.layers[i]
         m, n = layer.weight.data.shape
-        k = (_ratio_rank(rank_ratio, min(m, n)) if energy is None else
-             len(low_rank_approximate(layer.weight.data, energy=energy)[1]))
+        k = (
+            _ratio_rank(rank_ratio, min(m, n))
+            if energy is None
+            else len(low_rank_approximate(layer.weight.data, energy=energy)[1])
+        )
         if k * (m + n) < m * n:
             plan[i] = (k, factorize_linear(layer, k, *options))
     if plan:

@@ -27,10 +27,10 @@ def magnitude_prune(model, sparsity=0.9):
         t = kth_smallest(scores, k)  # the k-th smallest score (k = 1: the smallest)
         prune = scores < t
         ties = np.flatnonzero(scores == t)  # in flat order: the lower index goes first
-        prune[ties[:k - np.count_nonzero(prune)]] = True
+        prune[ties[: k - np.count_nonzero(prune)]] = True
     masks, start = {}, 0
     for name, p in named:
-        keep = ~prune[start:start + p.data.size].reshape(p.data.shape)
+        keep = ~prune[start : start + p.data.size].reshape(p.data.shape)
         start += p.data.size
         p.data *= keep
         p.set_mask(keep)

@@ -19,7 +19,9 @@ def _check_nm(n, m):
 def _groups(w, m):
     """(in, out) -> (in // m, m, out) view; ValueError naming `in` when it is not a multiple of m."""
     if w.shape[0] % m:
-        raise ValueError(f"in={w.shape[0]} (axis 0 of the weight, shape {w.shape}) must be a multiple of m={m}")
+        raise ValueError(
+            f"in={w.shape[0]} (axis 0 of the weight, shape {w.shape}) must be a multiple of m={m}"
+        )
     return w.reshape(w.shape[0] // m, m, *w.shape[1:])
 
 
@@ -36,7 +38,7 @@ def nm_mask(weight, n=2, m=4):
     g = _groups(np.abs(w.astype(np.float64)), m)
     order = np.argsort(g, axis=1, kind="stable")
     mask = np.ones(g.shape, dtype=bool)
-    np.put_along_axis(mask, order[:, :m - n], False, axis=1)
+    np.put_along_axis(mask, order[:, : m - n], False, axis=1)
     return mask.reshape(w.shape)
 
 

@@ -29,11 +29,13 @@ def compress_model(model, compression_config, eval_loader=None):
     """
     config = check_compress_config(model, compression_config, eval_loader)
     ### BEGIN SOLUTION
-    stats = {"original_params": count_parameters(model),
-             "original_nonzeros": count_parameters(model, nonzero_only=True),
-             "original_sparsity": measure_sparsity(model),
-             "original_bytes": model_nbytes(model),
-             "applied_techniques": []}
+    stats = {
+        "original_params": count_parameters(model),
+        "original_nonzeros": count_parameters(model, nonzero_only=True),
+        "original_sparsity": measure_sparsity(model),
+        "original_bytes": model_nbytes(model),
+        "applied_techniques": [],
+    }
     if eval_loader is not None:
         stats["original_accuracy"] = evaluate(model, eval_loader)
     per_layer = stats["per_layer"] = {}
@@ -49,11 +51,13 @@ def compress_model(model, compression_config, eval_loader=None):
         masks = magnitude_prune(model, config["magnitude_prune"])
         per_layer["magnitude_prune"] = {name: 100.0 * float(np.mean(~mask)) for name, mask in masks.items()}
         stats["applied_techniques"].append(f"magnitude_{config['magnitude_prune']}")
-    stats.update(final_params=count_parameters(model),
-                 final_nonzeros=count_parameters(model, nonzero_only=True),
-                 final_sparsity=measure_sparsity(model),
-                 final_bytes=model_nbytes(model),
-                 final_int8_bytes=quantized_nbytes(model))
+    stats.update(
+        final_params=count_parameters(model),
+        final_nonzeros=count_parameters(model, nonzero_only=True),
+        final_sparsity=measure_sparsity(model),
+        final_bytes=model_nbytes(model),
+        final_int8_bytes=quantized_nbytes(model),
+    )
     if eval_loader is not None:
         stats["accuracy"] = evaluate(model, eval_loader)
     return stats

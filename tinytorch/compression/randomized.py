@@ -15,8 +15,9 @@ def check_low_rank_method(method="svd", n_iter=2, oversample=10, seed=0):
     """Validated (method, n_iter, oversample, seed): method "svd" (exact) or "randomized";
     n_iter (power iterations), oversample and seed are ints >= 0 (bool rejected)."""
     if not isinstance(method, str):
-        raise TypeError(f"method must be a str, one of {LOW_RANK_METHODS}, got {method!r} of type "
-                        f"{type(method).__name__}")
+        raise TypeError(
+            f"method must be a str, one of {LOW_RANK_METHODS}, got {method!r} of type {type(method).__name__}"
+        )
     check_choice("method", method, LOW_RANK_METHODS)
     n_iter = check_int("n_iter", n_iter, low=0)
     oversample = check_int("oversample", oversample, low=0)
@@ -64,5 +65,8 @@ def randomized_svd(weight_matrix, rank, n_iter=2, oversample=10, seed=0):
     _, n_iter, oversample, seed = check_low_rank_method("randomized", n_iter, oversample, seed)
     q = range_finder(a, min(rank + oversample, *a.shape), n_iter, seed)
     ub, s, vh = np.linalg.svd(q.T @ a, full_matrices=False)
-    return ((q @ ub[:, :rank]).astype(out, copy=False), s[:rank].astype(out, copy=False),
-            vh[:rank].astype(out, copy=False))
+    return (
+        (q @ ub[:, :rank]).astype(out, copy=False),
+        s[:rank].astype(out, copy=False),
+        vh[:rank].astype(out, copy=False),
+    )

@@ -10,8 +10,7 @@ import numbers
 import numpy as np
 
 import tinytorch
-from . import (KnowledgeDistillation, low_rank_compress, magnitude_prune,
-                                   structured_prune)
+from . import KnowledgeDistillation, low_rank_compress, magnitude_prune, structured_prune
 from .nm import nm_prune
 from .schedule import gradual_prune
 from .sparse import SparseLinear, best_time, blas_threads, csr_nbytes, to_sparse
@@ -101,7 +100,9 @@ def compression_report(variants, eval_loader, latency_input, repeats=5):
                 model.eval()
             for _ in range(repeats):  # round robin: every variant is timed under the same machine load
                 for row, (model, _) in zip(rows, models.values()):
-                    row["latency_ms"] = min(row["latency_ms"], 1e3 * best_time(lambda: model(x), repeats=1, warmup=1))
+                    row["latency_ms"] = min(
+                        row["latency_ms"], 1e3 * best_time(lambda: model(x), repeats=1, warmup=1)
+                    )
     finally:
         for m, mode in modes:  # every module's train/eval mode as it was
             m.training = mode
@@ -112,16 +113,35 @@ def compression_report(variants, eval_loader, latency_input, repeats=5):
 
 
 _KINDS = {str: "a str", numbers.Integral: "an int", numbers.Real: "a real number"}
-_ROW_KEYS = {"technique": str, "stored_as": str, "params": numbers.Integral, "nonzeros": numbers.Integral,
-             **{k: numbers.Real for k in ("accuracy", "weight_sparsity", "dense", "csr", "int8", "size", "ratio",
-                                          "latency_ms", "speedup")}}
+_ROW_KEYS = {
+    "technique": str,
+    "stored_as": str,
+    "params": numbers.Integral,
+    "nonzeros": numbers.Integral,
+    **{
+        k: numbers.Real
+        for k in (
+            "accuracy",
+            "weight_sparsity",
+            "dense",
+            "csr",
+            "int8",
+            "size",
+            "ratio",
+            "latency_ms",
+            "speedup",
+        )
+    },
+}
 
 
 def _check_rows(rows):
     """rows must be the non-empty list of dicts returned by compression_report (every key, right types)."""
     if not isinstance(rows, (list, tuple)):
-        raise TypeError(f"rows must be the list of dicts returned by compression_report, got {rows!r} of type "
-                        f"{type(rows).__name__}")
+        raise TypeError(
+            f"rows must be the list of dicts returned by compression_report, got {rows!r} of type "
+            f"{type(rows).__name__}"
+        )
     if not rows:
         raise ValueError(f"rows={rows!r} is empty; expected at least one row of compression_report")
     for i, r in enumerate(rows):
@@ -129,25 +149,33 @@ def _check_rows(rows):
             raise TypeError(f"rows[{i}] must be a dict (a row of compression_report), got {type(r).__name__}")
         missing = [k for k in _ROW_KEYS if k not in r]
         if missing:
-            raise ValueError(f"rows[{i}] is missing keys {missing}; expected a row of compression_report with "
-                             f"keys {list(_ROW_KEYS)}")
+            raise ValueError(
+                f"rows[{i}] is missing keys {missing}; expected a row of compression_report with "
+                f"keys {list(_ROW_KEYS)}"
+            )
         for k, kind in _ROW_KEYS.items():
             if not isinstance(r[k], kind) or isinstance(r[k], bool):
-                raise TypeError(f"rows[{i}][{k!r}]={r[k]!r} must be {_KINDS[kind]}, got {type(r[k]).__name__}")
+                raise TypeError(
+                    f"rows[{i}][{k!r}]={r[k]!r} must be {_KINDS[kind]}, got {type(r[k]).__name__}"
+                )
     return rows
 
 
 def format_report(rows):
     """Plain-text table of compression_report rows (KB = 1000 bytes)."""
     _check_rows(rows)
-    head = (f"{'technique':28s} {'acc':>6s} {'params':>7s} {'nonzero':>7s} {'sparse%':>7s} {'dense KB':>8s} "
-            f"{'CSR KB':>7s} {'INT8 KB':>7s} {'stored':>6s} {'ratio':>6s} {'ms':>6s} {'speedup':>7s}")
+    head = (
+        f"{'technique':28s} {'acc':>6s} {'params':>7s} {'nonzero':>7s} {'sparse%':>7s} {'dense KB':>8s} "
+        f"{'CSR KB':>7s} {'INT8 KB':>7s} {'stored':>6s} {'ratio':>6s} {'ms':>6s} {'speedup':>7s}"
+    )
     lines = [head, "-" * len(head)]
     for r in rows:
-        lines.append(f"{r['technique'][:28]:28s} {r['accuracy']:>6.4f} {r['params']:>7d} {r['nonzeros']:>7d} "
-                     f"{r['weight_sparsity']:>7.1f} {r['dense'] / 1e3:>8.1f} {r['csr'] / 1e3:>7.1f} "
-                     f"{r['int8'] / 1e3:>7.1f} {r['stored_as']:>6s} {r['ratio']:>5.2f}x {r['latency_ms']:>6.3f} "
-                     f"{r['speedup']:>6.2f}x")
+        lines.append(
+            f"{r['technique'][:28]:28s} {r['accuracy']:>6.4f} {r['params']:>7d} {r['nonzeros']:>7d} "
+            f"{r['weight_sparsity']:>7.1f} {r['dense'] / 1e3:>8.1f} {r['csr'] / 1e3:>7.1f} "
+            f"{r['int8'] / 1e3:>7.1f} {r['stored_as']:>6s} {r['ratio']:>5.2f}x {r['latency_ms']:>6.3f} "
+            f"{r['speedup']:>6.2f}x"
+        )
     return "\n".join(lines)
 
 
@@ -156,14 +184,19 @@ def plot_report(rows):
     _check_rows(rows)
     from matplotlib.figure import Figure
     from matplotlib.ticker import NullFormatter
+
     fig = Figure(figsize=(11, 4))
     ax1, ax2 = fig.subplots(1, 2)
     for i, r in enumerate(rows):
         ax1.scatter(r["weight_sparsity"], r["accuracy"], color=f"C{i % 10}", label=r["technique"])
         ax2.scatter(r["size"] / 1e3, r["accuracy"], color=f"C{i % 10}")
     ax1.set(xlabel="weight sparsity (% zeros)", ylabel="test accuracy", title="accuracy vs sparsity")
-    ax2.set(xscale="log", xlabel="stored size (KB, log scale; index bytes included)", ylabel="test accuracy",
-            title="size vs accuracy")
+    ax2.set(
+        xscale="log",
+        xlabel="stored size (KB, log scale; index bytes included)",
+        ylabel="test accuracy",
+        title="size vs accuracy",
+    )
     ax2.xaxis.set_minor_formatter(NullFormatter())
     ax1.legend(fontsize=7, loc="lower left")
     return fig
@@ -207,12 +240,16 @@ def digits_variants(seed=0, epochs=20, finetune_epochs=10):
     base = _mlp((64, 128, 64, 10))
     fit(base, loader(seed), ce, Adam(base.parameters(), lr=3e-3), epochs=epochs)
     mag = tune(variant(lambda m: magnitude_prune(m, 0.9)))
-    grad = variant(lambda m: gradual_prune(m, loader(seed + 1), ce, Adam(m.parameters(), lr=1e-2),
-                                           final_sparsity=0.9, n_steps=ft - 1))
+    grad = variant(
+        lambda m: gradual_prune(
+            m, loader(seed + 1), ce, Adam(m.parameters(), lr=1e-2), final_sparsity=0.9, n_steps=ft - 1
+        )
+    )
     tinytorch.manual_seed(seed + 2)
     student = _mlp((64, 32, 10))
     KnowledgeDistillation(base, student, temperature=3.0, alpha=0.7).fit(
-        loader(seed + 2), Adam(student.parameters(), lr=3e-3), epochs=epochs)
+        loader(seed + 2), Adam(student.parameters(), lr=3e-3), epochs=epochs
+    )
     variants = {
         "dense fp32 (baseline)": base,
         "INT8 per-tensor": (quantize_model(base, per_channel=False), "int8"),
@@ -233,6 +270,8 @@ def summary_report(seed=0):
     variants, test_loader, X_test = digits_variants(seed)
     rows = compression_report(variants, test_loader, X_test[:256], repeats=5)
     threads = {k: v for k, v in blas_threads().items() if v is not None}
-    return (f"Module 16 compression report (digits, 64-128-64-10 MLP, seed={seed}; accuracy on "
-            f"{len(test_loader.y)} test images; ms = best of 5 forward passes of 256 images; {threads})\n"
-            + format_report(rows))
+    return (
+        f"Module 16 compression report (digits, 64-128-64-10 MLP, seed={seed}; accuracy on "
+        f"{len(test_loader.y)} test images; ms = best of 5 forward passes of 256 images; {threads})\n"
+        + format_report(rows)
+    )

@@ -37,14 +37,14 @@ def _first_pass(named, lo, hi, keeps):
         s_buf, mid = np.empty(min(chunk, flat.size), dtype=flat.dtype), np.empty(chunk, dtype=bool)
         largest, pos = np.finfo(flat.dtype).max, []
         for a in range(0, flat.size, chunk):
-            s = np.abs(flat[a:a + chunk], out=s_buf[:min(chunk, flat.size - a)])
+            s = np.abs(flat[a : a + chunk], out=s_buf[: min(chunk, flat.size - a)])
             if not np.maximum.reduce(s) <= largest:  # NaN propagates through maximum
                 raise ValueError(f"model parameter {name!r} contains NaN or inf; {RANK_WHY}")
-            k = np.greater_equal(s, lo, out=keep[a:a + s.size])
+            k = np.greater_equal(s, lo, out=keep[a : a + s.size])
             if mask is not None:
-                np.logical_and(k, mask[a:a + s.size], out=k)
+                np.logical_and(k, mask[a : a + s.size], out=k)
             below += s.size - int(np.count_nonzero(k))
-            inside = np.flatnonzero(np.logical_and(np.less(s, hi, out=mid[:s.size]), k, out=mid[:s.size]))
+            inside = np.flatnonzero(np.logical_and(np.less(s, hi, out=mid[: s.size]), k, out=mid[: s.size]))
             values.append(s[inside])
             pos.append(inside + a)
         positions.append(np.concatenate(pos) if pos else np.zeros(0, dtype=np.intp))
@@ -59,7 +59,7 @@ def _settle_bracket(keeps, positions, values, below, t, k):
     keep_inside[np.flatnonzero(values == t)[ties:]] = True
     start = 0
     for keep, pos in zip(keeps, positions):
-        keep[pos] = keep_inside[start:start + pos.size]
+        keep[pos] = keep_inside[start : start + pos.size]
         start += pos.size
 
 
@@ -71,14 +71,18 @@ def magnitude_prune_fast(model, sparsity=0.9):
     k = max(k, masked)
     if k == masked:  # nothing new to prune: the masks stay as they are
         check_finite_parameters(named)
-        keeps = [np.ones(p.data.size, dtype=bool) if p.mask is None else p.mask.reshape(-1).copy() for _, p in named]
+        keeps = [
+            np.ones(p.data.size, dtype=bool) if p.mask is None else p.mask.reshape(-1).copy()
+            for _, p in named
+        ]
     else:
         dtypes = {p.data.dtype for _, p in named}
         dtype = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64)  # thresholds compare in this type
         keeps = [np.empty(p.data.size, dtype=bool) for _, p in named]  # all written by the first pass
         n = sum(p.data.size for _, p in named)
-        t, below, values, positions = selection.select(lambda lo, hi: _first_pass(named, lo, hi, keeps),
-                                                       _sample_scores(named), n, k, dtype)  # t: never None (no inf)
+        t, below, values, positions = selection.select(
+            lambda lo, hi: _first_pass(named, lo, hi, keeps), _sample_scores(named), n, k, dtype
+        )  # t: never None (no inf)
         _settle_bracket(keeps, positions, values, below, t, k)
     old = np.setbufsize(1 << 18)  # 1 MiB cast buffers: the bool -> float cast keeps up with memory
     try:

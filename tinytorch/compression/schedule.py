@@ -7,8 +7,16 @@ __all__ = ['cubic_sparsity', 'cubic_schedule', 'relative_amount', 'gradual_prune
 import numpy as np
 
 from . import magnitude_prune, measure_sparsity, prunable_parameters
-from ..core.checks import (check_fraction, check_int, check_loss_fn, check_module, check_nonempty_loader,
-                                   check_optimizer, check_parameters, check_real)
+from tinytorch.core.checks import (
+    check_fraction,
+    check_int,
+    check_loss_fn,
+    check_module,
+    check_nonempty_loader,
+    check_optimizer,
+    check_parameters,
+    check_real,
+)
 from ..training import evaluate, fit
 
 # %% ../../modules/16_compression/schedule_dev.ipynb #f7c991ab
@@ -16,8 +24,10 @@ def _check_schedule(initial_sparsity, final_sparsity, n_steps, begin_step, frequ
     s_i = check_fraction("initial_sparsity", initial_sparsity, high_open=True)
     s_f = check_fraction("final_sparsity", final_sparsity, high_open=True)
     if s_f < s_i:
-        raise ValueError(f"final_sparsity={final_sparsity!r} is out of range; expected a value in "
-                         f"[initial_sparsity={initial_sparsity!r}, 1)")
+        raise ValueError(
+            f"final_sparsity={final_sparsity!r} is out of range; expected a value in "
+            f"[initial_sparsity={initial_sparsity!r}, 1)"
+        )
     n = check_int("n_steps", n_steps, low=1)
     t0 = check_int("begin_step", begin_step, low=0)
     dt = check_int("frequency", frequency, low=1)
@@ -55,8 +65,17 @@ def relative_amount(previous, target):
     return (tgt - prev) / (1.0 - prev)
 
 # %% ../../modules/16_compression/schedule_dev.ipynb #e0edd118
-def gradual_prune(model, train_loader, loss_fn, optimizer, final_sparsity=0.9, n_steps=10,
-                  epochs_per_step=1, initial_sparsity=0.0, eval_loader=None):
+def gradual_prune(
+    model,
+    train_loader,
+    loss_fn,
+    optimizer,
+    final_sparsity=0.9,
+    n_steps=10,
+    epochs_per_step=1,
+    initial_sparsity=0.0,
+    eval_loader=None,
+):
     """Prune `model` in place along the cubic schedule, fine-tuning `epochs_per_step` epochs after each
     of the n_steps + 1 steps (so (n_steps + 1) * epochs_per_step epochs in total).
 
@@ -82,6 +101,13 @@ def gradual_prune(model, train_loader, loss_fn, optimizer, final_sparsity=0.9, n
     for step, target in schedule:
         magnitude_prune(model, target)
         loss = fit(model, train_loader, loss_fn, optimizer, epochs=epochs)[-1]
-        history.append(dict(step=step, target=target, weight_sparsity=measure_sparsity(model, weights_only=True),
-                            loss=loss, accuracy=None if eval_loader is None else evaluate(model, eval_loader)))
+        history.append(
+            dict(
+                step=step,
+                target=target,
+                weight_sparsity=measure_sparsity(model, weights_only=True),
+                loss=loss,
+                accuracy=None if eval_loader is None else evaluate(model, eval_loader),
+            )
+        )
     return history

@@ -7,8 +7,15 @@ __all__ = ['layer_mask', 'sensitivity_scan', 'layer_sparsities', 'layerwise_prun
 import numpy as np
 
 from . import prunable_parameters
-from ..core.checks import (check_amount, check_array, check_module, check_nonempty_loader, check_parameter,
-                                   check_parameters, check_real)
+from tinytorch.core.checks import (
+    check_amount,
+    check_array,
+    check_module,
+    check_nonempty_loader,
+    check_parameter,
+    check_parameters,
+    check_real,
+)
 from ..core.module import Parameter
 from ..training import evaluate
 
@@ -26,8 +33,9 @@ def layer_mask(param, sparsity):
 
     param: a tinytorch Parameter with finite entries (its `mask`, if any, is read, never changed)."""
     if not isinstance(param, Parameter):
-        raise TypeError(f"param must be a tinytorch Parameter (e.g. model.layers[0].weight), "
-                        f"got {type(param).__name__}")
+        raise TypeError(
+            f"param must be a tinytorch Parameter (e.g. model.layers[0].weight), got {type(param).__name__}"
+        )
     check_array("param", param.data)
     check_parameter("param", param, writable=False)
     k = check_amount("sparsity", sparsity, param.data.size)
@@ -47,11 +55,15 @@ def _weights(model, names, arg="names", writable=True):
     check_module("model", model)
     weights = dict(prunable_parameters(model))
     if not weights:
-        raise ValueError("model has no prunable weights (parameters with ndim >= 2); nothing to prune or scan")
+        raise ValueError(
+            "model has no prunable weights (parameters with ndim >= 2); nothing to prune or scan"
+        )
     if names is not None:
         if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
-            raise TypeError(f"{arg} must be a list of weight names (str) such as [{next(iter(weights))!r}], "
-                            f"got {names!r} of type {type(names).__name__}")
+            raise TypeError(
+                f"{arg} must be a list of weight names (str) such as [{next(iter(weights))!r}], "
+                f"got {names!r} of type {type(names).__name__}"
+            )
         if not names:
             raise ValueError(f"{arg}={names!r} is empty; expected some of {list(weights)}")
         unknown = [n for n in names if n not in weights]
@@ -94,16 +106,22 @@ def layer_sparsities(scan, tolerance=0.01):
     tol = check_real("tolerance", tolerance, low=0.0, high=1.0)
     keys = ("baseline", "sparsities", "accuracy")
     if not isinstance(scan, dict) or not set(keys) <= set(scan):
-        raise ValueError(f"scan must be the dict returned by sensitivity_scan (keys {list(keys)}), got "
-                         f"{type(scan).__name__}" + (f" with keys {list(scan)}" if isinstance(scan, dict) else ""))
+        raise ValueError(
+            f"scan must be the dict returned by sensitivity_scan (keys {list(keys)}), got "
+            f"{type(scan).__name__}" + (f" with keys {list(scan)}" if isinstance(scan, dict) else "")
+        )
     check_real("scan['baseline']", scan["baseline"])
     n = len(check_array("scan['sparsities']", scan["sparsities"], ndim=1))
     if not isinstance(scan["accuracy"], dict):
-        raise ValueError(f"scan['accuracy'] must be a dict name -> list of accuracies, got "
-                         f"{type(scan['accuracy']).__name__}")
+        raise ValueError(
+            f"scan['accuracy'] must be a dict name -> list of accuracies, got "
+            f"{type(scan['accuracy']).__name__}"
+        )
     for name, accs in scan["accuracy"].items():
         if check_array(f"scan['accuracy'][{name!r}]", accs, ndim=1).shape != (n,):
-            raise ValueError(f"scan['accuracy'][{name!r}] has {len(accs)} entries; expected one per sparsity ({n})")
+            raise ValueError(
+                f"scan['accuracy'][{name!r}] has {len(accs)} entries; expected one per sparsity ({n})"
+            )
     order = np.argsort(scan["sparsities"], kind="stable")
     out = {}
     for name, accs in scan["accuracy"].items():

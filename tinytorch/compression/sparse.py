@@ -34,8 +34,14 @@ def csr_nbytes(nnz, n_rows, value_bytes=4, index_bytes=4, pointer_bytes=4):
     """Bytes of a CSR matrix: (value_bytes + index_bytes) * nnz + pointer_bytes * (n_rows + 1); e.g. 1000 x 1000
     at 90 % sparsity (nnz = 100,000), fp32 values, int32 indices: 804,004."""
     nnz, n_rows = check_int("nnz", nnz, low=0), check_int("n_rows", n_rows, low=0)
-    vb, ib, pb = (check_int(k, v, low=1) for k, v in (("value_bytes", value_bytes), ("index_bytes", index_bytes),
-                                                       ("pointer_bytes", pointer_bytes)))
+    vb, ib, pb = (
+        check_int(k, v, low=1)
+        for k, v in (
+            ("value_bytes", value_bytes),
+            ("index_bytes", index_bytes),
+            ("pointer_bytes", pointer_bytes),
+        )
+    )
     return (vb + ib) * nnz + pb * (n_rows + 1)
 
 
@@ -52,7 +58,9 @@ class CSRMatrix:
         data = check_array("data", data, ndim=1)
         indices, indptr = np.asarray(indices), np.asarray(indptr)
         if indices.dtype not in _INDEX_DTYPES or indices.shape != data.shape:
-            raise ValueError(f"indices must be int16/int32 of shape {data.shape}, got {indices.dtype} {indices.shape}")
+            raise ValueError(
+                f"indices must be int16/int32 of shape {data.shape}, got {indices.dtype} {indices.shape}"
+            )
         if indptr.dtype != np.int32 or indptr.shape != (m + 1,):
             raise ValueError(f"indptr must be int32 of shape ({m + 1},), got {indptr.dtype} {indptr.shape}")
         if indptr[0] != 0 or indptr[-1] != data.size or np.any(np.diff(indptr) < 0):
@@ -62,7 +70,9 @@ class CSRMatrix:
         if scale is not None:
             check_real("scale", scale, low=0.0, low_open=True)
         if (scale is None) != (data.dtype != np.int8):
-            raise ValueError(f"scale={scale!r} must be given exactly when data is int8 (data dtype {data.dtype})")
+            raise ValueError(
+                f"scale={scale!r} must be given exactly when data is int8 (data dtype {data.dtype})"
+            )
         self.data, self.indices, self.indptr, self.shape = data, indices, indptr, (m, n)
         self.scale = None if scale is None else np.float32(scale)
         # Kernel caches (not stored data): intp column ids for np.take, float values, non-empty rows.
@@ -78,8 +88,9 @@ class CSRMatrix:
         a = check_array("dense", dense, ndim=2)
         dt = _index_dtype(index_dtype)
         if a.shape[1] > np.iinfo(dt).max + 1:
-            raise ValueError(f"dense has {a.shape[1]} columns; index_dtype={dt.name} holds at most "
-                             f"{np.iinfo(dt).max + 1}")
+            raise ValueError(
+                f"dense has {a.shape[1]} columns; index_dtype={dt.name} holds at most {np.iinfo(dt).max + 1}"
+            )
         rows, cols = np.nonzero(a)
         indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=a.shape[0]))]).astype(np.int32)
         return cls(a[rows, cols], cols.astype(dt), indptr, a.shape)
@@ -98,7 +109,9 @@ class CSRMatrix:
     @property
     def nbytes(self):
         """Stored bytes: data + indices + indptr (+ 4 for the float32 scale of int8 values)."""
-        return int(self.data.nbytes + self.indices.nbytes + self.indptr.nbytes + (4 if self.scale is not None else 0))
+        return int(
+            self.data.nbytes + self.indices.nbytes + self.indptr.nbytes + (4 if self.scale is not None else 0)
+        )
 
     def quantize_int8(self):
         """A copy with symmetric int8 values (one float32 scale, zero point 0) and int16 indices when they fit."""
@@ -107,8 +120,10 @@ class CSRMatrix:
         return CSRMatrix(q, idx, self.indptr, self.shape, scale=float(scale))
 
     def __repr__(self):
-        return (f"CSRMatrix(shape={self.shape}, nnz={self.nnz}, data={self.data.dtype}, "
-                f"indices={self.indices.dtype}, nbytes={self.nbytes})")
+        return (
+            f"CSRMatrix(shape={self.shape}, nnz={self.nnz}, data={self.data.dtype}, "
+            f"indices={self.indices.dtype}, nbytes={self.nbytes})"
+        )
 
 # %% ../../modules/16_compression/sparse_dev.ipynb #1b6bdd87
 def _ell_blocks(a, rows_per_block=256):
@@ -118,11 +133,13 @@ def _ell_blocks(a, rows_per_block=256):
     order = order[counts[order] > 0]
     blocks = []
     for r0 in range(0, order.size, rows_per_block):
-        rows = order[r0:r0 + rows_per_block]
+        rows = order[r0 : r0 + rows_per_block]
         pos = np.arange(counts[rows[0]])
         valid = pos < counts[rows][:, None]
         src = np.where(valid, a.indptr[rows][:, None] + pos, 0)
-        blocks.append((rows, np.where(valid, a._take[src], 0), np.where(valid, a._values[src], 0)[:, None, :]))
+        blocks.append(
+            (rows, np.where(valid, a._take[src], 0), np.where(valid, a._values[src], 0)[:, None, :])
+        )
     return blocks
 
 
@@ -134,8 +151,8 @@ def _matmat(x, a):
     for rows, cols, vals in a._ell:
         step = max(1, (1 << 18) // (cols.shape[1] * max(1, xt.shape[1])))  # about 1 MB of gathered float32
         for r in range(0, rows.size, step):
-            g = np.take(xt, cols[r:r + step], axis=0, mode="wrap")  # (R, L, B)
-            out[rows[r:r + step]] = np.matmul(vals[r:r + step].astype(xt.dtype, copy=False), g)[:, 0]
+            g = np.take(xt, cols[r : r + step], axis=0, mode="wrap")  # (R, L, B)
+            out[rows[r : r + step]] = np.matmul(vals[r : r + step].astype(xt.dtype, copy=False), g)[:, 0]
     return np.ascontiguousarray(out.T)
 
 
@@ -181,7 +198,9 @@ class SparseLinear(Module):
     def from_linear(cls, linear, index_dtype=np.int32, quantize=False):
         if not isinstance(linear, Linear):
             raise TypeError(f"linear must be a Linear, got {type(linear).__name__}")
-        return cls(linear.weight.data, None if linear.bias is None else linear.bias.data, index_dtype, quantize)
+        return cls(
+            linear.weight.data, None if linear.bias is None else linear.bias.data, index_dtype, quantize
+        )
 
     def forward(self, x):
         if not isinstance(x, Tensor):
@@ -208,8 +227,12 @@ def to_sparse(model, index_dtype=np.int32, quantize=False):
         raise TypeError(f"model must be a Sequential, got {type(model).__name__}")
     _index_dtype(index_dtype)
     check_bool("quantize", quantize)
-    return Sequential([SparseLinear.from_linear(m, index_dtype, quantize) if isinstance(m, Linear) else m
-                       for m in model.layers])
+    return Sequential(
+        [
+            SparseLinear.from_linear(m, index_dtype, quantize) if isinstance(m, Linear) else m
+            for m in model.layers
+        ]
+    )
 
 # %% ../../modules/16_compression/sparse_dev.ipynb #97579aee
 def best_time(fn, repeats=10, warmup=2):
@@ -229,24 +252,38 @@ def best_time(fn, repeats=10, warmup=2):
 
 def blas_threads():
     """BLAS thread settings: OPENBLAS/OMP/MKL_NUM_THREADS (None = unset: all cores) and os.cpu_count()."""
-    out = {name: os.environ.get(name) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    out = {
+        name: os.environ.get(name) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    }
     return out | {"cpu_count": os.cpu_count()}
 
 
-def csr_speedup_table(n=1024, sparsities=(0.8, 0.9, 0.95, 0.98, 0.99), batch_sizes=(1, 32, 256),
-                      repeats=10, seed=0, baselines=None):
+def csr_speedup_table(
+    n=1024,
+    sparsities=(0.8, 0.9, 0.95, 0.98, 0.99),
+    batch_sizes=(1, 32, 256),
+    repeats=10,
+    seed=0,
+    baselines=None,
+):
     """Dense (x @ W) vs CSR (csr_matmul) time for a random n x n float32 W with exactly round(s*n*n) zeros.
 
     baselines: optional {name: make(W) -> f(x) computing x @ W}, e.g. SciPy's CSR, timed as `{name}_ms`.
     Returns rows {n, batch, sparsity, dense_ms, csr_ms, speedup = dense / csr, ...}; big batches use fewer repeats;
     all kernels are timed alternately (one warm-up call before each timed call), best time kept."""
-    n, repeats, seed = check_int("n", n, low=1), check_int("repeats", repeats, low=1), check_int("seed", seed, low=0)
+    n, repeats, seed = (
+        check_int("n", n, low=1),
+        check_int("repeats", repeats, low=1),
+        check_int("seed", seed, low=0),
+    )
     sps = check_array("sparsities", sparsities, ndim=1).astype(np.float64)
     if sps.size == 0 or sps.min() < 0 or sps.max() > 1:
         raise ValueError(f"sparsities={sparsities!r} must be a non-empty sequence of floats in [0, 1]")
     if not isinstance(batch_sizes, (list, tuple, np.ndarray)):
-        raise TypeError(f"batch_sizes must be a sequence of ints >= 1, got {batch_sizes!r} of type "
-                        f"{type(batch_sizes).__name__}")
+        raise TypeError(
+            f"batch_sizes must be a sequence of ints >= 1, got {batch_sizes!r} of type "
+            f"{type(batch_sizes).__name__}"
+        )
     if len(batch_sizes) == 0:
         raise ValueError(f"batch_sizes={batch_sizes!r} is empty; expected at least one int >= 1")
     batches = [check_int(f"batch_sizes[{i}]", b, low=1) for i, b in enumerate(batch_sizes)]
@@ -256,10 +293,13 @@ def csr_speedup_table(n=1024, sparsities=(0.8, 0.9, 0.95, 0.98, 0.99), batch_siz
     w0, order, rows = rng.standard_normal((n, n)).astype(np.float32), rng.permutation(n * n), []
     for s in sps.tolist():
         w = w0.copy()
-        w.ravel()[order[:round(s * n * n)]] = 0.0
+        w.ravel()[order[: round(s * n * n)]] = 0.0
         a = CSRMatrix.from_dense(w.T)
-        kernels = {"dense": lambda x: x @ w, "csr": lambda x: csr_matmul(x, a),
-                   **{name: make(w) for name, make in (baselines or {}).items()}}
+        kernels = {
+            "dense": lambda x: x @ w,
+            "csr": lambda x: csr_matmul(x, a),
+            **{name: make(w) for name, make in (baselines or {}).items()},
+        }
         for b in batches:
             x = rng.standard_normal((b, n)).astype(np.float32)
             best = dict.fromkeys(kernels, float("inf"))
@@ -275,8 +315,10 @@ def break_even_sparsity(table, batch, kernel="csr"):
     """Smallest sparsity of `table` (rows of csr_speedup_table) at `batch` from which `kernel` ("csr": speedup, or
     a baseline: dense_ms / {name}_ms) beats dense at every larger tabulated sparsity; None if it loses at the top."""
     if not isinstance(table, (list, tuple)):
-        raise TypeError(f"table must be the list of rows returned by csr_speedup_table, got {table!r} of type "
-                        f"{type(table).__name__}")
+        raise TypeError(
+            f"table must be the list of rows returned by csr_speedup_table, got {table!r} of type "
+            f"{type(table).__name__}"
+        )
     batch = check_int("batch", batch, low=1)
     keys = ("speedup",) if kernel == "csr" else ("dense_ms", f"{kernel}_ms")
     for i, r in enumerate(table):
@@ -284,8 +326,10 @@ def break_even_sparsity(table, batch, kernel="csr"):
             raise TypeError(f"table[{i}] must be a dict (a row of csr_speedup_table), got {type(r).__name__}")
         missing = [k for k in ("batch", "sparsity") + keys if k not in r]
         if missing:
-            raise ValueError(f"table[{i}]={r!r} is missing keys {missing}; expected rows of csr_speedup_table "
-                             f"(kernel={kernel!r})")
+            raise ValueError(
+                f"table[{i}]={r!r} is missing keys {missing}; expected rows of csr_speedup_table "
+                f"(kernel={kernel!r})"
+            )
         for k in ("sparsity",) + keys:
             check_real(f"table[{i}][{k!r}]", r[k])
     rows = sorted((r for r in table if r["batch"] == batch), key=lambda r: r["sparsity"])

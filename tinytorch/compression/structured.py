@@ -7,7 +7,11 @@ __all__ = ['structured_prune']
 import numpy as np
 
 from ..core.module import Parameter
-from ..core.task_checks import check_structured_prune, kept_mask as _kept, zero_response as _zero_response
+from tinytorch.core.task_checks import (
+    check_structured_prune,
+    kept_mask as _kept,
+    zero_response as _zero_response,
+)
 
 
 def _replace(layer, attr, index):
@@ -49,7 +53,7 @@ def structured_prune(model, prune_ratio=0.5, physical=False):
                 layer.bias.set_mask(_kept(layer.bias) & keep)
                 layer.bias.data[~layer.bias.mask] = 0
             continue
-        shift = _zero_response(model.layers[a + 1:b]) * nxt.weight.data[~keep].sum(axis=0)
+        shift = _zero_response(model.layers[a + 1 : b]) * nxt.weight.data[~keep].sum(axis=0)
         if nxt.bias is not None:
             nxt.bias.data += shift.astype(nxt.bias.data.dtype)
         _replace(layer, "weight", np.s_[:, keep])

@@ -1,4 +1,5 @@
 """Grad mode (no_grad, is_grad_enabled) and the shape helpers the Tensor ops' backward passes use."""
+
 import functools
 
 import numpy as np
@@ -30,6 +31,7 @@ class no_grad:
         def wrapper(*args, **kwargs):
             with no_grad():
                 return fn(*args, **kwargs)
+
         return wrapper
 
 
@@ -53,7 +55,9 @@ def _norm_axes(axis, ndim):
     axes = (axis,) if np.isscalar(axis) else tuple(axis)
     for a in axes:
         if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
-            raise TypeError(f"axis must be an int or a tuple of ints, got {axis!r} of type {type(axis).__name__}")
+            raise TypeError(
+                f"axis must be an int or a tuple of ints, got {axis!r} of type {type(axis).__name__}"
+            )
         if not -ndim <= a < max(ndim, 1):
             raise ValueError(f"axis={axis!r} is out of range for a tensor with {ndim} dimensions")
     return tuple(sorted(int(a) % max(ndim, 1) for a in axes))

@@ -1,18 +1,36 @@
 """Argument checks shared by every public function: each raises TypeError or ValueError naming the
 argument, the bad value and the allowed range, and returns the value normalised (a Python float/int)."""
+
 import math
 import numbers
 
 import numpy as np
 
-__all__ = ["check_real", "check_fraction", "check_int", "check_amount", "check_choice", "check_array",
-           "check_bool", "check_loader", "check_nonempty_loader", "check_optimizer", "check_loss_fn",
-           "check_module", "check_parameter", "check_parameters", "check_unshared", "check_finite_loss",
-           "as_class_indices"]
+__all__ = [
+    "check_real",
+    "check_fraction",
+    "check_int",
+    "check_amount",
+    "check_choice",
+    "check_array",
+    "check_bool",
+    "check_loader",
+    "check_nonempty_loader",
+    "check_optimizer",
+    "check_loss_fn",
+    "check_module",
+    "check_parameter",
+    "check_parameters",
+    "check_unshared",
+    "check_finite_loss",
+    "as_class_indices",
+]
 
 
 def _is_real(value):
-    return isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(value, (bool, np.bool_))
+    return isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(
+        value, (bool, np.bool_)
+    )
 
 
 def check_real(name, value, *, low=None, high=None, low_open=False, high_open=False):
@@ -57,17 +75,22 @@ def check_amount(name, value, n):
     if isinstance(value, (bool, np.bool_)) or not _is_real(value):
         raise TypeError(
             f"Invalid type for {name}: {value!r} of type {type(value).__name__}; "
-            "expected a float in [0, 1] or a non-negative int")
+            "expected a float in [0, 1] or a non-negative int"
+        )
     if isinstance(value, (numbers.Integral, np.integer)):
         k = int(value)
         if k < 0:
-            raise ValueError(f"{name}={k} should either be a float in the range [0, 1] or a non-negative integer")
+            raise ValueError(
+                f"{name}={k} should either be a float in the range [0, 1] or a non-negative integer"
+            )
         if k > n:
             raise ValueError(f"{name}={k} should be smaller than the number of parameters to prune={n}")
         return k
     v = float(value)
     if not math.isfinite(v) or v < 0.0 or v > 1.0:
-        raise ValueError(f"{name}={value!r} should either be a float in the range [0, 1] or a non-negative integer")
+        raise ValueError(
+            f"{name}={value!r} should either be a float in the range [0, 1] or a non-negative integer"
+        )
     return round(v * n)
 
 
@@ -108,9 +131,13 @@ def check_bool(name, value):
 
 def check_loader(name, value):
     """An iterable of (x, y) batches that has a length (a DataLoader, a list of pairs); str/bytes/arrays rejected."""
-    if isinstance(value, (str, bytes, np.ndarray)) or not (hasattr(value, "__iter__") and hasattr(value, "__len__")):
-        raise TypeError(f"{name} must be an iterable of (x, y) batches with a length, such as a DataLoader; "
-                        f"got {value!r} of type {type(value).__name__}")
+    if isinstance(value, (str, bytes, np.ndarray)) or not (
+        hasattr(value, "__iter__") and hasattr(value, "__len__")
+    ):
+        raise TypeError(
+            f"{name} must be an iterable of (x, y) batches with a length, such as a DataLoader; "
+            f"got {value!r} of type {type(value).__name__}"
+        )
     return value
 
 
@@ -126,6 +153,7 @@ def check_module(name, value, cls=None):
     """An instance of cls (default tinytorch Module), e.g. check_module("linear", layer, Linear)."""
     if cls is None:
         from .module import Module  # lazy: module.py -> tensor.py must not import checks at load time
+
         cls = Module
     if not isinstance(value, cls):
         raise TypeError(f"{name} must be a tinytorch {cls.__name__}, got {type(value).__name__}")
@@ -135,16 +163,19 @@ def check_module(name, value, cls=None):
 def check_optimizer(name, value):
     """An object with callable step() and zero_grad() (SGD, Adam)."""
     if not (callable(getattr(value, "step", None)) and callable(getattr(value, "zero_grad", None))):
-        raise TypeError(f"{name} must be an optimizer with step() and zero_grad() (e.g. SGD or Adam), "
-                        f"got {value!r} of type {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be an optimizer with step() and zero_grad() (e.g. SGD or Adam), "
+            f"got {value!r} of type {type(value).__name__}"
+        )
     return value
 
 
 def check_loss_fn(name, value):
     """A callable loss, e.g. CrossEntropyLoss(); strings such as "ce" are rejected."""
     if not callable(value):
-        raise TypeError(f"{name} must be callable (e.g. CrossEntropyLoss()), got {value!r} of type "
-                        f"{type(value).__name__}")
+        raise TypeError(
+            f"{name} must be callable (e.g. CrossEntropyLoss()), got {value!r} of type {type(value).__name__}"
+        )
     return value
 
 
@@ -157,18 +188,24 @@ def check_parameter(name, param, *, finite=True, writable=True, why=""):
     if not isinstance(data, np.ndarray):
         raise TypeError(f"{name} must be a tinytorch Parameter, got {type(param).__name__}")
     if not np.issubdtype(data.dtype, np.floating):
-        raise TypeError(f"model parameter {name!r} has dtype {data.dtype}; expected a floating dtype "
-                        "(float16, float32 or float64); bool, int and complex weights are not supported")
+        raise TypeError(
+            f"model parameter {name!r} has dtype {data.dtype}; expected a floating dtype "
+            "(float16, float32 or float64); bool, int and complex weights are not supported"
+        )
     if data.size == 0:
         raise ValueError(f"model parameter {name!r} has zero size (shape {data.shape}); expected >= 1 entry")
     if writable and not data.flags.writeable:
-        raise ValueError(f"model parameter {name!r} is read-only (writeable=False); expected a writable array, "
-                         "e.g. p.data = p.data.copy()")
+        raise ValueError(
+            f"model parameter {name!r} is read-only (writeable=False); expected a writable array, "
+            "e.g. p.data = p.data.copy()"
+        )
     mask = getattr(param, "mask", None)
     if mask is not None and (np.shape(mask) != data.shape or np.asarray(mask).dtype != np.bool_):
-        raise ValueError(f"model parameter {name!r} has a mask of shape {np.shape(mask)} and dtype "
-                         f"{np.asarray(mask).dtype} for data of shape {data.shape}; expected a bool mask of "
-                         "the data's shape (clear a stale mask with p.mask = None)")
+        raise ValueError(
+            f"model parameter {name!r} has a mask of shape {np.shape(mask)} and dtype "
+            f"{np.asarray(mask).dtype} for data of shape {data.shape}; expected a bool mask of "
+            "the data's shape (clear a stale mask with p.mask = None)"
+        )
     if finite:
         with np.errstate(over="ignore", invalid="ignore"):
             total = np.sum(data)  # a finite sum means no NaN/inf, without a temporary array
@@ -190,6 +227,7 @@ def check_unshared(name, model, layers=None):
     in the model, e.g. the same Linear at layers.0 and layers.2 (operations that rebuild layers need
     each one to be distinct)."""
     from .module import Parameter
+
     seen, found = {}, []
     for i, layer in enumerate(model.layers if layers is None else layers):
         if id(layer) in seen:
@@ -204,8 +242,10 @@ def check_unshared(name, model, layers=None):
                     found.append(f"the same Parameter as {owners[id(value)]} and {where}")
                 owners.setdefault(id(value), where)
     if found:
-        raise ValueError(f"{name} shares layers or parameters ({'; '.join(found)}); this operation rebuilds "
-                         "layers one by one and needs each to be distinct (copy.deepcopy the shared one)")
+        raise ValueError(
+            f"{name} shares layers or parameters ({'; '.join(found)}); this operation rebuilds "
+            "layers one by one and needs each to be distinct (copy.deepcopy the shared one)"
+        )
     return model
 
 
@@ -213,42 +253,63 @@ def check_finite_loss(value, where=""):
     """The float value of a loss (Tensor or number); ValueError when NaN or inf, before any step."""
     v = float(getattr(value, "item", lambda: value)())
     if not math.isfinite(v):
-        raise ValueError(f"non-finite loss {v}{' ' + where if where else ''}; no optimizer step was taken "
-                         "(lower the learning rate or check the inputs)")
+        raise ValueError(
+            f"non-finite loss {v}{' ' + where if where else ''}; no optimizer step was taken "
+            "(lower the learning rate or check the inputs)"
+        )
     return v
 
 
 def _integral(arr):
-    return np.issubdtype(arr.dtype, np.floating) and bool(np.all(np.isfinite(arr))) and bool(np.all(arr == np.round(arr)))
+    return (
+        np.issubdtype(arr.dtype, np.floating)
+        and bool(np.all(np.isfinite(arr)))
+        and bool(np.all(arr == np.round(arr)))
+    )
 
 
 def as_class_indices(name, labels, batch, classes):
     """Class labels as an int64 (batch,) array in [0, classes): integer arrays, Tensors holding integers
     (a Tensor stores float32) or one-hot rows (batch, classes). TypeError for other dtypes (bool, float
     arrays, str, object); ValueError for a wrong shape, a label out of range or a row that is not one-hot."""
-    if type(labels) is np.ndarray and labels.dtype.kind in "iu" and labels.shape == (batch,) and (
-            not batch or (labels.min() >= 0 and labels.max() < classes)):
+    if (
+        type(labels) is np.ndarray
+        and labels.dtype.kind in "iu"
+        and labels.shape == (batch,)
+        and (not batch or (labels.min() >= 0 and labels.max() < classes))
+    ):
         return labels.astype(np.int64, copy=False)  # the common case, checked in one pass each way
     is_tensor = hasattr(labels, "data") and not isinstance(labels, np.ndarray)
     y = np.asarray(labels.data if is_tensor else labels)
     numeric = y.dtype == np.bool_ or np.issubdtype(y.dtype, np.number)
     if numeric and y.ndim != 1 and y.shape != (batch, classes):
-        raise ValueError(f"{name} shape {y.shape} must be ({batch},) to match the logits (class indices) "
-                         f"or ({batch}, {classes}) (one-hot rows)")
+        raise ValueError(
+            f"{name} shape {y.shape} must be ({batch},) to match the logits (class indices) "
+            f"or ({batch}, {classes}) (one-hot rows)"
+        )
     if numeric and y.ndim == 2:
         if not np.all((y == 0) | (y == 1)) or not np.all(np.count_nonzero(y, axis=1) == 1):
-            raise ValueError(f"{name} of shape {y.shape} must be one-hot rows (exactly one 1 per row, zeros "
-                             "elsewhere); pass soft targets to a distillation loss instead")
+            raise ValueError(
+                f"{name} of shape {y.shape} must be one-hot rows (exactly one 1 per row, zeros "
+                "elsewhere); pass soft targets to a distillation loss instead"
+            )
         return np.argmax(y, axis=1).astype(np.int64)
     integer = np.issubdtype(y.dtype, np.integer) or (is_tensor and y.size and _integral(y))
     if y.dtype == np.bool_ or not (integer or (y.size == 0 and np.issubdtype(y.dtype, np.number))):
-        got = "a Tensor with non-integer values" if is_tensor and np.issubdtype(y.dtype, np.floating) \
+        got = (
+            "a Tensor with non-integer values"
+            if is_tensor and np.issubdtype(y.dtype, np.floating)
             else f"dtype {y.dtype}"
-        raise TypeError(f"{name} must be an integer array of class indices, got {got}; integer Tensors and "
-                        f"one-hot rows ({batch}, {classes}) are accepted too")
+        )
+        raise TypeError(
+            f"{name} must be an integer array of class indices, got {got}; integer Tensors and "
+            f"one-hot rows ({batch}, {classes}) are accepted too"
+        )
     if y.shape != (batch,):
-        raise ValueError(f"{name} shape {y.shape} must be ({batch},) to match the logits (class indices) "
-                         f"or ({batch}, {classes}) (one-hot rows)")
+        raise ValueError(
+            f"{name} shape {y.shape} must be ({batch},) to match the logits (class indices) "
+            f"or ({batch}, {classes}) (one-hot rows)"
+        )
     if y.size and (y.min() < 0 or y.max() >= classes):
         bad = y[(y < 0) | (y >= classes)][0]
         raise ValueError(f"{name} contains {bad:g}; expected class indices in [0, {classes - 1}]")

@@ -4,6 +4,7 @@ im2col views the padded input as sliding windows (np.lib.stride_tricks.sliding_w
 the forward pass is a single (N*OH*OW, C*kh*kw) @ (C*kh*kw, out_c) product. col2im (backward)
 loops only over the kh*kw kernel offsets, adding one strided slab per offset.
 """
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -46,8 +47,8 @@ def col2im(cols, x_shape, kernel, stride, padding):
     slabs = cols.transpose(0, 3, 4, 5, 1, 2)  # (N, C, kh, kw, OH, OW)
     for i in range(kh):
         for j in range(kw):
-            out[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw] += slabs[:, :, i, j]
-    return out[:, :, ph:ph + h, pw:pw + w]
+            out[:, :, i : i + sh * oh : sh, j : j + sw * ow : sw] += slabs[:, :, i, j]
+    return out[:, :, ph : ph + h, pw : pw + w]
 
 
 def _check_input(name, x, channels):
@@ -86,8 +87,10 @@ class Conv2d(Module):
         n, _, h, w = x.shape
         oh, ow = _out_size(h, k[0], s[0], p[0]), _out_size(w, k[1], s[1], p[1])
         if oh < 1 or ow < 1:
-            raise ValueError(f"Conv2d: input spatial size {(h, w)} with padding {p} is smaller than "
-                             f"kernel {tuple(k)}; x shape {x.shape}, weight shape {w_t.shape}")
+            raise ValueError(
+                f"Conv2d: input spatial size {(h, w)} with padding {p} is smaller than "
+                f"kernel {tuple(k)}; x shape {x.shape}, weight shape {w_t.shape}"
+            )
         cols = im2col(x.data, k, s, p).reshape(n * oh * ow, -1)
         wmat = w_t.data.reshape(out_c, -1)
         out = cols @ wmat.T
@@ -101,12 +104,15 @@ class Conv2d(Module):
             gx = col2im((g2 @ wmat).reshape(n, oh, ow, *w_t.shape[1:]), x.shape, k, s, p)
             gb = g2.sum(axis=0) if b_t is not None else None
             return gx, gw, gb
+
         parents = (x, w_t) if b_t is None else (x, w_t, b_t)
-        return Tensor._make(np.ascontiguousarray(y), parents, lambda g: backward(g)[:len(parents)])
+        return Tensor._make(np.ascontiguousarray(y), parents, lambda g: backward(g)[: len(parents)])
 
     def extra_repr(self):
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}")
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}"
+        )
 
 
 class MaxPool2d(Module):
@@ -125,8 +131,9 @@ class MaxPool2d(Module):
         (kh, kw), s = self.kernel_size, self.stride
         n, c, h, w = x.shape
         if h < kh or w < kw:
-            raise ValueError(f"MaxPool2d: input spatial size {(h, w)} is smaller than kernel {(kh, kw)}; "
-                             f"x shape {x.shape}")
+            raise ValueError(
+                f"MaxPool2d: input spatial size {(h, w)} is smaller than kernel {(kh, kw)}; x shape {x.shape}"
+            )
         win = im2col(x.data, (kh, kw), s, (0, 0))  # (N, OH, OW, C, kh, kw)
         oh, ow = win.shape[1], win.shape[2]
         flat = win.reshape(n, oh, ow, c, kh * kw)
@@ -137,6 +144,7 @@ class MaxPool2d(Module):
             hit = arg[..., None] == np.arange(kh * kw)  # one-hot of the argmax, (N, OH, OW, C, kh*kw)
             cols = hit * g.transpose(0, 2, 3, 1)[..., None]
             return (col2im(cols.reshape(n, oh, ow, c, kh, kw), x.shape, (kh, kw), s, (0, 0)),)
+
         return Tensor._make(np.ascontiguousarray(y), (x,), backward)
 
     def extra_repr(self):

@@ -1,4 +1,5 @@
 """Functional forms: softmax, log_softmax, cross_entropy, kl_div, mse (Tensor in, Tensor out)."""
+
 import numpy as np
 
 from .checks import as_class_indices, check_array, check_choice
@@ -51,6 +52,7 @@ def cross_entropy(logits, labels):
         grad = np.exp(logp)
         grad[rows, y] -= 1.0
         return (grad * (g / b),)
+
     return Tensor._make(np.asarray(loss, dtype=logits.dtype), (logits,), backward)
 
 
@@ -81,6 +83,7 @@ def kl_div(log_q, p, reduction="batchmean"):
     def backward(g):
         scale = g / div
         return -pd * scale, np.where(pos, log_p + 1.0 - lq, 0.0) * scale
+
     return Tensor._make(out, (log_q, p_t), backward)
 
 

@@ -1,4 +1,5 @@
 """Dense layers, activations, Flatten, Dropout and Sequential."""
+
 import numpy as np
 
 from .checks import check_bool, check_fraction, check_int, check_module
@@ -34,13 +35,17 @@ class Linear(Module):
         _check_tensor("x", x)
         n_in = self.weight.shape[0]
         if x.ndim < 1 or x.shape[-1] != n_in:
-            raise ValueError(f"Linear expects input (..., {n_in}); got x shape {x.shape} "
-                             f"for weight shape {self.weight.shape}")
+            raise ValueError(
+                f"Linear expects input (..., {n_in}); got x shape {x.shape} "
+                f"for weight shape {self.weight.shape}"
+            )
         y = x @ self.weight
         return y + self.bias if self.bias is not None else y
 
     def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        )
 
 
 class ReLU(Module):
@@ -129,4 +134,3 @@ class Sequential(Module):
 
     def __iter__(self):
         return iter(self.layers)
-

@@ -1,4 +1,5 @@
 """Loss modules: CrossEntropyLoss (on logits) and MSELoss; both return a scalar Tensor (batch mean)."""
+
 from .functional import cross_entropy, mse
 from .module import Module
 

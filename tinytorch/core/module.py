@@ -1,4 +1,5 @@
 """Parameter (a trainable Tensor with an optional pruning mask) and Module (a tree of parameters)."""
+
 from collections import OrderedDict
 
 import numpy as np
@@ -46,7 +47,7 @@ class Parameter(Tensor):
         self._mask = m
 
     def __repr__(self):
-        return "Parameter" + super().__repr__()[len("Tensor"):]
+        return "Parameter" + super().__repr__()[len("Tensor") :]
 
 
 class Module:
@@ -84,6 +85,7 @@ class Module:
             out.append((pre, mod))
             for name, child in mod._named_children():
                 walk(child, f"{pre}.{name}" if pre else name)
+
         walk(self, prefix)
         return out
 
@@ -145,8 +147,10 @@ class Module:
         for name, p in params.items():
             arr = np.asarray(getattr(state_dict[name], "data", state_dict[name]))
             if arr.shape != p.data.shape:
-                raise ValueError(f"load_state_dict: shape mismatch for '{name}': "
-                                 f"checkpoint {arr.shape} vs model {p.data.shape}")
+                raise ValueError(
+                    f"load_state_dict: shape mismatch for '{name}': "
+                    f"checkpoint {arr.shape} vs model {p.data.shape}"
+                )
             if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
                 raise TypeError(f"load_state_dict: '{name}' has non-numeric dtype {arr.dtype}")
             arrays[name] = arr

@@ -3,6 +3,7 @@
 For a masked parameter the gradient is zeroed where mask is False before the update and the data
 is multiplied by the mask after it, so pruned weights stay exactly zero.
 """
+
 import numpy as np
 
 from .checks import check_real
@@ -17,9 +18,15 @@ class Optimizer:
     weight_decay = 0.0
 
     def __init__(self, params, lr):
-        if isinstance(params, (Tensor, str, bytes)) or not hasattr(params, "__iter__") or hasattr(params, "forward"):
-            raise TypeError(f"params must be an iterable of Parameters (e.g. model.parameters()), "
-                            f"got {type(params).__name__}")
+        if (
+            isinstance(params, (Tensor, str, bytes))
+            or not hasattr(params, "__iter__")
+            or hasattr(params, "forward")
+        ):
+            raise TypeError(
+                f"params must be an iterable of Parameters (e.g. model.parameters()), "
+                f"got {type(params).__name__}"
+            )
         params = list(params)
         if not params:
             raise ValueError("params is empty; expected at least one Parameter")
@@ -78,8 +85,10 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        self.betas = (check_real("betas[0]", betas[0], low=0.0, high=1.0, high_open=True),
-                      check_real("betas[1]", betas[1], low=0.0, high=1.0, high_open=True))
+        self.betas = (
+            check_real("betas[0]", betas[0], low=0.0, high=1.0, high_open=True),
+            check_real("betas[1]", betas[1], low=0.0, high=1.0, high_open=True),
+        )
         self.eps = check_real("eps", eps, low=0.0, low_open=True)
         self.weight_decay = check_real("weight_decay", weight_decay, low=0.0)
 

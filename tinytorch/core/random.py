@@ -1,4 +1,5 @@
 """The global random generator: layer initialisation, Dropout and shuffling draw from it."""
+
 import numpy as np
 
 from .checks import check_int

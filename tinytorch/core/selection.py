@@ -7,10 +7,13 @@ the first, narrow bracket), a wider bracket is tried, then every value. Used by 
 `magnitude_prune` (through `kth_smallest`) and by the fast path of module 16 (through `select`).
 Tests may lower CHUNK and SAMPLE to reach the chunked code with small arrays.
 """
+
 import numpy as np
 
 SAMPLE = 200_000  # sampled values: a 4-sigma bracket then holds about 0.55 % of the values (at q = 0.9)
-CHUNK = 1 << 18  # values per chunk: 1 MiB of float32 (1 << 16 .. 1 << 19 measured on 2 cores: 1 << 18 and up best)
+CHUNK = (
+    1 << 18
+)  # values per chunk: 1 MiB of float32 (1 << 16 .. 1 << 19 measured on 2 cores: 1 << 18 and up best)
 SIGMAS = (4.0, 8.0, None)  # brackets tried in turn; None: no bracket (every value is inside)
 
 
@@ -62,8 +65,8 @@ def _scan(values, lo, hi):
     low, mid = np.empty(CHUNK, dtype=bool), np.empty(CHUNK, dtype=bool)
     below, band = 0, []
     for start in range(0, values.size, CHUNK):
-        v = values[start:start + CHUNK]
-        x, y = np.less(v, lo, out=low[:v.size]), np.less(v, hi, out=mid[:v.size])
+        v = values[start : start + CHUNK]
+        x, y = np.less(v, lo, out=low[: v.size]), np.less(v, hi, out=mid[: v.size])
         below += int(np.count_nonzero(x))
         band.append(v[np.flatnonzero(np.logical_xor(x, y, out=y))])  # lo <= v < hi
     return below, np.concatenate(band)
@@ -74,7 +77,9 @@ def kth_smallest(values, k):
     np.partition(values, k - 1)[k - 1], several times faster for large arrays. `values` is not changed."""
     values = np.asarray(values)
     if values.ndim != 1 or values.dtype.kind != "f":
-        raise TypeError(f"values must be a 1-D float array, got shape {values.shape} and dtype {values.dtype}")
+        raise TypeError(
+            f"values must be a 1-D float array, got shape {values.shape} and dtype {values.dtype}"
+        )
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= values.size:
         raise ValueError(f"k must be an int in [1, {values.size}] (the size of values), got {k!r}")
     if values.size <= 8 * CHUNK:  # small: one partition is as fast

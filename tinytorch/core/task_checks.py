@@ -2,14 +2,39 @@
 tinytorch.core.checks). Each validates everything before the function changes anything and raises
 TypeError/ValueError naming the argument, its value and what is allowed; each returns what the
 algorithm needs, normalised."""
+
 import numpy as np
 
-from .checks import (as_class_indices, check_amount, check_array, check_bool, check_fraction, check_int, check_loader,
-                     check_module, check_parameters, check_real, check_unshared)
+from .checks import (
+    as_class_indices,
+    check_amount,
+    check_array,
+    check_bool,
+    check_fraction,
+    check_int,
+    check_loader,
+    check_module,
+    check_parameters,
+    check_real,
+    check_unshared,
+)
 
-__all__ = ["check_finite_parameters", "check_prunable", "check_magnitude_prune", "check_structured_prune",
-           "check_distillation_inputs", "check_batch", "check_low_rank", "check_factorize", "check_low_rank_compress",
-           "check_compress_config", "kept_mask", "zero_response", "PIPELINE_KEYS", "ELEMENTWISE"]
+__all__ = [
+    "check_finite_parameters",
+    "check_prunable",
+    "check_magnitude_prune",
+    "check_structured_prune",
+    "check_distillation_inputs",
+    "check_batch",
+    "check_low_rank",
+    "check_factorize",
+    "check_low_rank_compress",
+    "check_compress_config",
+    "kept_mask",
+    "zero_response",
+    "PIPELINE_KEYS",
+    "ELEMENTWISE",
+]
 
 PIPELINE_KEYS = ("structured_prune", "low_rank", "magnitude_prune")
 
@@ -70,23 +95,35 @@ def check_structured_prune(model, prune_ratio, physical):
     check_module("model", model, Sequential)
     pos = [i for i, layer in enumerate(model.layers) if isinstance(layer, Linear)]
     if len(pos) < 2:
-        raise ValueError(f"structured pruning needs a Sequential with >= 2 Linear layers (a hidden one and "
-                         f"the classifier), got {len(pos)}")
+        raise ValueError(
+            f"structured pruning needs a Sequential with >= 2 Linear layers (a hidden one and "
+            f"the classifier), got {len(pos)}"
+        )
     for a, b in zip(pos, pos[1:]):
         for j in range(a + 1, b):
             if type(model.layers[j]).__name__ not in ELEMENTWISE:
-                raise ValueError(f"layer {j} ({type(model.layers[j]).__name__}) between Linear layers {a} and {b} "
-                                 f"is not element-wise; allowed there: {', '.join(ELEMENTWISE)}")
+                raise ValueError(
+                    f"layer {j} ({type(model.layers[j]).__name__}) between Linear layers {a} and {b} "
+                    f"is not element-wise; allowed there: {', '.join(ELEMENTWISE)}"
+                )
     r = check_fraction("prune_ratio", prune_ratio, high_open=True)
     physical = check_bool("physical", physical)
     if physical:
         check_unshared("model", model)
         for a, b in zip(pos, pos[1:]):
-            if model.layers[b].bias is None and zero_response(model.layers[a + 1:b]) != 0:
-                raise ValueError(f"layer {b} has no bias to absorb the constant output f(0) != 0 of the neurons "
-                                 f"removed from layer {a}; use physical=False, or give layer {b} a bias")
-    check_finite_parameters([(f"layers.{i}.{a}", getattr(model.layers[i], a)) for i in pos
-                             for a in ("weight", "bias") if getattr(model.layers[i], a) is not None])
+            if model.layers[b].bias is None and zero_response(model.layers[a + 1 : b]) != 0:
+                raise ValueError(
+                    f"layer {b} has no bias to absorb the constant output f(0) != 0 of the neurons "
+                    f"removed from layer {a}; use physical=False, or give layer {b} a bias"
+                )
+    check_finite_parameters(
+        [
+            (f"layers.{i}.{a}", getattr(model.layers[i], a))
+            for i in pos
+            for a in ("weight", "bias")
+            if getattr(model.layers[i], a) is not None
+        ]
+    )
     return pos, r, physical
 
 
@@ -98,11 +135,14 @@ def check_distillation_inputs(student_logits, teacher_logits, true_labels, tempe
     check_array("student_logits", student_logits, finite=False)
     if not isinstance(student_logits, Tensor):
         student_logits = Tensor(student_logits)
-    zt = check_array("teacher_logits", teacher_logits, ndim=2, finite=False).astype(student_logits.data.dtype,
-                                                                                   copy=False)
+    zt = check_array("teacher_logits", teacher_logits, ndim=2, finite=False).astype(
+        student_logits.data.dtype, copy=False
+    )
     if student_logits.data.ndim != 2 or student_logits.shape != zt.shape:
-        raise ValueError(f"student_logits shape {tuple(student_logits.shape)} and teacher_logits shape "
-                         f"{zt.shape} must be equal and 2-D (batch, classes)")
+        raise ValueError(
+            f"student_logits shape {tuple(student_logits.shape)} and teacher_logits shape "
+            f"{zt.shape} must be equal and 2-D (batch, classes)"
+        )
     # z / T stays finite, and so does the loss, whose soft term T^2 KL is at most 2 T max|z| per row
     limit = float(np.finfo(zt.dtype).max) / 8 * min(temperature, 1.0 / temperature)
     for name, z in (("student_logits", student_logits.data), ("teacher_logits", zt)):
@@ -110,8 +150,10 @@ def check_distillation_inputs(student_logits, teacher_logits, true_labels, tempe
         if not np.isfinite(peak):
             raise ValueError(f"{name} contains NaN or inf")
         if peak > limit:
-            raise ValueError(f"{name} reach {peak:.3g}; with temperature={temperature:g} their softened values "
-                             f"overflow {zt.dtype} (allowed |z| <= {limit:.3g}: scale the logits down)")
+            raise ValueError(
+                f"{name} reach {peak:.3g}; with temperature={temperature:g} their softened values "
+                f"overflow {zt.dtype} (allowed |z| <= {limit:.3g}: scale the logits down)"
+            )
     labels = as_class_indices("true_labels", true_labels, *zt.shape)
     return student_logits, zt, labels
 
@@ -134,8 +176,10 @@ def check_low_rank(weight_matrix, rank_ratio, energy, method="svd"):
     r = check_real("rank_ratio", rank_ratio, low=0.0, high=1.0, low_open=True)
     tau = None if energy is None else check_real("energy", energy, low=0.0, high=1.0, low_open=True)
     if tau is not None and method == "randomized":
-        raise ValueError(f"energy={energy!r} needs every singular value: use method='svd' with energy, "
-                         "or rank_ratio with method='randomized'")
+        raise ValueError(
+            f"energy={energy!r} needs every singular value: use method='svd' with energy, "
+            "or rank_ratio with method='randomized'"
+        )
     dtype = w.dtype if np.issubdtype(w.dtype, np.floating) else np.dtype(np.float64)
     return w.astype(np.float32 if dtype.itemsize <= 4 else np.float64, copy=False), r, tau, dtype
 
@@ -159,7 +203,9 @@ def check_low_rank_compress(model, rank_ratio, energy):
 
     check_module("model", model, Sequential)
     if (rank_ratio is None) == (energy is None):
-        raise ValueError(f"give exactly one of rank_ratio or energy, got rank_ratio={rank_ratio!r}, energy={energy!r}")
+        raise ValueError(
+            f"give exactly one of rank_ratio or energy, got rank_ratio={rank_ratio!r}, energy={energy!r}"
+        )
     if rank_ratio is not None:
         check_real("rank_ratio", rank_ratio, low=0.0, high=1.0, low_open=True)
     else:
@@ -167,7 +213,9 @@ def check_low_rank_compress(model, rank_ratio, energy):
     check_unshared("model", model)
     pos = [i for i, layer in enumerate(model.layers) if isinstance(layer, Linear)]
     if not pos:
-        raise ValueError(f"model has no Linear layer to factorize (a Sequential of {len(model.layers)} layers)")
+        raise ValueError(
+            f"model has no Linear layer to factorize (a Sequential of {len(model.layers)} layers)"
+        )
     check_finite_parameters([(f"layers.{i}.weight", model.layers[i].weight) for i in pos])
     return pos
 
@@ -181,19 +229,25 @@ def check_compress_config(model, compression_config, eval_loader):
         raise TypeError(f"compression_config must be a dict, got {type(compression_config).__name__}")
     for key in compression_config:
         if key not in PIPELINE_KEYS:
-            raise ValueError(f"unknown compression_config key {key!r}; expected keys among {list(PIPELINE_KEYS)}")
+            raise ValueError(
+                f"unknown compression_config key {key!r}; expected keys among {list(PIPELINE_KEYS)}"
+            )
     config = dict(compression_config)
     if eval_loader is not None:
         check_loader("eval_loader", eval_loader)
     if "structured_prune" in config:
-        config["structured_prune"] = check_fraction("structured_prune", config["structured_prune"], high_open=True)
+        config["structured_prune"] = check_fraction(
+            "structured_prune", config["structured_prune"], high_open=True
+        )
         check_structured_prune(model, config["structured_prune"], True)
     if "low_rank" in config:
         config["low_rank"] = check_real("low_rank", config["low_rank"], low=0.0, high=1.0, low_open=True)
         check_module("model", model, Sequential)
         check_unshared("model", model)
         if not any(isinstance(layer, Linear) for layer in model.layers):
-            raise ValueError(f"model has no Linear layer to factorize (a Sequential of {len(model.layers)} layers)")
+            raise ValueError(
+                f"model has no Linear layer to factorize (a Sequential of {len(model.layers)} layers)"
+            )
     if "magnitude_prune" in config:
         config["magnitude_prune"] = check_fraction("magnitude_prune", config["magnitude_prune"])
         check_prunable(model)

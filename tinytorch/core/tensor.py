@@ -1,6 +1,7 @@
 """Tensor: a NumPy array plus reverse-mode automatic differentiation. Every op records its parents and a
 closure mapping the output gradient to the parent gradients; `backward()` walks the graph in reverse
 topological order; broadcasting ops sum the gradient back to each parent's shape (`_unbroadcast`)."""
+
 import numpy as np
 
 from .autograd import _norm_axes, _unbroadcast, is_grad_enabled, no_grad, row_max
@@ -96,7 +97,9 @@ class Tensor:
             raise RuntimeError("backward() called on a tensor that does not require grad")
         if grad is None:
             if self.data.size != 1:
-                raise ValueError(f"backward() without grad needs a scalar output, got shape {self.data.shape}")
+                raise ValueError(
+                    f"backward() without grad needs a scalar output, got shape {self.data.shape}"
+                )
             grad = np.ones_like(self.data)
         grad = np.asarray(getattr(grad, "data", grad), dtype=self.data.dtype)
         if grad.shape != self.data.shape:
@@ -165,7 +168,7 @@ class Tensor:
         if isinstance(exponent, Tensor) or not np.isscalar(exponent) or isinstance(exponent, (bool, str)):
             raise TypeError(f"exponent must be a Python or NumPy scalar, got {type(exponent).__name__}")
         a, p = self.data, exponent
-        return Tensor._make(a ** p, (self,), lambda g: (g * p * a ** (p - 1),))
+        return Tensor._make(a**p, (self,), lambda g: (g * p * a ** (p - 1),))
 
     def __matmul__(self, other):
         other = self._lift(other)
@@ -175,8 +178,10 @@ class Tensor:
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         if a2.shape[-1] != b2.shape[-2]:
-            raise ValueError(f"matmul shape mismatch: {a.shape} @ {b.shape} "
-                             f"(inner dimensions {a2.shape[-1]} != {b2.shape[-2]})")
+            raise ValueError(
+                f"matmul shape mismatch: {a.shape} @ {b.shape} "
+                f"(inner dimensions {a2.shape[-1]} != {b2.shape[-2]})"
+            )
         try:
             out2 = a2 @ b2
         except ValueError as err:
@@ -188,12 +193,15 @@ class Tensor:
             out = out.squeeze(-1)
 
         def backward(g):
-            if a.ndim == b.ndim == 2:  # the common case (Linear): no reshapes; no product for a constant input
+            if (
+                a.ndim == b.ndim == 2
+            ):  # the common case (Linear): no reshapes; no product for a constant input
                 return (g @ b.T if self.requires_grad else None), (a.T @ g if other.requires_grad else None)
             g2 = g.reshape(out2.shape)
             ga = _unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
             gb = _unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
             return ga, gb
+
         return Tensor._make(out, (self, other), backward)
 
     def __rmatmul__(self, other):
@@ -231,6 +239,7 @@ class Tensor:
         def backward(g):
             g = g if keepdims else np.expand_dims(g, axes)
             return (np.broadcast_to(g, shape),)
+
         return Tensor._make(out, (self,), backward)
 
     def mean(self, axis=None, keepdims=False):
@@ -250,6 +259,7 @@ class Tensor:
             g = g if keepdims else np.expand_dims(g, axes)
             hit = a == m
             return (hit * (g / hit.sum(axis=axes, keepdims=True)),)
+
         return Tensor._make(out, (self,), backward)
 
     # ----- shape ops -----
@@ -266,19 +276,25 @@ class Tensor:
         axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         axes = axes or tuple(reversed(range(self.ndim)))
         if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"axes={axes} is not a permutation of the {self.ndim} axes of shape {self.shape}")
+            raise ValueError(
+                f"axes={axes} is not a permutation of the {self.ndim} axes of shape {self.shape}"
+            )
         inv = tuple(np.argsort([a % self.ndim for a in axes]))
         return Tensor._make(self.data.transpose(axes), (self,), lambda g: (g.transpose(inv),))
 
     def __getitem__(self, idx):
-        idx = tuple(i.data if isinstance(i, Tensor) else i for i in idx) if isinstance(idx, tuple) else \
-            (idx.data if isinstance(idx, Tensor) else idx)
+        idx = (
+            tuple(i.data if isinstance(i, Tensor) else i for i in idx)
+            if isinstance(idx, tuple)
+            else (idx.data if isinstance(idx, Tensor) else idx)
+        )
         shape, dtype = self.shape, self.dtype
 
         def backward(g):
             full = np.zeros(shape, dtype=dtype)
             np.add.at(full, idx, g)  # add.at: repeated fancy indices accumulate
             return (full,)
+
         return Tensor._make(self.data[idx], (self,), backward)
 
     # ----- softmax family (stable: shift by the max) -----

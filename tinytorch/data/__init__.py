@@ -1,4 +1,5 @@
 """Datasets shipped with TinyTorch and a minimal DataLoader."""
+
 from .digits import load_digits, train_test_split
 from .loader import DataLoader
 

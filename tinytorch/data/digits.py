@@ -1,4 +1,5 @@
 """The UCI handwritten digits (8x8 images, 1,797 samples) shipped with the package, and a split."""
+
 import functools
 import gzip
 import math
@@ -53,7 +54,9 @@ def train_test_split(X, y, test_size=0.25, seed=0):
         raise TypeError(f"y must hold integer labels, got dtype {y.dtype}")
     n = len(y)
     if X.ndim < 1 or X.shape[0] != n:
-        raise ValueError(f"X has {X.shape[0] if X.ndim else 0} samples (shape {X.shape}) but y has {n} (shape {y.shape})")
+        raise ValueError(
+            f"X has {X.shape[0] if X.ndim else 0} samples (shape {X.shape}) but y has {n} (shape {y.shape})"
+        )
     if n < 2:
         raise ValueError(f"need at least 2 samples to split, got {n}")
     if isinstance(test_size, (int, np.integer)) and not isinstance(test_size, bool):

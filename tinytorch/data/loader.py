@@ -1,4 +1,5 @@
 """DataLoader: mini-batches of (Tensor x, ndarray y) over in-memory arrays."""
+
 import math
 
 import numpy as np

@@ -1,19 +1,42 @@
 """`tito doctor`: Python and package versions, the pins, the Jupyter kernel, and generated-file freshness."""
+
 import argparse
 
 from tito.errors import EXIT_FAILURE, EXIT_OK
 
-PACKAGES = ("numpy", "rich", "jupytext", "nbdev", "nbgrader", "jsonschema", "nbformat", "nbclient", "nbconvert",
-            "ipykernel", "jupyter_client", "traitlets", "sqlalchemy", "pytest", "hypothesis", "matplotlib")
+PACKAGES = (
+    "numpy",
+    "rich",
+    "jupytext",
+    "nbdev",
+    "nbgrader",
+    "jsonschema",
+    "nbformat",
+    "nbclient",
+    "nbconvert",
+    "ipykernel",
+    "jupyter_client",
+    "traitlets",
+    "sqlalchemy",
+    "pytest",
+    "hypothesis",
+    "matplotlib",
+)
 
 
 def register(sub) -> None:
-    p = sub.add_parser("doctor", help="check versions, pins (nbgrader==0.9.6, nbdev 3, jsonschema<4.25), the "
-                                      "python3 kernel, the grading sandbox (bubblewrap) and that exported files "
-                                      "match their notebooks")
-    p.add_argument("--install-sandbox", action="store_true",
-                   help="instructors: install bubblewrap for `tito grade autograde` (apt-get as root; otherwise "
-                        "prints the command to run)")
+    p = sub.add_parser(
+        "doctor",
+        help="check versions, pins (nbgrader==0.9.6, nbdev 3, jsonschema<4.25), the "
+        "python3 kernel, the grading sandbox (bubblewrap) and that exported files "
+        "match their notebooks",
+    )
+    p.add_argument(
+        "--install-sandbox",
+        action="store_true",
+        help="instructors: install bubblewrap for `tito grade autograde` (apt-get as root; otherwise "
+        "prints the command to run)",
+    )
     p.set_defaults(func=cmd_doctor)
 
 
@@ -67,8 +90,10 @@ def install_sandbox() -> int:
         output.say(f"sandbox already installed: {bwrap.check()[1]}")
         return EXIT_OK
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        output.say(f"install bubblewrap as root, then run `tito doctor` again:\n  sudo {bwrap.INSTALL}\n"
-                   "(Fedora: sudo dnf install bubblewrap; Arch: sudo pacman -S bubblewrap)")
+        output.say(
+            f"install bubblewrap as root, then run `tito doctor` again:\n  sudo {bwrap.INSTALL}\n"
+            "(Fedora: sudo dnf install bubblewrap; Arch: sudo pacman -S bubblewrap)"
+        )
         return EXIT_FAILURE
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     install = ["apt-get", "install", "-y", "-q", "bubblewrap"]
@@ -97,7 +122,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         version = _version(name)
         rule, check = PINS.get(name, ("", None))
         if version is None:
-            status = "FAIL: not installed" if name in PINS or name in ("numpy", "rich", "jupytext", "pytest") else "not installed"
+            status = (
+                "FAIL: not installed"
+                if name in PINS or name in ("numpy", "rich", "jupytext", "pytest")
+                else "not installed"
+            )
         elif check is not None and not check(_release(version)):
             status = f"FAIL: need {rule}"
         else:
@@ -108,8 +137,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     problems += not kernel_ok
     rows.append(["kernel", "python3", kernel_text, "ok" if kernel_ok else "FAIL"])
     sandbox_ok, sandbox_text = bwrap.check()  # instructors only: students never need it
-    rows.append(["sandbox", "bubblewrap", sandbox_text,
-                 "ok" if sandbox_ok else "missing (instructors: tito doctor --install-sandbox)"])
+    rows.append(
+        [
+            "sandbox",
+            "bubblewrap",
+            sandbox_text,
+            "ok" if sandbox_ok else "missing (instructors: tito doctor --install-sandbox)",
+        ]
+    )
     output.table("Environment", ["item", "version", "detail", "status"], rows)
 
     root = find_root()

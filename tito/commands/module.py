@@ -1,4 +1,5 @@
 """`tito module list|status|start|complete|reset`: a student's work on one course module."""
+
 import argparse
 from pathlib import Path
 
@@ -6,25 +7,45 @@ from tito.errors import EXIT_FAILURE, EXIT_OK, TitoError
 
 
 def register(sub) -> None:
-    group = sub.add_parser("module", help="list, start, complete and reset course modules",
-                           description="Work on a course module (NN_name folder under modules/).")
+    group = sub.add_parser(
+        "module",
+        help="list, start, complete and reset course modules",
+        description="Work on a course module (NN_name folder under modules/).",
+    )
     group.set_defaults(group_parser=group)
     cmds = group.add_subparsers(dest="action", metavar="ACTION")
     cmds.add_parser("list", help="list the course modules").set_defaults(func=cmd_list)
-    cmds.add_parser("status", help="notebook, pair sync, export and last test result per module").set_defaults(func=cmd_status)
+    cmds.add_parser(
+        "status", help="notebook, pair sync, export and last test result per module"
+    ).set_defaults(func=cmd_status)
     for name, func, text in (
-        ("start", cmd_start, "write the release (stub) notebook as your working notebook (backs up an existing one)"),
+        (
+            "start",
+            cmd_start,
+            "write the release (stub) notebook as your working notebook (backs up an existing one)",
+        ),
         ("reset", cmd_reset, "back up your notebook and restore the release (stub) version"),
-        ("complete", cmd_complete, "sync + export your notebook, run the module's tests, grade it, show results"),
+        (
+            "complete",
+            cmd_complete,
+            "sync + export your notebook, run the module's tests, grade it, show results",
+        ),
     ):
         p = cmds.add_parser(name, help=text, description=text)
         p.add_argument("module", help="module number, NN_name or name (16, 16_compression, compression)")
         if name != "complete":
-            p.add_argument("--force", action="store_true",
-                           help="overwrite even a notebook that contains solutions or your edits (a backup is kept)")
+            p.add_argument(
+                "--force",
+                action="store_true",
+                help="overwrite even a notebook that contains solutions or your edits (a backup is kept)",
+            )
         else:
-            p.add_argument("--verbose", "-v", action="store_true",
-                           help="print everything (pytest output, tracebacks, export table), not only the summary")
+            p.add_argument(
+                "--verbose",
+                "-v",
+                action="store_true",
+                help="print everything (pytest output, tracebacks, export table), not only the summary",
+            )
         p.set_defaults(func=func)
 
 
@@ -39,8 +60,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     from tito import output
     from tito.paths import all_modules, find_root
 
-    rows = [[m.number, m.name, "yes" if m.folder.is_dir() else "no", "yes" if m.tests.is_dir() else "no",
-             ", ".join(m.dev_notebooks()) or "-"] for m in all_modules(find_root())]
+    rows = [
+        [
+            m.number,
+            m.name,
+            "yes" if m.folder.is_dir() else "no",
+            "yes" if m.tests.is_dir() else "no",
+            ", ".join(m.dev_notebooks()) or "-",
+        ]
+        for m in all_modules(find_root())
+    ]
     output.table("Modules", ["no", "name", "modules/", "tests/", "notebooks"], rows)
     return EXIT_OK
 
@@ -64,10 +93,21 @@ def cmd_status(args: argparse.Namespace) -> int:
                 exported = notebooks.export_state(root, ipynb) if ipynb.exists() else "-"
             last = tests.get(f"tests/{m.key}")
             done = completes.get(m.key)
-            rows.append([m.key, stem or "-", pair, exported,
-                         f"exit {last['exit']} ({last['when']})" if last else "-",
-                         f"{done['score']:g}/{done['max_score']:g} ok={done['ok']}" if done else "-"])
-    output.table("Module status", ["module", "notebook", ".py/.ipynb", "tinytorch export", "last tests", "last complete"], rows)
+            rows.append(
+                [
+                    m.key,
+                    stem or "-",
+                    pair,
+                    exported,
+                    f"exit {last['exit']} ({last['when']})" if last else "-",
+                    f"{done['score']:g}/{done['max_score']:g} ok={done['ok']}" if done else "-",
+                ]
+            )
+    output.table(
+        "Module status",
+        ["module", "notebook", ".py/.ipynb", "tinytorch export", "last tests", "last complete"],
+        rows,
+    )
     return EXIT_OK
 
 
@@ -84,20 +124,25 @@ def _install_release(args, verb: str) -> int:
         raise TitoError(
             f"{', '.join(with_solutions)} contain solutions ({notebooks.SOLUTION_MARK}): this is the instructor's source, "
             f"and {verb} would replace it with the student stubs. Re-run with --force to do it anyway "
-            f"(a timestamped backup goes to .tito/backups/), or work in a student bundle from `tito grade release`.")
+            f"(a timestamped backup goes to .tito/backups/), or work in a student bundle from `tito grade release`."
+        )
     release_nbs = release.release_notebooks(module)
     if verb == "start" and not args.force:
+
         def differs(stem):
             py, ipynb = notebooks.pair_paths(module.folder, stem)
             want = notebooks.fingerprint(release_nbs[stem])
-            return ((py.exists() and notebooks.fingerprint(notebooks.read_py(py)) != want)
-                    or (ipynb.exists() and notebooks.fingerprint(notebooks.read_ipynb(ipynb)) != want))
+            return (py.exists() and notebooks.fingerprint(notebooks.read_py(py)) != want) or (
+                ipynb.exists() and notebooks.fingerprint(notebooks.read_ipynb(ipynb)) != want
+            )
 
         edited = [s for s in stems if differs(s)]
         if edited:
-            raise TitoError(f"{', '.join(edited)} already has your edits; `tito module start` "
-                            f"does not replace work in progress. Use `tito module reset {module.number}` to start "
-                            f"over (your notebook is backed up first), or --force.")
+            raise TitoError(
+                f"{', '.join(edited)} already has your edits; `tito module start` "
+                f"does not replace work in progress. Use `tito module reset {module.number}` to start "
+                f"over (your notebook is backed up first), or --force."
+            )
     saved = state.backup(root, files, f"{verb}-{module.key}")
     if saved:
         output.say(f"backed up {', '.join(p.name for p in files if p.exists())} to {saved.relative_to(root)}")
@@ -131,17 +176,22 @@ def _complete_tests(root, module, log, verbose: bool) -> int:
         return 4
     with tempfile.TemporaryDirectory(prefix="tito-junit-") as tmp:
         junit = Path(tmp) / "junit.xml"
-        code = workflow.pytest(root, [module.tests], ["-p", "no:cacheprovider", f"--junitxml={junit}"],
-                               log=log, echo=verbose)
+        code = workflow.pytest(
+            root, [module.tests], ["-p", "no:cacheprovider", f"--junitxml={junit}"], log=log, echo=verbose
+        )
         report = workflow.junit_summary(junit)
     counts = report["counts"]
     if counts:
-        output.say("  " + ", ".join(f"{n} {what}" for what, n in counts.items() if n or what in ("passed", "failed")))
+        output.say(
+            "  " + ", ".join(f"{n} {what}" for what, n in counts.items() if n or what in ("passed", "failed"))
+        )
     elif code:
         output.say(f"  pytest exit {code} before running any test (see the log)")
     problems = report["problems"]
     for test, status, first in problems[:MAX_TEST_LINES]:
-        output.say(f"  {status:<12}  {test}: {first}" if status != "not done yet" else f"  {status:<12}  {test}")
+        output.say(
+            f"  {status:<12}  {test}: {first}" if status != "not done yet" else f"  {status:<12}  {test}"
+        )
     if len(problems) > MAX_TEST_LINES:
         output.say(f"  ... and {len(problems) - MAX_TEST_LINES} more failing tests (see the log)")
     return code
@@ -156,7 +206,10 @@ def _complete_grade(module, log, verbose: bool):
         output.say("  no graded notebook in this module")
         return [], True
     try:
-        nbs = {notebook_name(s): notebooks.read_ipynb(module.folder / f"{s}.ipynb") for s in module.graded_notebooks()}
+        nbs = {
+            notebook_name(s): notebooks.read_ipynb(module.folder / f"{s}.ipynb")
+            for s in module.graded_notebooks()
+        }
         result = selfgrade.grade(module.root, nbs, None if verbose else log)
     except TitoError as err:  # e.g. a damaged notebook nbgrader cannot process: report it, keep going
         output.say(f"  could not grade your notebook: {str(err).splitlines()[0]}")
@@ -165,8 +218,10 @@ def _complete_grade(module, log, verbose: bool):
     selfgrade.print_cells(result["cells"], result["notes"], verbose)
     score, max_score = selfgrade.totals(result["cells"])
     manual = sum(c["max_score"] for c in result["cells"] if c["kind"] == "manual")
-    output.say(f"  auto-graded points: {score:g} / {max_score:g}" + (f" (+{manual:g} graded by your instructor)"
-                                                                        if manual else ""))
+    output.say(
+        f"  auto-graded points: {score:g} / {max_score:g}"
+        + (f" (+{manual:g} graded by your instructor)" if manual else "")
+    )
     return result["cells"], score >= max_score
 
 
@@ -184,8 +239,10 @@ def _next_step(module, cells, tests_ok, points_ok, results_ok) -> str:
     if not results_ok:
         return f"next: fix the error of step 4, {again}"
     stem = module.graded_notebooks()[0] if module.graded_notebooks() else "your notebook"
-    return (f"next: submit modules/{module.key}/{stem}.ipynb renamed to <your-student-id>.ipynb "
-            f"(see README.md, 'Submit'); your instructor adds the hidden tests and the manual points")
+    return (
+        f"next: submit modules/{module.key}/{stem}.ipynb renamed to <your-student-id>.ipynb "
+        f"(see README.md, 'Submit'); your instructor adds the hidden tests and the manual points"
+    )
 
 
 def cmd_complete(args: argparse.Namespace) -> int:
@@ -218,14 +275,31 @@ def cmd_complete(args: argparse.Namespace) -> int:
         output.say("  " + res.get("text", ""))
     results_ok = res["status"] != "error"
     ok = tests_ok and points_ok and results_ok
-    state.update(root, "complete", module.key, {"ok": ok, "score": score, "max_score": max_score, "tests_exit": code,
-                                                "when": datetime.now().isoformat(timespec="seconds")})
-    output.table(f"Summary {module.key}", ["check", "result"], [
-        ["tests", f"{'pass' if tests_ok else 'FAIL'} (pytest exit {code})"],
-        ["points", f"{'pass' if points_ok else 'FAIL'} ({score:g}/{max_score:g})"],
-        ["results", {"ok": "pass", "missing": "not available", "error": "FAIL"}[res["status"]]],
-        ["module", "COMPLETE" if ok else "NOT COMPLETE"]])
+    state.update(
+        root,
+        "complete",
+        module.key,
+        {
+            "ok": ok,
+            "score": score,
+            "max_score": max_score,
+            "tests_exit": code,
+            "when": datetime.now().isoformat(timespec="seconds"),
+        },
+    )
+    output.table(
+        f"Summary {module.key}",
+        ["check", "result"],
+        [
+            ["tests", f"{'pass' if tests_ok else 'FAIL'} (pytest exit {code})"],
+            ["points", f"{'pass' if points_ok else 'FAIL'} ({score:g}/{max_score:g})"],
+            ["results", {"ok": "pass", "missing": "not available", "error": "FAIL"}[res["status"]]],
+            ["module", "COMPLETE" if ok else "NOT COMPLETE"],
+        ],
+    )
     output.say(f"full log: {log}")
-    output.say(f"done in {time.perf_counter() - start:.1f} s; "
-               + _next_step(module, cells, tests_ok, points_ok, results_ok))
+    output.say(
+        f"done in {time.perf_counter() - start:.1f} s; "
+        + _next_step(module, cells, tests_ok, points_ok, results_ok)
+    )
     return EXIT_OK if ok else EXIT_FAILURE

@@ -3,10 +3,17 @@ the notebook gives (its docstring quotes the notebook). They import your exporte
 tinytorch.compression; `tito module complete 16` exports it and runs them.
 
 No reference implementation lives here: the expected values are the notebook's own hand-checkable numbers."""
+
 import numpy as np
 
-from tinytorch.compression import (KnowledgeDistillation, factorize_linear, low_rank_approximate, magnitude_prune,
-                                   measure_sparsity, structured_prune)
+from tinytorch.compression import (
+    KnowledgeDistillation,
+    factorize_linear,
+    low_rank_approximate,
+    magnitude_prune,
+    measure_sparsity,
+    structured_prune,
+)
 from tinytorch.core.layers import Linear, ReLU, Sequential
 from tinytorch.core.tensor import Tensor
 
@@ -28,7 +35,9 @@ def test_linear_4x4_with_weights_1_to_16_reads_20_and_0_then_40_and_25_after_zer
     lin.weight.data[0, :] = 0
     got = (measure_sparsity(net), measure_sparsity(net, weights_only=True))
     assert got[0] == 40.0, f"measure_sparsity after zeroing a row: expected 40.0, got {got[0]}"
-    assert got[1] == 25.0, f"measure_sparsity(weights_only=True) after zeroing a row: expected 25.0, got {got[1]}"
+    assert got[1] == 25.0, (
+        f"measure_sparsity(weights_only=True) after zeroing a row: expected 25.0, got {got[1]}"
+    )
 
 
 def test_magnitude_prune_of_w5_at_075_removes_19_and_keeps_flat_indices_19_to_24():
@@ -123,4 +132,3 @@ def test_factorize_linear_4x3_at_rank_3_reproduces_the_layer():
     x = Tensor(np.arange(8, dtype=np.float32).reshape(2, 4))
     want, got = lin(x).data, factorize_linear(lin, 3)(x).data
     assert np.allclose(got, want, atol=1e-5), f"outputs: expected {want.tolist()}, got {got.tolist()}"
-
