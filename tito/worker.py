@@ -135,10 +135,31 @@ def grade(
             for note in died:
                 notes.remove(note)
             raise submission.SubmissionError(died[0] if died else _error_text(result))
-        return {"student": student, "ok": True, "message": "", "notes": notes}
+        found, more = _judge(assignment, student, tmp, prepared, sandboxed, limits)
+        failed = {gid: v.message for gid, v in found.items() if not v.passed}
+        return {"student": student, "ok": True, "message": "", "notes": notes + more, "judge": failed}
     except Exception as exc:  # noqa: BLE001 - one broken submission never stops the batch
         message = str(exc) if isinstance(exc, submission.SubmissionError) else f"{type(exc).__name__}: {exc}"
         return {"student": student, "ok": False, "message": message, "notes": notes}
+
+
+def _judge(assignment: str, student: str, tmp: Path, prepared: dict, sandboxed: bool, limits) -> tuple:
+    """The judge's verdicts on the submission's export; they replace every automatic score in the private
+    gradebook and are written into the autograded notebook. Returns (verdicts, notes)."""
+    from tito import judge_apply
+
+    base = (limits or {}).get("overlays", {}).get("compression")
+    if not base:
+        raise submission.SubmissionError(
+            "no release (stub) package to judge against: run `tito grade generate`"
+        )
+    work = Path(tmp) / "judge"
+    try:
+        found = judge_apply.verdicts(assignment, prepared, work, Path(base), sandbox=sandboxed, limits=limits)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    points = judge_apply.write_scores(f"sqlite:///{private_db(tmp)}", assignment, student, found)
+    return found, judge_apply.annotate(graded_dir(tmp, assignment, student), found, points)
 
 
 def child(
