@@ -375,8 +375,9 @@ check_claim("test-magnitude-finetune", globals())
 ### BEGIN HIDDEN TESTS
 net = two_layers()
 magnitude_prune(net, sparsity=0.5)
-got = float(net.layers[0].weight.data.sum())
-assert got == -1.0, f"global 50 %: the first layer's kept weights sum to -1.0, got {got}"
+w = net.layers[0].weight.data
+got = (int(np.sum(w == 0)), int(np.sum(w != 0)))
+assert got == (2, 3), f"zeros and kept weights of the first layer at 0.5: expected (2, 3), got {got}"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -577,8 +578,8 @@ check_claim("test-structured-equivalence", globals())
 """Hidden cases of structured_prune run here when your instructor grades."""
 ### BEGIN HIDDEN TESTS
 net = neuron_net()
-got = structured_prune(net, prune_ratio=0.5)["layers.0"].tolist()
-assert got == [3, 0], f"kept neurons in score order: expected [3, 0], got {got}"
+got = structured_prune(net, prune_ratio=0.0)["layers.0"].tolist()
+assert got == [0, 1, 2, 3, 4], f"kept neurons at 0.0: expected [0, 1, 2, 3, 4], got {got}"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -803,7 +804,7 @@ check_claim("test-kd-teacher-frozen", globals())
 """Hidden cases of KnowledgeDistillation run here when your instructor grades."""
 ### BEGIN HIDDEN TESTS
 got = kd(alpha=1.0, temperature=2.0).distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item()
-assert got < 0, f"alpha=1, T=2: the soft term of these logits is -0.797155, got {got:.6f}"
+assert abs(got - 0.797155) < 1e-6 and abs(got - 0.803628) < 1e-6, f"alpha=1, T=2: expected 0.797155, got {got:.6f}"
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 @dataclass(frozen=True)
 class Claim:
     """One graded cell: grade id, module (e.g. "16"), the text of its claim, the names it calls, the
-    observe function, its visible cases (dicts with a "label"), float tolerances, a time limit (s)."""
+    observe function, its visible cases (dicts with a "label"), float tolerances, a time limit per case (s)."""
 
     gid: str
     module: str
@@ -32,7 +32,7 @@ class Claim:
     visible: list = field(default_factory=list)
     rtol: float = 1e-6
     atol: float = 1e-9
-    seconds: float = 20.0
+    seconds: float = 10.0
 
 
 def register(gid: str, module: str, text: str, needs: tuple, visible: list, **options):
