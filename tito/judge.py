@@ -16,7 +16,7 @@ from tinytorch.claims import claims_of, expected_path, observe_case, verdict
 IMPORTS = {
     "16": [
         f"tinytorch.compression.{name}"
-        for name in ("sparsity", "magnitude", "structured", "distillation", "low_rank", "pipeline")
+        for name in ("sparsity", "magnitude", "structured", "distillation", "low_rank", "pipeline", "design")
     ]
 }
 
@@ -75,7 +75,8 @@ def expected_from(module: str, all_cases: dict, ns: dict) -> dict:
         bad = [o["error"] for o in outcomes if "error" in o]
         if bad:
             raise RuntimeError(f"the reference fails claim {gid}: {bad[0]}")
-        out[gid] = [o["got"] for o in outcomes]
+        judged = claims[gid].judged
+        out[gid] = [o["got"] if judged is None else judged(o["got"], c.case) for o, c in zip(outcomes, items)]
     return out
 
 

@@ -69,7 +69,7 @@ def _read(path: Path) -> list:
     for raw in data.splitlines():
         try:
             lines.append(json.loads(raw))
-        except ValueError:
+        except (ValueError, RecursionError):  # junk, or nesting deep enough to exhaust the parser
             continue
     return [line for line in lines if isinstance(line, dict)]
 

@@ -22,7 +22,8 @@ HERE = Path(__file__).resolve().parent
 @dataclass(frozen=True)
 class Claim:
     """One graded cell: grade id, module (e.g. "16"), the text of its claim, the names it calls, the
-    observe function, its visible cases (dicts with a "label"), float tolerances, a time limit per case (s)."""
+    observe function, its visible cases (dicts with a "label"), float tolerances, a time limit per case (s),
+    and for claims decided by measurement, the judge's own measurement of the answer."""
 
     gid: str
     module: str
@@ -33,6 +34,7 @@ class Claim:
     rtol: float = 1e-6
     atol: float = 1e-9
     seconds: float = 10.0
+    judged: object = None  # judged(plain answer, case) -> plain observation, computed by the judge itself
 
 
 def register(gid: str, module: str, text: str, needs: tuple, visible: list, **options):
@@ -67,7 +69,13 @@ def verdict(claim: Claim, case: dict, expected: dict, outcome: dict):
     """None when the outcome matches the expected observation, else the message a student sees."""
     if "error" in outcome:
         return f"{case['label']}: {outcome['error']}"
-    diff = difference(expected, outcome.get("got"), claim.rtol, claim.atol)
+    got = outcome.get("got")
+    if claim.judged is not None:
+        try:
+            got = claim.judged(got, case)
+        except Exception as exc:  # noqa: BLE001 - an answer that cannot be measured earns nothing
+            return f"{case['label']}: the returned model could not be measured: {str(exc)[:200]}"
+    diff = difference(expected, got, claim.rtol, claim.atol)
     return diff and f"{case['label']}: {diff}"
 
 

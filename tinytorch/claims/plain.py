@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 ARRAY = "__array__"
-MAX_ITEMS = 100_000  # entries of one array; larger answers are refused
+MAX_ITEMS = 1_000_000  # entries of one array; larger answers are refused
 
 
 def to_plain(value):
@@ -89,3 +89,19 @@ def difference(expected, got, rtol: float = 1e-9, atol: float = 1e-12):
         if type(got) is type(expected) and got == expected
         else f"expected {expected!r}, got {_show(got)}"
     )
+
+
+def array(value, dtypes: str = "biuf", max_items: int = MAX_ITEMS) -> np.ndarray:
+    """The ndarray a plain array encodes, checked: a dict with a nested list whose shape and dtype are the
+    declared ones, of a dtype kind in `dtypes`, finite. Raises ValueError otherwise (untrusted input)."""
+    if not (isinstance(value, dict) and set(value) == {ARRAY, "dtype", "shape"}):
+        raise ValueError("not a plain array")
+    dtype, shape = np.dtype(str(value["dtype"])), value["shape"]
+    if dtype.kind not in dtypes or not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
+        raise ValueError(f"an array of dtype {dtype} and shape {shape!r} is not allowed here")
+    if math.prod(shape) > max_items:
+        raise ValueError(f"an array of {math.prod(shape)} entries is larger than allowed")
+    out = np.array(value[ARRAY], dtype=dtype if dtype.kind != "f" else np.float64)
+    if list(out.shape) != shape or (out.dtype.kind == "f" and not np.all(np.isfinite(out))):
+        raise ValueError("the array's data does not match its declared shape, or is not finite")
+    return out.astype(dtype)

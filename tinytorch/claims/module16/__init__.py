@@ -1,3 +1,3 @@
 """Module 16's claims, in notebook order (importing registers them)."""
 
-from . import sparsity, magnitude, structured, distillation, low_rank, pipeline  # noqa: F401
+from . import sparsity, magnitude, structured, distillation, low_rank, pipeline, design  # noqa: F401
