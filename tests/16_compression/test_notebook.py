@@ -23,7 +23,7 @@ MODULES = {
     "distillation": ["KnowledgeDistillation"],
     "low_rank": ["low_rank_approximate", "factorize_linear", "low_rank_compress"],
     "pipeline": ["compress_model"],
-    "scaling": ["magnitude_prune_fast"],
+    "design": ["design_compression"],
 }
 # solution cell -> the prefix of its graded cells, with (cells, points) as the notebook's table states them
 TASKS = {
