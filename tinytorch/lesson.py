@@ -82,20 +82,24 @@ def mean_ci(values, confidence=0.95):
 
 
 def compare(candidate, reference, tolerance=0.01):
-    """One sentence on the paired per-seed difference candidate - reference (same seeds, same order):
-    its mean and t-interval, "within noise" when the interval includes 0, and whether the interval lies
-    above -tolerance (the target holds), below it (the target fails) or straddles it (undecided)."""
+    """One sentence on the paired per-seed difference candidate - reference (same seeds, same order): its
+    mean and t-interval, "within noise" when the interval includes 0 and, unless tolerance is None, whether
+    the interval lies above -tolerance (the target holds), below it (fails) or straddles it (undecided)."""
     d, c = mean_ci(np.asarray(candidate) - np.asarray(reference))
     if np.isnan(c):
         return f"difference {d:+.4f} from one seed: no interval, so no claim"
-    noise = "within noise" if d - c <= 0 <= d + c else ("above" if d > 0 else "below") + " the noise"
-    if d - c >= -tolerance:
-        target = f"the target (at most {100 * tolerance:g} point below) holds"
-    elif d + c < -tolerance:
-        target = f"the target (at most {100 * tolerance:g} point below) fails"
+    if d - c <= 0 <= d + c:
+        noise = "within noise, no winner"
     else:
-        target = f"the interval straddles -{tolerance:g}: the target is undecided"
-    return f"difference {d:+.4f} ± {c:.4f}: {noise}; {target}"
+        noise = f"{'above' if d > 0 else 'below'} the noise"
+    text = f"difference {d:+.4f} ± {c:.4f}: {noise}"
+    if tolerance is None:
+        return text
+    if d - c >= -tolerance:
+        return f"{text}; the target (at most {tolerance:g} below) holds"
+    if d + c < -tolerance:
+        return f"{text}; the target (at most {tolerance:g} below) fails"
+    return f"{text}; the interval straddles -{tolerance:g}: the target is undecided"
 
 
 def _leaves(model):

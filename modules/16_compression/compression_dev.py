@@ -76,7 +76,7 @@ from tinytorch.testing import expect, replaced
 threadpool_limits(1)  # one BLAS thread: reproducible timings, and fair to every model
 plt.rcParams.update({"figure.dpi": 100, "figure.figsize": (7.5, 3.6)})
 REDUCED = reduced_run()
-N_TRAIN, SEEDS = (3000, range(1)) if REDUCED else (20000, range(3))
+N_TRAIN, SEEDS = (3000, range(1)) if REDUCED else (20000, range(5))
 EPOCHS, FT_EPOCHS = 6, 3
 X_train, y_train, X_test, y_test = fashion_data(N_TRAIN)
 print(f"DATA: fashion-mnist train {len(X_train)} test {len(X_test)}")
@@ -782,7 +782,7 @@ for seed in SEEDS:
     structured_prune(half[seed], prune_ratio=0.5, physical=True)
     train(half[seed], X_train, y_train, FT_EPOCHS, seed=100 + seed)
     half_acc.append(accuracy(half[seed], X_test, y_test))
-ms = interleaved_ms({"dense": base, "structured 50 %": half[0]}, X_test[:256])
+ms = interleaved_ms({"dense": base, "structured 50 %": half[0]}, X_test[:1000], rounds=15, inner=3)
 half_speedup = speedup(ms["dense"], ms["structured 50 %"])
 print(f"parameters {base.num_parameters()} -> {half[0].num_parameters()}")
 print(
@@ -790,7 +790,7 @@ print(
     % (*mean_ci(half_acc), *mean_ci(dense_ft_acc), *half_speedup, len(SEEDS))
 )
 print("structured-50 against dense:", compare(half_acc, dense_ft_acc))
-print(f"speed target 1.6x: {'holds' if half_speedup[1] >= 1.6 else 'not met'} (slowest round {half_speedup[1]:.2f}x)")
+print(f"speed target 1.6x (median of the interleaved rounds): {'holds' if half_speedup[0] >= 1.6 else 'not met'}")
 
 # %%
 fig, ax = plt.subplots()
@@ -1133,8 +1133,8 @@ print(
     "KD result: alone %.4f ± %.4f, teacher-labels %.4f ± %.4f, distilled %.4f ± %.4f, n=%d"
     % (*mean_ci(kd[:, 0]), *mean_ci(kd[:, 1]), *mean_ci(kd[:, 2]), len(SEEDS))
 )
-print("teacher labels against alone:", compare(kd[:, 1], kd[:, 0]))
-print("distilled against teacher labels:", compare(kd[:, 2], kd[:, 1]))
+print("teacher labels against alone:", compare(kd[:, 1], kd[:, 0], tolerance=None))
+print("distilled against teacher labels:", compare(kd[:, 2], kd[:, 1], tolerance=None))
 
 # %%
 fig, ax = plt.subplots()
@@ -1147,6 +1147,12 @@ ax.set_xticks(range(3), ["alone", "teacher labels", "distilled"])
 ax.set(ylim=(0, 1), ylabel="test accuracy (fraction)", title=f"784-16-10 students, mean ± 95 % CI, n={len(SEEDS)}")
 ax.legend(fontsize=7, loc="lower right")
 plt.show()
+
+# %% [markdown]
+# Read the two `compare` lines. The first measures what the teacher's **labels** give: the student trains on
+# every image instead of 500. The second measures what the **soft targets** add on top of those labels.
+# Credit soft targets only if that second interval excludes 0; if it includes 0, the gain here is the
+# teacher's labelling of the unlabelled images. The chosen T is printed above (ties go to the smaller T).
 
 # %% [markdown]
 # ## Task 5: low-rank approximation (9 points)
@@ -1736,7 +1742,7 @@ print(f"accuracy {stats['original_accuracy']:.4f} -> {stats['accuracy']:.4f}, fi
 
 # %%
 FINAL = 0.95
-gradual_acc, oneshot_acc = [], []
+gradual_acc, oneshot_acc, start = [], [], []
 for seed in SEEDS:
     for kind, out in (("gradual", gradual_acc), ("one-shot", oneshot_acc)):
         model = copy.deepcopy(dense[seed])
@@ -1747,14 +1753,22 @@ for seed in SEEDS:
                 train(model, X_train, y_train, 1, seed=200 + seed, optimizer=opt)
         else:
             magnitude_prune(model, FINAL)
+            start.append(accuracy(model, X_test, y_test))
             train(model, X_train, y_train, FT_EPOCHS, seed=200 + seed, optimizer=opt)
         out.append(accuracy(model, X_test, y_test))
 print("cubic targets:", [round(s, 4) for _, s in cubic_schedule(0.0, FINAL, FT_EPOCHS - 1)])
+print("one-shot 95 %% right after pruning: %.4f ± %.4f, far past the knee" % mean_ci(start))
 print(
     "OUTCOME gradual-95: accuracy %.4f ± %.4f, one-shot-95 accuracy %.4f ± %.4f, n=%d"
     % (*mean_ci(gradual_acc), *mean_ci(oneshot_acc), len(SEEDS))
 )
-print("gradual against one-shot:", compare(gradual_acc, oneshot_acc, tolerance=0.0))
+print("gradual against one-shot:", compare(gradual_acc, oneshot_acc, tolerance=None))
+
+# %% [markdown]
+# Read the last two lines together. 95 % is far past this model's knee before fine-tuning, yet a few epochs
+# bring one-shot pruning most of the way back. Whether the schedule is ahead is decided by the interval of
+# the paired difference, not by the means: when it includes 0, this budget does not separate the two, and
+# a longer schedule (more steps, more epochs) or a higher target is where gradual pruning earns its keep.
 
 # %%
 int8, int8_acc = {}, []
@@ -1799,16 +1813,16 @@ for name, model in zoo.items():
 MY_PREDICTION = {"structured masked": 1.0, "structured physical": 1.0, "CSR 90 %": 1.0, "low rank": 1.0}
 
 # %%
-ms = interleaved_ms(zoo, X_test[:256], rounds=9)
+ms = interleaved_ms(zoo, X_test[:1000], rounds=15, inner=3)
 measured = {name: speedup(ms["dense"], ms[name]) for name in zoo}
 for name in list(zoo)[1:]:
     mac = count_macs(base) / count_macs(zoo[name])
     s, lo, hi = measured[name]
     print(f"{name:20s} predicted {MY_PREDICTION[name]:.2f}x, MAC ratio {mac:.2f}x, "
           f"measured {s:.2f}x [{lo:.2f}, {hi:.2f}] (median of {len(ms['dense'])} interleaved rounds)")
-relu_ms = interleaved_ms({"relu": Sequential(ReLU())}, X_test[:256, :300])["relu"]
-print(f"a ReLU over 256 x 300 values alone takes {np.median(relu_ms):.3f} ms, the dense forward "
-      f"{np.median(ms['dense']):.3f} ms: work that does not shrink with the weights")
+for name in ("structured physical", "low rank"):
+    scaled = np.median(ms["dense"]) * count_macs(zoo[name]) / count_macs(base)  # if time followed the MACs
+    print(f"{name}: {scaled:.2f} ms if time followed the MACs, {np.median(ms[name]):.2f} ms measured")
 fig, ax = plt.subplots()
 names = list(zoo)[1:]
 xs = np.arange(len(names))
