@@ -2,7 +2,7 @@
 
 1. global magnitude pruning at 90 % on 10 M and 100 M float32 weights, both versions: the graded
    `tinytorch.compression.magnitude_prune` (readable: one concatenated score array, its k-th smallest from
-   `tinytorch.core.selection.kth_smallest`) and the fast path `tinytorch.compression.scaling.magnitude_prune_fast`
+   `tinytorch.core.selection.kth_smallest`) and the fast path `benchmarks/fast_prune.py` (`magnitude_prune_fast`)
    (two chunked passes). Exact k checked for both (and identical results), time vs a single-pass memory floor
    (np.abs(w, out=buf), timed alternately with the pruning): <= 30x graded, <= 5x fast path at 100 M; peak
    extra memory (tracemalloc) in units of the weights' bytes; the seed's list-and-percentile algorithm at 10 M
@@ -36,14 +36,9 @@ from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.module import Module, Parameter
 from tinytorch.core.tensor import Tensor, no_grad
 
-try:  # the fast path, exported by the lead as tinytorch.compression.scaling.magnitude_prune_fast
-    from tinytorch.compression.scaling import magnitude_prune_fast
+from fast_prune import magnitude_prune_fast  # the instructor-only fast path, next to this file
 
-    FAST_SOURCE = "tinytorch.compression.scaling.magnitude_prune_fast"
-except ImportError:  # not exported yet: time the current implementation instead, and say so in every line
-    from tinytorch.compression import magnitude_prune as magnitude_prune_fast  # ImportError here is fatal
-
-    FAST_SOURCE = "FALLBACK tinytorch.compression.magnitude_prune (scaling.magnitude_prune_fast missing)"
+FAST_SOURCE = "benchmarks/fast_prune.py magnitude_prune_fast"
 
 
 class Weights(Module):

@@ -14,7 +14,7 @@ from .. import register
 from ..plain import array
 
 NEEDS = ("design_compression",)
-N_TRAIN, EPOCHS, SEED = 3000, 3, 0
+N_TRAIN, EPOCHS, SEED = 2000, 2, 0
 MAX_BYTES_RATIO, MAX_ACCURACY_DROP = 0.25, 0.01
 _SETUP: dict = {}
 _DESIGNED: dict = {}
@@ -132,7 +132,7 @@ def measure(layers) -> tuple:
     return nbytes / count_bytes(s["dense"]), accuracy(s["dense"], s["X_test"], s["y_test"]) - acc
 
 
-CASE = [{"label": "the dense 784-300-100-10 model trained on 3,000 images, seed 0"}]
+CASE = [{"label": "the dense 784-300-100-10 model trained on 2,000 images, seed 0"}]
 
 
 @register("test-design-budget", "16", "design_compression's model takes at most 25 % of the dense model's bytes, "
