@@ -51,8 +51,9 @@ def _answers(claim, obj, expected: list) -> bool:
     return True
 
 
-def child(module: str) -> None:
-    """Print a JSON list of [callable, grade id] pairs where the callable answers the claim."""
+def child(module: str, out: str) -> None:
+    """Write to `out` a JSON list of [callable, grade id] pairs where the callable answers the claim (a file:
+    the candidates may print)."""
     import signal
 
     from tinytorch.claims import claims_of, expected_path
@@ -69,16 +70,20 @@ def child(module: str) -> None:
         for gid, claim in claims.items()
         if len(claim.needs) == 1 and _answers(claim, obj, expected[gid])
     ]
-    sys.stdout.write(json.dumps(found))
+    Path(out).write_text(json.dumps(found), encoding="utf-8")
 
 
 def answering_callables(bundle: Path, module: str = "16", timeout: float = 600) -> list:
     """[(callable, grade id)] of the bundle's package that answer a claim's visible cases."""
     env = {**os.environ, "PYTHONPATH": str(bundle), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    code = f"from tito.audit_behaviour import child; child({module!r})"
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=bundle, env=env, capture_output=True, text=True, timeout=timeout
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"the behaviour audit failed: {proc.stderr[-1500:]}")
-    return [tuple(pair) for pair in json.loads(proc.stdout or "[]")]
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="tito-audit-") as tmp:
+        out = Path(tmp) / "found.json"
+        code = f"from tito.audit_behaviour import child; child({module!r}, {str(out)!r})"
+        proc = subprocess.run(
+            [sys.executable, "-c", code], cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout
+        )
+        if proc.returncode != 0 or not out.is_file():
+            raise RuntimeError(f"the behaviour audit failed: {proc.stderr[-1500:]}")
+        return [tuple(pair) for pair in json.loads(out.read_text(encoding="utf-8"))]

@@ -17,6 +17,7 @@ GRADED = {
     "tinytorch.compression.low_rank.low_rank_approximate",
     "tinytorch.compression.low_rank.factorize_linear",
     "tinytorch.compression.pipeline.compress_model",
+    "tinytorch.compression.design.design_compression",
 }
 
 

@@ -37,7 +37,9 @@ def test_the_reference_passes_every_claim_visible_and_hidden():
 def test_every_claim_has_visible_and_hidden_cases_and_no_hidden_case_is_visible():
     hidden = judge.hidden_cases(ROOT, "16_compression")
     for gid, claim in claims_of("16").items():
-        assert claim.visible and (hidden.get(gid) or claim.judged), gid  # a measured claim needs no hidden case
+        assert claim.visible and (hidden.get(gid) or claim.judged), (
+            gid
+        )  # a measured claim needs no hidden case
         labels = {c["label"] for c in claim.visible}
         assert not labels & {c["label"] for c in hidden.get(gid, [])}, gid
 

@@ -97,7 +97,11 @@ def array(value, dtypes: str = "biuf", max_items: int = MAX_ITEMS) -> np.ndarray
     if not (isinstance(value, dict) and set(value) == {ARRAY, "dtype", "shape"}):
         raise ValueError("not a plain array")
     dtype, shape = np.dtype(str(value["dtype"])), value["shape"]
-    if dtype.kind not in dtypes or not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
+    if (
+        dtype.kind not in dtypes
+        or not isinstance(shape, list)
+        or not all(type(n) is int and n >= 0 for n in shape)
+    ):
         raise ValueError(f"an array of dtype {dtype} and shape {shape!r} is not allowed here")
     if math.prod(shape) > max_items:
         raise ValueError(f"an array of {math.prod(shape)} entries is larger than allowed")
