@@ -135,20 +135,17 @@ print(
 # masks kept by the optimizer (`Parameter.mask`). Every Linear input width (64, 128, 64) is a multiple of 4.
 
 # %%
-import tinytorch
 from tinytorch.compression import measure_sparsity
-from tinytorch.core.layers import ReLU, Sequential
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optim import Adam
-from tinytorch.data import DataLoader, load_digits, train_test_split
+from tinytorch.data import DataLoader
+from tinytorch.lesson import digits_split, make_mlp
 from tinytorch.training import evaluate, fit
 
-X, y = load_digits()
-X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0)
+X_train, X_test, y_train, y_test = digits_split()
 train_loader = DataLoader(X_train, y_train, batch_size=32, shuffle=True, seed=0)
 test_loader = DataLoader(X_test, y_test, batch_size=512)
-tinytorch.manual_seed(0)
-model = Sequential(Linear(64, 128), ReLU(), Linear(128, 64), ReLU(), Linear(64, 10))
+model = make_mlp((64, 128, 64, 10), seed=0)
 opt = Adam(model.parameters(), lr=3e-3)
 fit(model, train_loader, CrossEntropyLoss(), opt, epochs=15)
 dense_acc = evaluate(model, test_loader)
