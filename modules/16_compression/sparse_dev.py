@@ -506,7 +506,7 @@ def scipy_csr(w):
     return lambda x: (s @ x.T).T
 
 
-print("BLAS threads:", blas_threads())
+print("BLAS threads:", blas_threads(), "(csr_speedup_table pins BLAS to 1 thread while timing)")
 table = csr_speedup_table(
     n=1024, sparsities=(0.5, 0.8, 0.9, 0.95, 0.98, 0.99), repeats=6, baselines={"scipy": scipy_csr}
 )
