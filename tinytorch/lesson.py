@@ -3,7 +3,8 @@ train/test split and the interleaved timer (with its speedup summary).
 
 make_mlp(widths, seed=0): a ReLU MLP such as (64, 256, 256, 10), initialised from `seed` (None: as is).
 digits_split(seed=0): X_train, X_test, y_train, y_test of the 8x8 digits, test_size=0.25.
-interleaved_ms(models, x, rounds=9, inner=5): per-round forward times, A B A B, BLAS on one thread.
+interleaved_runs(fns, rounds=9, inner=1, warmup=True): per-round seconds of callables, A B A B, one BLAS thread.
+interleaved_ms(models, x, rounds=9, inner=5): per-round forward ms of models, built on interleaved_runs.
 speedup(reference, candidate): (median, min, max) of the per-round time ratio reference / candidate.
 graded(name, fn=None, arg=None): fn, or the graded function `name` of tinytorch.compression looked up at
 call time (in the student bundle: the student's own export), for companions that build on it.
@@ -21,7 +22,7 @@ from .core.random import manual_seed
 from .core.tensor import Tensor, no_grad
 from .data import load_digits, train_test_split
 
-__all__ = ["digits_split", "graded", "interleaved_ms", "make_mlp", "speedup"]
+__all__ = ["digits_split", "graded", "interleaved_ms", "interleaved_runs", "make_mlp", "speedup"]
 
 
 def make_mlp(widths, seed=0):
@@ -46,33 +47,47 @@ def digits_split(seed=0):
     return train_test_split(X, y, test_size=0.25, seed=seed)
 
 
+def interleaved_runs(fns, rounds=9, inner=1, warmup=True):
+    """({name: per-round seconds (rounds,)}, {name: last result}) of the zero-argument callables `fns`, timed
+    interleaved: each round calls every one in turn (the mean of `inner` calls), after one untimed warm-up
+    call each when `warmup`. BLAS runs on one thread while timing."""
+    if not isinstance(fns, dict) or not fns or not all(map(callable, fns.values())):
+        raise ValueError(f"fns must be a non-empty dict name -> zero-argument callable, got {fns!r}")
+    rounds, inner = check_int("rounds", rounds, low=1), check_int("inner", inner, low=1)
+    times, results = {name: [] for name in fns}, {}
+    with threadpool_limits(1):
+        for name, fn in fns.items():
+            if warmup:
+                results[name] = fn()
+        for _ in range(rounds):
+            for name, fn in fns.items():
+                t0 = time.perf_counter()
+                for _ in range(inner):
+                    results[name] = fn()
+                times[name].append((time.perf_counter() - t0) / inner)
+    return {name: np.array(t) for name, t in times.items()}, results
+
+
 def interleaved_ms(models, x, rounds=9, inner=5):
     """{name: per-round ms (rounds,)} of one forward pass of batch x per model, timed interleaved: each round
-    runs every model in turn (the mean of `inner` calls), after one warm-up call each. BLAS runs on one
-    thread and no_grad is on while timing; every module's train/eval mode is restored afterwards."""
+    runs every model in turn (the mean of `inner` calls), after one warm-up call each (interleaved_runs).
+    BLAS runs on one thread and no_grad is on while timing; every module's train/eval mode is restored."""
     if not isinstance(models, dict) or not models:
         raise ValueError(f"models must be a non-empty dict name -> model, got {models!r}")
     for name, model in models.items():
         check_module(f"models[{name!r}]", model)
-    rounds, inner = check_int("rounds", rounds, low=1), check_int("inner", inner, low=1)
     x = x if isinstance(x, Tensor) else Tensor(x)
-    times = {name: [] for name in models}
     modes = [(m, m.training) for model in models.values() for m in model.modules()]
     try:
-        with threadpool_limits(1), no_grad():
+        with no_grad():
             for model in models.values():
                 model.eval()
-                model(x)
-            for _ in range(rounds):
-                for name, model in models.items():
-                    t0 = time.perf_counter()
-                    for _ in range(inner):
-                        model(x)
-                    times[name].append(1000 * (time.perf_counter() - t0) / inner)
+            fns = {name: (lambda m=model: m(x)) for name, model in models.items()}
+            seconds, _ = interleaved_runs(fns, rounds, inner)
     finally:
         for m, mode in modes:
             m.training = mode
-    return {name: np.array(t) for name, t in times.items()}
+    return {name: 1000 * t for name, t in seconds.items()}
 
 
 def speedup(reference, candidate):

@@ -142,24 +142,12 @@ assert rel < 1e-12
 
 # %%
 import io
-import time
 
 from IPython.display import Image, display
 from matplotlib.figure import Figure
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_info
 
-
-def interleaved_s(fns, rounds=3):
-    """({name: median seconds}, {name: last result}) of fns timed interleaved (A B C A B C ...) on one BLAS
-    thread, so that every method sees the same machine load."""
-    times, results = {name: [] for name in fns}, {}
-    with threadpool_limits(1):
-        for _ in range(rounds):
-            for name, fn in fns.items():
-                t0 = time.perf_counter()
-                results[name] = fn()
-                times[name].append(time.perf_counter() - t0)
-    return {name: float(np.median(t)) for name, t in times.items()}, results
+from tinytorch.lesson import interleaved_runs
 
 
 def planted_power_law(n, alpha=1.0, noise=0.02, seed=1):
@@ -174,7 +162,8 @@ n, k = 1024, 64
 A = planted_power_law(n)
 fns = {"svd": lambda: np.linalg.svd(A, full_matrices=False)}
 fns |= {q: (lambda q=q: randomized_svd(A, k, n_iter=q, seed=0)) for q in (0, 1, 2, 4)}
-times, results = interleaved_s(fns)
+seconds, results = interleaved_runs(fns, rounds=3, warmup=False)  # A B C ..., one BLAS thread
+times = {name: float(np.median(t)) for name, t in seconds.items()}
 t_svd, s_all = times["svd"], results["svd"][1]
 opt = float(np.sqrt(np.sum(s_all.astype(np.float64)[k:] ** 2)))
 print("BLAS:", [(i["internal_api"], i["num_threads"]) for i in threadpool_info()], "(timed on 1 thread)")

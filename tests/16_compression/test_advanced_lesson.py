@@ -7,7 +7,7 @@ from threadpoolctl import threadpool_info
 import tinytorch
 from tinytorch.core.layers import Linear, ReLU
 from tinytorch.data import load_digits, train_test_split
-from tinytorch.lesson import digits_split, graded, interleaved_ms, make_mlp, speedup
+from tinytorch.lesson import digits_split, graded, interleaved_ms, interleaved_runs, make_mlp, speedup
 
 
 def test_make_mlp_builds_linear_relu_layers_from_widths_and_seed():
@@ -69,3 +69,13 @@ def test_graded_returns_the_package_function_at_call_time_or_the_given_callable(
         graded("magnitude_prune", 3, "prune")
     with pytest.raises(ValueError, match=r"name='nm_prune' is not a graded function"):
         graded("nm_prune")
+
+
+def test_interleaved_runs_calls_each_callable_in_turn_and_keeps_the_last_result():
+    calls = []
+    fns = {"a": lambda: calls.append("a") or len(calls), "b": lambda: calls.append("b") or len(calls)}
+    seconds, results = interleaved_runs(fns, rounds=2, inner=1, warmup=False)
+    assert calls == ["a", "b", "a", "b"] and results == {"a": 3, "b": 4}
+    assert {k: v.shape for k, v in seconds.items()} == {"a": (2,), "b": (2,)}
+    with pytest.raises(ValueError, match=r"fns must be a non-empty dict name -> zero-argument callable"):
+        interleaved_runs({"a": 3})
