@@ -15,7 +15,7 @@
 #| export
 import numpy as np
 
-from tinytorch.compression import prunable_parameters
+from tinytorch.compression.sparsity import prunable_parameters
 from tinytorch.core.checks import (
     check_amount,
     check_array,

@@ -23,11 +23,17 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from tinytorch.compression.csr import CSRMatrix, _index_dtype, csr_matmul, csr_nbytes  # re-exported here
+from tinytorch.compression.csr import CSRMatrix, _index_dtype, csr_matmul, csr_nbytes
 from tinytorch.core.checks import check_array, check_bool, check_int, check_real
 from tinytorch.core.layers import Linear, Sequential
 from tinytorch.core.module import Module
 from tinytorch.core.tensor import Tensor
+
+_all_ = [
+    "CSRMatrix",
+    "csr_nbytes",
+    "csr_matmul",
+]  # re-exported from compression.csr: old imports keep working
 
 # %% [markdown]
 # The format and its kernel (sections 1 and 3) are exported to `tinytorch/compression/csr.py`; the layer

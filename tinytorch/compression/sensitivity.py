@@ -6,7 +6,7 @@ __all__ = ['sensitivity_scan', 'layer_sparsities', 'layerwise_prune']
 # %% ../../modules/16_compression/sensitivity_dev.ipynb #df0f625f
 import numpy as np
 
-from . import prunable_parameters
+from .sparsity import prunable_parameters
 from tinytorch.core.checks import (
     check_amount,
     check_array,
