@@ -44,7 +44,7 @@ def _code_lines(source):
 
 
 def _is_check_name(name):
-    return name.startswith("check_") or name.startswith("_check")
+    return name.startswith(("check_", "_check"))
 
 
 def _call_name(node):
@@ -133,12 +133,12 @@ def notebook_share():
     """(student solution lines, given check lines) of the graded notebook."""
     text = GRADED_NOTEBOOK.read_text()
     solution = 0
-    for block in re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", text, flags=re.S):
+    for block in re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", text, flags=re.DOTALL):
         solution += sum(1 for line in block.splitlines() if line.strip() and not line.strip().startswith("#"))
     given = count_file(LIB / "core" / "task_checks.py")[0]
-    for cell in re.split(r"^# %%", text, flags=re.M):
+    for cell in re.split(r"^# %%", text, flags=re.MULTILINE):
         if cell.strip() and '"solution": true' in cell.splitlines()[0] and "#| export" in cell:
-            outside = re.sub(r"( *)### BEGIN SOLUTION\n.*?### END SOLUTION", r"\1pass", cell, flags=re.S)
+            outside = re.sub(r"( *)### BEGIN SOLUTION\n.*?### END SOLUTION", r"\1pass", cell, flags=re.DOTALL)
             tree = ast.parse("\n".join(outside.splitlines()[1:]))
             given += sum(
                 len(_span(s))
@@ -153,7 +153,7 @@ def notebook_share():
 def main():
     for path, b, c in per_module():
         if b:
-            print(f"{str(path):45s} {c:4d} / {b:4d} = {100 * c / b:5.1f} %")
+            print(f"{path!s:45s} {c:4d} / {b:4d} = {100 * c / b:5.1f} %")
     for kind, (b, c) in library_share().items():
         print(
             f"library, {kind:12s}: {c} of {b} function-body lines are argument checks ({100 * c / b:.1f} %)"
