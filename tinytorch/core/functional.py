@@ -2,11 +2,12 @@
 
 import numpy as np
 
-from .checks import as_class_indices, check_array, check_choice
 from .autograd import row_max
+from .checks import check_array, check_choice
+from .labels import as_class_indices
 from .tensor import Tensor
 
-__all__ = ["softmax", "log_softmax", "cross_entropy", "kl_div", "mse", "check_labels"]
+__all__ = ["check_labels", "cross_entropy", "kl_div", "log_softmax", "mse", "softmax"]
 
 
 def _tensor(name, x):

@@ -7,7 +7,7 @@ from .module import Module, Parameter
 from .random import get_rng
 from .tensor import Tensor
 
-__all__ = ["Linear", "ReLU", "Sigmoid", "Tanh", "Flatten", "Dropout", "Sequential"]
+__all__ = ["Dropout", "Flatten", "Linear", "ReLU", "Sequential", "Sigmoid", "Tanh"]
 
 
 def _check_tensor(name, x):

@@ -6,7 +6,7 @@ import numpy as np
 
 from .tensor import Tensor
 
-__all__ = ["Parameter", "Module"]
+__all__ = ["Module", "Parameter"]
 
 
 class Parameter(Tensor):

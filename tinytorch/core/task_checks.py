@@ -6,7 +6,6 @@ algorithm needs, normalised."""
 import numpy as np
 
 from .checks import (
-    as_class_indices,
     check_amount,
     check_array,
     check_bool,
@@ -18,22 +17,23 @@ from .checks import (
     check_real,
     check_unshared,
 )
+from .labels import as_class_indices
 
 __all__ = [
-    "check_finite_parameters",
-    "check_prunable",
-    "check_magnitude_prune",
-    "check_structured_prune",
-    "check_distillation_inputs",
+    "ELEMENTWISE",
+    "PIPELINE_KEYS",
     "check_batch",
-    "check_low_rank",
-    "check_factorize",
-    "check_low_rank_compress",
     "check_compress_config",
+    "check_distillation_inputs",
+    "check_factorize",
+    "check_finite_parameters",
+    "check_low_rank",
+    "check_low_rank_compress",
+    "check_magnitude_prune",
+    "check_prunable",
+    "check_structured_prune",
     "kept_mask",
     "zero_response",
-    "PIPELINE_KEYS",
-    "ELEMENTWISE",
 ]
 
 PIPELINE_KEYS = ("structured_prune", "low_rank", "magnitude_prune")
