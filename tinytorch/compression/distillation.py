@@ -67,7 +67,7 @@ class KnowledgeDistillation:
         """One optimizer step of the student on batch (x, y); returns the loss as a float. A non-finite
         loss raises ValueError before any gradient or weight changes."""
         x = check_batch("x", x)
-        check_optimizer("optimizer", optimizer)
+        check_optimizer("optimizer", optimizer, owner=self.student_model)
         check_parameters(self.student_model.named_parameters(), why="the student cannot be trained")
         loss = self.batch_loss(x, y)
         return optimizer_step(loss, optimizer, self.student_model.named_parameters(), "in train_step")

@@ -19,6 +19,7 @@ def _replace(layer, attr, index):
     dtype and requires_grad are kept; a Linear's in_features/out_features follow its new weight."""
     old = getattr(layer, attr)
     new = Parameter(np.ascontiguousarray(old.data[index]), requires_grad=old.requires_grad)
+    new.data = new.data.astype(old.data.dtype, copy=False)  # a Tensor stores float16 as float32
     if old.mask is not None:
         new.set_mask(np.ascontiguousarray(old.mask[index]))
     setattr(layer, attr, new)

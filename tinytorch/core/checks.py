@@ -159,13 +159,29 @@ def check_module(name, value, cls=None):
     return value
 
 
-def check_optimizer(name, value):
-    """An object with callable step() and zero_grad() (SGD, Adam)."""
+def check_optimizer(name, value, owner=None):
+    """An object with callable step() and zero_grad() (SGD, Adam) whose `params` (when it lists them) include
+    one that requires grad (a fully frozen model has nothing to train) and, with `owner` (a Module), belong
+    to that module only."""
     if not (callable(getattr(value, "step", None)) and callable(getattr(value, "zero_grad", None))):
         raise TypeError(
             f"{name} must be an optimizer with step() and zero_grad() (e.g. SGD or Adam), "
             f"got {value!r} of type {type(value).__name__}"
         )
+    params = list(getattr(value, "params", None) or ())
+    if params and not any(getattr(p, "requires_grad", False) for p in params):
+        raise ValueError(
+            f"{name}={value!r} holds {len(params)} parameters and none requires grad (a fully frozen "
+            "model?); nothing would be trained"
+        )
+    if owner is not None and params:
+        own = {id(p) for p in owner.parameters()}
+        foreign = [i for i, p in enumerate(params) if id(p) not in own]
+        if foreign:
+            raise ValueError(
+                f"{name}={value!r} holds parameters that are not the model's (params{foreign[:5]}); "
+                "build it from the trained model's parameters()"
+            )
     return value
 
 

@@ -143,6 +143,10 @@ def check_distillation_inputs(student_logits, teacher_logits, true_labels, tempe
             f"student_logits shape {tuple(student_logits.shape)} and teacher_logits shape "
             f"{zt.shape} must be equal and 2-D (batch, classes)"
         )
+    if zt.size == 0:
+        raise ValueError(
+            f"student_logits is an empty batch (shape {zt.shape}); expected (batch >= 1, classes >= 1)"
+        )
     # z / T stays finite, and so does the loss, whose soft term T^2 KL is at most 2 T max|z| per row
     limit = float(np.finfo(zt.dtype).max) / 8 * min(temperature, 1.0 / temperature)
     for name, z in (("student_logits", student_logits.data), ("teacher_logits", zt)):
@@ -159,10 +163,12 @@ def check_distillation_inputs(student_logits, teacher_logits, true_labels, tempe
 
 
 def check_batch(name, x):
-    """A batch of inputs as a Tensor (arrays are wrapped)."""
+    """A batch of at least one input as a Tensor (arrays are wrapped)."""
     from .tensor import Tensor
 
-    check_array(name, x)
+    arr = check_array(name, x)
+    if arr.ndim == 0 or len(arr) == 0:
+        raise ValueError(f"{name} is an empty batch (shape {arr.shape}); expected at least one sample")
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
@@ -185,16 +191,19 @@ def check_low_rank(weight_matrix, rank_ratio, energy, method="svd"):
 
 
 def check_factorize(linear, rank):
-    """(W (m, n) as a float array, rank as an int in [1, min(m, n)]) of a Linear layer."""
+    """(W (m, n) as float32 or float64 (float16 is computed in float32), rank as an int in [1, min(m, n)]) of a
+    Linear layer with floating, finite weights (integer weights have no factors of their dtype)."""
     from .layers import Linear
 
     check_module("linear", linear, Linear)
     m, n = linear.weight.data.shape
     k = check_int("rank", rank, low=1, high=min(m, n))
     w = check_array("linear.weight", linear.weight.data)
-    if not np.issubdtype(w.dtype, np.floating):
-        w = w.astype(np.float64)
-    return w, k
+    if w.dtype.kind != "f":
+        raise TypeError(
+            f"linear.weight must be a floating array (its factors keep its dtype), got dtype {w.dtype}"
+        )
+    return w.astype(np.float32 if w.dtype.itemsize <= 4 else np.float64, copy=False), k
 
 
 def check_low_rank_compress(model, rank_ratio, energy):
