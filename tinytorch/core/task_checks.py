@@ -68,9 +68,10 @@ def check_finite_parameters(named):
 
 
 def check_prunable(model):
-    """[(name, Parameter)] of the model's weights (ndim >= 2), in model order; ValueError when there are none."""
+    """[(name, Parameter)] of the model's weights (ndim >= 2), in model order, zero-size ones skipped (nothing
+    to prune); ValueError when there are none."""
     check_module("model", model)
-    named = [(name, p) for name, p in model.named_parameters() if p.data.ndim >= 2]
+    named = [(name, p) for name, p in model.named_parameters() if p.data.ndim >= 2 and p.data.size]
     if not named:
         raise ValueError("model has no prunable weights (parameters with ndim >= 2); nothing to prune")
     return named
