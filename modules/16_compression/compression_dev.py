@@ -301,7 +301,8 @@ print(
 import numpy as np
 
 from tinytorch.core.selection import kth_smallest
-from tinytorch.core.task_checks import check_magnitude_prune, kept_mask as _kept
+from tinytorch.core.module import kept_mask as _kept
+from tinytorch.core.task_checks import check_magnitude_prune
 
 
 # %% nbgrader={"grade": false, "grade_id": "magnitude-prune", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -622,12 +623,9 @@ print(
 #| export compression.structured
 import numpy as np
 
-from tinytorch.core.module import Parameter
-from tinytorch.core.task_checks import (
-    check_structured_prune,
-    kept_mask as _kept,
-    zero_response as _zero_response,
-)
+from tinytorch.core.layers import zero_response as _zero_response
+from tinytorch.core.module import Parameter, kept_mask as _kept
+from tinytorch.core.task_checks import check_structured_prune
 
 
 def _replace(layer, attr, index):
@@ -1973,7 +1971,8 @@ print(
 import numpy as np
 
 from tinytorch.core import selection
-from tinytorch.core.task_checks import RANK_WHY, check_finite_parameters, check_magnitude_prune
+from tinytorch.core.checks import check_parameters
+from tinytorch.core.task_checks import RANK_WHY, check_magnitude_prune
 
 
 # %%
@@ -2038,7 +2037,7 @@ def magnitude_prune_fast(model, sparsity=0.9):
     masked = sum(p.data.size - int(np.count_nonzero(p.mask)) for _, p in named if p.mask is not None)
     k = max(k, masked)
     if k == masked:  # nothing new to prune: the masks stay as they are
-        check_finite_parameters(named)
+        check_parameters(named, why=RANK_WHY)
         keeps = [
             np.ones(p.data.size, dtype=bool) if p.mask is None else p.mask.reshape(-1).copy()
             for _, p in named

@@ -7,7 +7,8 @@ __all__ = ['magnitude_prune_fast']
 import numpy as np
 
 from ..core import selection
-from ..core.task_checks import RANK_WHY, check_finite_parameters, check_magnitude_prune
+from ..core.checks import check_parameters
+from ..core.task_checks import RANK_WHY, check_magnitude_prune
 
 # %% ../../modules/16_compression/compression_dev.ipynb #db1133ed
 def _sample_scores(named):
@@ -70,7 +71,7 @@ def magnitude_prune_fast(model, sparsity=0.9):
     masked = sum(p.data.size - int(np.count_nonzero(p.mask)) for _, p in named if p.mask is not None)
     k = max(k, masked)
     if k == masked:  # nothing new to prune: the masks stay as they are
-        check_finite_parameters(named)
+        check_parameters(named, why=RANK_WHY)
         keeps = [
             np.ones(p.data.size, dtype=bool) if p.mask is None else p.mask.reshape(-1).copy()
             for _, p in named

@@ -6,12 +6,9 @@ __all__ = ['structured_prune']
 # %% ../../modules/16_compression/compression_dev.ipynb #79fe33c2
 import numpy as np
 
-from ..core.module import Parameter
-from tinytorch.core.task_checks import (
-    check_structured_prune,
-    kept_mask as _kept,
-    zero_response as _zero_response,
-)
+from ..core.layers import zero_response as _zero_response
+from ..core.module import Parameter, kept_mask as _kept
+from ..core.task_checks import check_structured_prune
 
 
 def _replace(layer, attr, index):

@@ -134,3 +134,19 @@ class Sequential(Module):
 
     def __iter__(self):
         return iter(self.layers)
+
+
+ELEMENTWISE = ("ReLU", "Sigmoid", "Tanh", "Dropout", "Flatten")
+
+
+def zero_response(layers):
+    """Output f(0) of the element-wise `layers` (between two Linears) for an input of 0; Dropout is skipped
+    (it is the identity in eval mode)."""
+    from .autograd import no_grad
+
+    z = Tensor(np.zeros((1, 1)))
+    with no_grad():
+        for layer in layers:
+            if type(layer).__name__ != "Dropout":
+                z = layer(z)
+    return float(z.data.ravel()[0])
