@@ -976,8 +976,7 @@ class KnowledgeDistillation:
     def fit(self, loader, optimizer, epochs=1):
         """train_step over every batch of `loader` for `epochs` epochs; returns the mean loss per epoch."""
         check_nonempty_loader("loader", loader)
-        check_optimizer("optimizer", optimizer)
-        epochs = check_int("epochs", epochs, low=1)
+        epochs = check_int("epochs", epochs, low=1)  # train_step checks the optimizer before the first step
         return [float(np.mean([self.train_step(x, y, optimizer) for x, y in loader])) for _ in range(epochs)]
 
 

@@ -33,7 +33,11 @@ __all__ = [
     "check_structured_prune",
 ]
 RANK_WHY = "its weights cannot be ranked or factorized"
-PIPELINE_KEYS = ("structured_prune", "low_rank", "magnitude_prune")
+PIPELINE_KEYS = {  # technique -> range of its value, in the order compress_model applies them
+    "structured_prune": {"low": 0.0, "high": 1.0, "high_open": True},
+    "low_rank": {"low": 0.0, "high": 1.0, "low_open": True},
+    "magnitude_prune": {"low": 0.0, "high": 1.0},
+}
 
 
 def check_prunable(model):
@@ -74,10 +78,9 @@ def check_structured_prune(model, prune_ratio, physical):
     for a, b in itertools.pairwise(pos):
         for j in range(a + 1, b):
             if type(model.layers[j]).__name__ not in ELEMENTWISE:
-                name = type(model.layers[j]).__name__
                 raise ValueError(
-                    f"layer {j} ({name}) between Linear layers {a} and {b} is not element-wise; "
-                    f"allowed there: {', '.join(ELEMENTWISE)}"
+                    f"layer {j} ({type(model.layers[j]).__name__}) between Linear layers {a} and {b} "
+                    f"is not element-wise; allowed there: {', '.join(ELEMENTWISE)}"
                 )
     r = check_real("prune_ratio", prune_ratio, low=0.0, high=1.0, high_open=True)
     physical = check_bool("physical", physical)
@@ -97,10 +100,10 @@ def check_structured_prune(model, prune_ratio, physical):
 def check_distillation_inputs(student_logits, teacher_logits, true_labels, temperature=1.0):
     """(student logits as a Tensor (B, C), teacher logits as an array (B, C) of the student's dtype, labels as
     ints (B,) in [0, C)); logits must be small enough that z / T and the loss stay finite."""
-    zs = check_array("student_logits", student_logits, finite=False)
+    check_array("student_logits", student_logits)
     student_logits = student_logits if isinstance(student_logits, Tensor) else Tensor(student_logits)
-    zt = check_array("teacher_logits", teacher_logits, ndim=2, finite=False)
-    zt = zt.astype(student_logits.dtype, copy=False)
+    zs = student_logits.data
+    zt = check_array("teacher_logits", teacher_logits, ndim=2).astype(zs.dtype, copy=False)
     if zs.ndim != 2 or zs.shape != zt.shape or zt.size == 0:
         raise ValueError(
             f"student_logits shape {zs.shape} and teacher_logits shape {zt.shape} must be equal and 2-D "
@@ -108,10 +111,7 @@ def check_distillation_inputs(student_logits, teacher_logits, true_labels, tempe
         )
     # T^2 KL is at most 2 T max|z| per row: below this limit every softened value and the loss are finite
     limit = float(np.finfo(zt.dtype).max) / 8 * min(temperature, 1.0 / temperature)
-    for name, z in (("student_logits", zs), ("teacher_logits", zt)):
-        peak = float(np.max(np.abs(z)))
-        if not np.isfinite(peak):
-            raise ValueError(f"{name} contains NaN or inf")
+    for name, peak in (("student_logits", np.max(np.abs(zs))), ("teacher_logits", np.max(np.abs(zt)))):
         if peak > limit:
             raise ValueError(
                 f"{name} reach {peak:.3g}; with temperature={temperature:g} their softened values "
@@ -176,26 +176,19 @@ def check_compress_config(model, compression_config, eval_loader):
     check_module("model", model)
     if not isinstance(compression_config, dict):
         raise TypeError(f"compression_config must be a dict, got {type(compression_config).__name__}")
-    unknown = [key for key in compression_config if key not in PIPELINE_KEYS]
-    if unknown:
-        raise ValueError(
-            f"unknown compression_config key {unknown[0]!r}; expected keys among {list(PIPELINE_KEYS)}"
-        )
+    for key in compression_config:
+        if key not in PIPELINE_KEYS:
+            raise ValueError(
+                f"unknown compression_config key {key!r}; expected keys among {list(PIPELINE_KEYS)}"
+            )
     if eval_loader is not None:
         check_loader("eval_loader", eval_loader)
-    config = dict(compression_config)
+    config = {key: check_real(key, value, **PIPELINE_KEYS[key]) for key, value in compression_config.items()}
     if "structured_prune" in config:
-        config["structured_prune"] = check_real(
-            "structured_prune", config["structured_prune"], low=0.0, high=1.0, high_open=True
-        )
         check_structured_prune(model, config["structured_prune"], True)
     if "low_rank" in config:
-        config["low_rank"] = check_real("low_rank", config["low_rank"], low=0.0, high=1.0, low_open=True)
         check_low_rank_compress(model, config["low_rank"], None)
     if "magnitude_prune" in config:
-        config["magnitude_prune"] = check_real(
-            "magnitude_prune", config["magnitude_prune"], low=0.0, high=1.0
-        )
         check_prunable(model)
     if config:
         check_parameters(model.named_parameters(), why=RANK_WHY)
