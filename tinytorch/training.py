@@ -1,10 +1,11 @@
 """Training loop helpers: optimizer_step (one guarded update), train_step, fit (train for some epochs),
 evaluate (accuracy), predict (class labels)."""
 
+import math
+
 import numpy as np
 
 from .core.checks import (
-    check_finite_loss,
     check_int,
     check_loader,
     check_loss_fn,
@@ -55,9 +56,20 @@ def _watched(named, optimizer):
     return list(watched.values())
 
 
+def _finite_loss(loss, where):
+    """The float value of a loss (Tensor or number); ValueError when NaN or inf, before any step."""
+    value = float(getattr(loss, "item", lambda: loss)())
+    if not math.isfinite(value):
+        raise ValueError(
+            f"non-finite loss {value}{' ' + where if where else ''}; no optimizer step was taken "
+            "(lower the learning rate or check the inputs)"
+        )
+    return value
+
+
 def _watched_step(loss, optimizer, watched, where):
     """optimizer_step with the watched (name, Parameter) pairs already listed."""
-    value = check_finite_loss(loss, where)
+    value = _finite_loss(loss, where)
     before = [(p, p.grad) for _, p in watched]  # backward builds new arrays: the old ones stay intact
     optimizer.zero_grad()
     loss.backward()

@@ -11,7 +11,6 @@ __all__ = [
     "check_array",
     "check_bool",
     "check_choice",
-    "check_finite_loss",
     "check_fraction",
     "check_int",
     "check_loader",
@@ -36,16 +35,12 @@ def check_real(name, value, *, low=None, high=None, low_open=False, high_open=Fa
     """A finite real number (bool and str rejected) inside [low, high]; open ends when low_open/high_open."""
     if not _is_real(value):
         raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
-    v = float(value)
-    lo = "(" if low_open else "["
-    hi = ")" if high_open else "]"
-    rng = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
-    if not math.isfinite(v):
-        raise ValueError(f"{name}={value!r} is not finite; expected a value in {rng}")
-    if low is not None and (v < low or (low_open and v == low)):
-        raise ValueError(f"{name}={value!r} is out of range; expected a value in {rng}")
-    if high is not None and (v > high or (high_open and v == high)):
-        raise ValueError(f"{name}={value!r} is out of range; expected a value in {rng}")
+    v, lo, hi = float(value), -math.inf if low is None else low, math.inf if high is None else high
+    inside = (lo < v if low_open else lo <= v) and (v < hi if high_open else v <= hi)
+    if not (math.isfinite(v) and inside):
+        rng = f"{'(' if low_open else '['}{'-inf' if low is None else low}, {'inf' if high is None else high}"
+        why = "is out of range" if math.isfinite(v) else "is not finite"
+        raise ValueError(f"{name}={value!r} {why}; expected a value in {rng}{')' if high_open else ']'}")
     return v
 
 
@@ -142,8 +137,7 @@ def check_loader(name, value):
 
 def check_nonempty_loader(name, value):
     """check_loader plus ValueError when the loader holds no batches (len == 0)."""
-    check_loader(name, value)
-    if len(value) == 0:
+    if len(check_loader(name, value)) == 0:
         raise ValueError(f"{name} is empty (len 0); expected at least one (x, y) batch")
     return value
 
@@ -221,11 +215,8 @@ def check_parameter(name, param, *, finite=True, writable=True, why=""):
             f"{np.asarray(mask).dtype} for data of shape {data.shape}; expected a bool mask of "
             "the data's shape (clear a stale mask with p.mask = None)"
         )
-    if finite:
-        with np.errstate(over="ignore", invalid="ignore"):
-            total = np.sum(data)  # a finite sum means no NaN/inf, without a temporary array
-        if not np.isfinite(total) and not np.all(np.isfinite(data)):
-            raise ValueError(f"model parameter {name!r} contains NaN or inf" + (f"; {why}" if why else ""))
+    if finite and data.size and not _all_finite(data):
+        raise ValueError(f"model parameter {name!r} contains NaN or inf" + (f"; {why}" if why else ""))
     return param
 
 
@@ -262,14 +253,3 @@ def check_unshared(name, model, layers=None):
             "layers one by one and needs each to be distinct (copy.deepcopy the shared one)"
         )
     return model
-
-
-def check_finite_loss(value, where=""):
-    """The float value of a loss (Tensor or number); ValueError when NaN or inf, before any step."""
-    v = float(getattr(value, "item", lambda: value)())
-    if not math.isfinite(v):
-        raise ValueError(
-            f"non-finite loss {v}{' ' + where if where else ''}; no optimizer step was taken "
-            "(lower the learning rate or check the inputs)"
-        )
-    return v
