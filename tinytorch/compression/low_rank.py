@@ -19,13 +19,15 @@ def _ratio_rank(rank_ratio, full):
 
 
 def _svd(w, name="weight_matrix", dtype=None):
-    """np.linalg.svd(w, full_matrices=False) of a float32/float64 matrix, computed on w / max|w| so that no
-    square overflows near the float maximum; S comes back multiplied by max|w|, as float64 (energy sums then
-    accumulate in float64). ValueError naming `name` when a singular value does not fit `dtype` (default w's)."""
+    """np.linalg.svd(w, full_matrices=False) computed on w / max|w| (no square overflows near the float
+    maximum), in float32 for results of `dtype` (default w's) up to 32 bits (LAPACK has no float16), else in
+    float64; S comes back times max|w|, as float64 (energy sums accumulate in float64). ValueError naming
+    `name` when a singular value does not fit `dtype`."""
+    dtype = np.dtype(w.dtype if dtype is None else dtype)
+    w = w.astype(np.float32 if dtype.itemsize <= 4 else np.float64, copy=False)
     peak = float(np.max(np.abs(w)))
     u, s, vh = np.linalg.svd(w / peak if peak > 0 else w, full_matrices=False)
     s = s.astype(np.float64) * peak if peak > 0 else s.astype(np.float64)
-    dtype = np.dtype(dtype or w.dtype)
     if s[0] > np.finfo(dtype).max:
         raise ValueError(
             f"{name} has a singular value of {s[0]:.4g}, above the {dtype} maximum (max |entry| "

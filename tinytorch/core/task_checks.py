@@ -129,9 +129,8 @@ def check_batch(name, x):
 
 
 def check_low_rank(weight_matrix, rank_ratio, energy, method="svd"):
-    """(W (m, n) as float32 or float64, rank_ratio in (0, 1], energy None or in (0, 1], dtype of the results):
-    float input keeps its dtype (float16 is computed in float32: LAPACK has none), integers give float64.
-    The energy rule needs every singular value, so it is refused with method="randomized"."""
+    """(W (m, n), rank_ratio in (0, 1], energy None or in (0, 1], dtype of the results): float input keeps its
+    dtype, integers give float64. The energy rule needs every singular value: refused with "randomized"."""
     w = check_array("weight_matrix", weight_matrix, ndim=2)
     if w.size == 0:
         raise ValueError(f"weight_matrix must be non-empty, got shape {w.shape}")
@@ -139,13 +138,12 @@ def check_low_rank(weight_matrix, rank_ratio, energy, method="svd"):
     tau = None if energy is None else check_real("energy", energy, low=0.0, high=1.0, low_open=True)
     if tau is not None and method == "randomized":
         raise ValueError(f"energy={energy!r} needs every singular value: use method='svd' with energy")
-    dtype = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
-    return w.astype(np.float32 if dtype.itemsize <= 4 else np.float64, copy=False), r, tau, dtype
+    return w, r, tau, w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
 
 
 def check_factorize(linear, rank):
-    """(W (m, n) as float32 or float64 (float16 is computed in float32), rank as an int in [1, min(m, n)])
-    of a Linear layer with floating, finite weights (integer weights have no factors of their dtype)."""
+    """(W (m, n), rank as an int in [1, min(m, n)]) of a Linear layer with floating, finite weights (integer
+    weights have no factors of their dtype)."""
     check_module("linear", linear, Linear)
     k = check_int("rank", rank, low=1, high=min(linear.weight.shape))
     w = check_array("linear.weight", linear.weight.data)
@@ -153,7 +151,7 @@ def check_factorize(linear, rank):
         raise TypeError(
             f"linear.weight must be a floating array (its factors keep its dtype), got dtype {w.dtype}"
         )
-    return w.astype(np.float32 if w.dtype.itemsize <= 4 else np.float64, copy=False), k
+    return w, k
 
 
 def check_low_rank_compress(model, rank_ratio, energy):
