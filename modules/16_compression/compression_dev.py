@@ -1339,8 +1339,8 @@ def low_rank_approximate(
         elif s[0] == 0:
             k = full  # an all-zero matrix: every rank keeps all of its (zero) energy
         else:
-            share = np.cumsum((s / s[0]) ** 2)  # divided by S[0] first: no overflow
-            k = int(np.searchsorted(share / share[-1], tau, side="left")) + 1
+            cum = np.cumsum((s / s[0]) ** 2)  # divided by S[0] first: no overflow
+            k = int(np.searchsorted(cum / cum[-1], tau, side="left")) + 1
         k = min(max(k, 1), full)
         factors = (u[:, :k], s[:k], vh[:k])
         ### END SOLUTION

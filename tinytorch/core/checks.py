@@ -6,6 +6,8 @@ import numbers
 
 import numpy as np
 
+from .tensor import Tensor
+
 __all__ = [
     "check_amount",
     "check_array",
@@ -21,6 +23,7 @@ __all__ = [
     "check_parameter",
     "check_parameters",
     "check_real",
+    "check_tensor",
     "check_unshared",
 ]
 
@@ -66,26 +69,18 @@ def check_amount(name, value, n):
     Returns the number of entries to prune, k = round(value * n) (Python round, half to even) for
     floats and the int itself for counts.
     """
-    if isinstance(value, (bool, np.bool_)) or not _is_real(value):
+    if not _is_real(value):
         raise TypeError(
             f"Invalid type for {name}: {value!r} of type {type(value).__name__}; "
             "expected a float in [0, 1] or a non-negative int"
         )
-    if isinstance(value, (numbers.Integral, np.integer)):
-        k = int(value)
-        if k < 0:
-            raise ValueError(
-                f"{name}={k} should either be a float in the range [0, 1] or a non-negative integer"
-            )
-        if k > n:
-            raise ValueError(f"{name}={k} should be smaller than the number of parameters to prune={n}")
-        return k
-    v = float(value)
-    if not math.isfinite(v) or v < 0.0 or v > 1.0:
-        raise ValueError(
-            f"{name}={value!r} should either be a float in the range [0, 1] or a non-negative integer"
-        )
-    return round(v * n)
+    count = isinstance(value, (numbers.Integral, np.integer))
+    if count and 0 <= value <= n or not count and 0.0 <= value <= 1.0:  # NaN fails both
+        return int(value) if count else round(float(value) * n)
+    shown = int(value) if count else repr(value)
+    if count and value > n:
+        raise ValueError(f"{name}={shown} should be smaller than the number of parameters to prune={n}")
+    raise ValueError(f"{name}={shown} should either be a float in the range [0, 1] or a non-negative integer")
 
 
 def check_choice(name, value, choices):
@@ -114,6 +109,13 @@ def _all_finite(arr):
         if np.isfinite(np.add.reduce(arr, axis=None)):
             return True
     return bool(np.all(np.isfinite(arr)))
+
+
+def check_tensor(name, value):
+    """A tinytorch Tensor (layers and functional ops take Tensors, not arrays)."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name} must be a Tensor, got {type(value).__name__}")
+    return value
 
 
 def check_bool(name, value):
