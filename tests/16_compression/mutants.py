@@ -330,7 +330,12 @@ MUTANTS = {
     "energy rank one too small": ("low-rank-approximate", [('side="left")) + 1', 'side="left"))')], "energy"),
     "energy on S**2 without dividing by S[0] (overflows)": (
         "low-rank-approximate",
-        [("np.cumsum((s / s[0]) ** 2) if s[0] > 0 else np.ones(full)", "np.cumsum(s**2)")],
+        [("np.cumsum((s / s[0]) ** 2)", "np.cumsum(s**2)")],
+        "energy",
+    ),
+    "an all-zero matrix kept at rank 1 under energy": (
+        "low-rank-approximate",
+        [("elif s[0] == 0:\n            k = full", "elif s[0] == 0:\n            k = 1")],
         "energy",
     ),
     "rank not clipped to at least 1": (
@@ -447,8 +452,7 @@ KL_CE = (
     "p_t = np.exp(log_pt)\n        soft_ce = -(Tensor(p_t) * log_ps).sum(axis=-1).mean()\n"
     "        kl = soft_ce - float(-(p_t * log_pt).sum(axis=-1).mean())"
 )
-SVD = "u, s, vh = np.linalg.svd(w, full_matrices=False)"
-SVD_T = "v, s, ut = np.linalg.svd(w.T, full_matrices=False)\n        u, vh = ut.T, v.T"
+SVD_T = "v, s, ut = np.linalg.svd(w.T, full_matrices=False)\n        u, vh = ut.T, v.T\n        full = len(s)"
 
 CONTROLS = {
     "measure_sparsity as 100 * (1 - nonzero / total)": ("measure-sparsity", [(ZEROS, NONZERO)]),
@@ -477,5 +481,5 @@ CONTROLS = {
     ),
     "KL as sum p_t log p_t - sum p_t log p_s": ("knowledge-distillation", [(KL, KL_SUMS)]),
     "KL as soft cross-entropy minus the teacher's entropy": ("knowledge-distillation", [(KL, KL_CE)]),
-    "low_rank_approximate by the SVD of the transpose": ("low-rank-approximate", [(SVD, SVD_T)]),
+    "low_rank_approximate by the SVD of the transpose": ("low-rank-approximate", [("full = len(s)", SVD_T)]),
 }
