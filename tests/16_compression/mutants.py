@@ -258,6 +258,29 @@ MUTANTS = {
         ],
         "physical",
     ),
+    "physical pruning drops the next layer's mask": (
+        "structured-prune",
+        [
+            (
+                '_replace(nxt, "weight", keep)',
+                (
+                    "nxt.weight = Parameter(np.ascontiguousarray(nxt.weight.data[keep]))\n"
+                    "        nxt.in_features, nxt.out_features = nxt.weight.data.shape"
+                ),
+            )
+        ],
+        "physical",
+    ),
+    "physical pruning drops the bias mask": (
+        "structured-prune",
+        [
+            (
+                '_replace(layer, "bias", keep)',
+                "layer.bias = Parameter(np.ascontiguousarray(layer.bias.data[keep]))",
+            )
+        ],
+        "physical",
+    ),
     "f(0) of removed neurons not folded into the next bias": (
         "structured-prune",
         [("            nxt.bias.data += shift.astype(nxt.bias.data.dtype)\n", "            pass\n")],
