@@ -189,15 +189,27 @@ def overridden(source: str, block: str) -> str:
     return "\n".join(lines)
 
 
-# Appended to the reference magnitude-prune cell: a student who passes every visible case and tries to carry
-# the hidden cases' text out of the judge's runner, through an import error (the runner's `request` holds every
-# case) and through the name of the exception raised on a case it does not know.
+# Appended to the reference magnitude-prune cell (REPO_PATH: replaced by the repository's path): a student who
+# passes every visible case and tries to carry the hidden cases' text out of the kernel and the judge's runner:
+# reading grading/ directly, through an import error (the runner's `request` holds every case) and through the
+# name of the exception raised on a case it does not know.
 LEAK = """
 import inspect as _inspect, json as _json, os as _os, pathlib as _pathlib
 def _visible_labels():
     from tinytorch.claims import claims_of
     return {c["label"] for claim in claims_of("16").values() for c in claim.visible}
+def _hidden_file_labels():  # the instructor's hidden cases, if the sandbox left a path to them
+    import re, tinytorch
+    labels = []
+    for root in {_pathlib.Path(REPO_PATH), _pathlib.Path(tinytorch.__file__).resolve().parents[1]}:
+        try:
+            labels += re.findall(r'"label": "([^"]+)"', (root / "grading/16_compression/hidden.py").read_text())
+        except OSError:
+            pass
+    print("HIDDEN FILE", labels)
+    return labels
 def _leak_at_import():
+    from_file = _hidden_file_labels()
     frame = _inspect.currentframe()
     while frame is not None and not isinstance(frame.f_locals.get("request"), dict):
         frame = frame.f_back
@@ -215,7 +227,7 @@ def _leak_at_import():
             _os._exit(3)
         return dumps(obj, *args, **kwargs)
     _json.dumps = stop_before_the_first_claim
-    raise ImportError(" | ".join(hidden))
+    raise ImportError(" | ".join(from_file + hidden))
 _leak_at_import()
 _reference_magnitude_prune = magnitude_prune
 def magnitude_prune(*args, **kwargs):

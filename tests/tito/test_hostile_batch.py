@@ -47,7 +47,7 @@ def _lean(nb):
     return out
 
 
-def _students(source, release, h) -> dict:
+def _students(source, release, h, repo: Path) -> dict:
     answers = list(h.solution_cells(source))
     students = {"reference": _lean(h.small(release, fill={g: h.solution_source(source, g) for g in answers}))}
     for name, code in CELLS.KERNEL.items():
@@ -56,7 +56,7 @@ def _students(source, release, h) -> dict:
     for name, block in IN_SOLUTIONS.items():
         fill = {g: CELLS.overridden(h.solution_source(release, g), block) for g in answers}
         students[name] = _lean(h.small(release, fill=fill))
-    leak = h.solution_source(source, "magnitude-prune") + CELLS.LEAK
+    leak = h.solution_source(source, "magnitude-prune") + CELLS.LEAK.replace("REPO_PATH", repr(str(repo)))
     students["leak"] = _lean(h.small(release, fill={"magnitude-prune": leak}))
     return students
 
@@ -85,7 +85,7 @@ def judged(course_repo, notebooks, tmp_path_factory, h):
         course,
         ignore=shutil.ignore_patterns("submitted", "autograded", "feedback", "tito-autograde.json"),
     )
-    students = _students(notebooks["source"], notebooks["release"], h)
+    students = _students(notebooks["source"], notebooks["release"], h, course_repo)
     for name, nb in students.items():
         folder = course / "submitted" / name / ASSIGNMENT
         folder.mkdir(parents=True)
