@@ -241,3 +241,19 @@ def magnitude_prune(*args, **kwargs):
         frame = frame.f_back
     return _reference_magnitude_prune(*args, **kwargs)
 """
+
+# The leaking student's measure-sparsity cell: on a visible case, an error message made of the hidden labels
+# that the runner's `request` (a local of a caller) holds.
+LEAK_SPARSITY = """#| export compression.sparsity
+import inspect as _inspect
+def measure_sparsity(model, weights_only=False):
+    from tinytorch.claims import claims_of
+    frame = _inspect.currentframe().f_back
+    while frame is not None and not isinstance(frame.f_locals.get("request"), dict):
+        frame = frame.f_back
+    if frame is None:
+        return 0.0
+    visible = {c["label"] for claim in claims_of("16").values() for c in claim.visible}
+    cases = [c for item in frame.f_locals["request"]["claims"] for c in item["cases"]]
+    raise ValueError(" | ".join(sorted({str(c.get("label")) for c in cases} - visible)))
+"""

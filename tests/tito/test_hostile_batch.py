@@ -57,7 +57,9 @@ def _students(source, release, h, repo: Path) -> dict:
         fill = {g: CELLS.overridden(h.solution_source(release, g), block) for g in answers}
         students[name] = _lean(h.small(release, fill=fill))
     leak = h.solution_source(source, "magnitude-prune") + CELLS.LEAK.replace("REPO_PATH", repr(str(repo)))
-    students["leak"] = _lean(h.small(release, fill={"magnitude-prune": leak}))
+    students["leak"] = _lean(
+        h.small(release, fill={"magnitude-prune": leak, "measure-sparsity": CELLS.LEAK_SPARSITY})
+    )
     return students
 
 
