@@ -3,9 +3,11 @@ runner under real bubblewrap, on the reference solution and on blank release not
 class of tampering. In-kernel tampering (IPython input and AST transformers, a patched execute reply or
 run_cell, a custom exception handler, replaced builtins) makes nbgrader's kernel report every cell as passed;
 solution cells that return objects equal to everything, read their caller's frame or import a working
-implementation from the package are exported and run by the judge. Every one of them earns 0 automatic
-points with a note, the reference earns every automatic point, and the text of the hidden cases
-(grading/16_compression/hidden.py) reaches no autograded notebook and no feedback."""
+implementation from the package are exported and run by the judge; a last student passes the visible cases
+and tries to carry the hidden cases' text out of the judge's runner. Every one of them earns 0 automatic
+points, each in-kernel forgery is flagged by the canary cells ("FORGERY:" note), the reference earns every
+automatic point, and the text of the hidden cases (grading/16_compression/hidden.py) reaches no autograded
+notebook and no feedback."""
 
 import importlib.util
 import json
