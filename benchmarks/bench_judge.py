@@ -61,7 +61,13 @@ def main() -> int:
             work.mkdir()
             start = time.perf_counter()
             found = judge_apply.verdicts(
-                "16_compression", {"compression": text}, work, base, sandbox=not args.no_sandbox, limits={}
+                "16_compression",
+                {"compression": text},
+                work,
+                base,
+                sandbox=not args.no_sandbox,
+                limits={},
+                cache=Path(tmp) / "cache",
             )
             times.append(time.perf_counter() - start)
             passed = sum(v.passed for v in found.values())

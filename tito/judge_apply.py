@@ -37,22 +37,38 @@ def verdicts(
     sandbox: bool,
     limits: dict | None,
     hidden: bool = True,
+    cache: Path | None = None,
 ) -> dict:
-    """{grade id: judge.Verdict} of the submitted notebooks' exports (visible and, with hidden=True, hidden
-    cases), judged against the reference."""
+    """{grade id: judge.Verdict} of the submitted notebooks' exports, judged against the reference. The
+    visible cases and (with hidden=True) the hidden ones run in two separate runner processes; `cache` is a
+    folder for the reference's expected values (computed once per batch)."""
     module = assignment.split("_")[0]
     root = repo_root()
     export = {}
     for name, text in prepared.items():
         export.update(student_export(root, assignment, name, text))
     all_cases = judge.cases(module, judge.hidden_cases(root, assignment) if hidden else {})
-    expected = judge.expected_from(module, all_cases, judge.reference_ns(module))
+    expected = judge.expected_cached(module, all_cases, root, cache)
     judge_run.package_with(export, base, work / "pkg", root)
-    (work / "run").mkdir()
     limits = {k: v for k, v in (limits or {}).items() if k != "overlays"}
-    answers, problems = judge_run.run(
-        module, all_cases, judge.IMPORTS[module], work / "run", work / "pkg", sandbox=sandbox, limits=limits
-    )
+    runs = []
+    for name, cases in zip(("visible", "hidden"), judge.split(all_cases)):
+        (work / name).mkdir()
+        runs.append(
+            judge_run.run(
+                module,
+                cases,
+                judge.IMPORTS[module],
+                work / name,
+                work / "pkg",
+                sandbox=sandbox,
+                limits=limits,
+                explain=name == "visible",
+            )
+            if cases
+            else ({}, {})
+        )
+    answers, problems = judge.combine(all_cases, *runs)
     return judge.decide(module, all_cases, expected, answers, problems)
 
 

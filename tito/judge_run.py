@@ -104,7 +104,7 @@ def _once(request: dict, folder: Path, pkg_parent: Path, sandbox: bool, limits, 
         start_new_session=True,
     )
     try:
-        _, err = proc.communicate(json.dumps(request).encode(), timeout=seconds)
+        proc.communicate(json.dumps(request).encode(), timeout=seconds)
         ended = "" if proc.returncode == 0 else f"the check process ended with exit code {proc.returncode}"
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -123,10 +123,12 @@ def run(
     sandbox: bool,
     limits: dict | None = None,
     seconds: float | None = None,
+    explain: bool = True,
 ) -> tuple:
     """Observe every case of every claim on the student's export. Returns (answers {gid: outcomes},
     problems {gid: reason}): a claim whose run crashed or hung gets a problem, the others are retried.
-    seconds: a lower time limit per claim than the claims' own (tests)."""
+    seconds: a lower time limit per claim than the claims' own (tests). explain=False (a run that holds hidden
+    cases): no text of the student's process (import errors) is added to any outcome or problem."""
     from tinytorch.claims import claims_of
 
     claims = claims_of(module)
@@ -149,13 +151,14 @@ def run(
         imports_failed = next((line["import_errors"] for line in lines if "import_errors" in line), {})
         for line in lines:
             if line.get("gid") in todo and line["gid"] not in answers:
-                answers[line["gid"]] = _with_cause(line.get("outcomes"), imports_failed)
+                outcomes = line.get("outcomes")
+                answers[line["gid"]] = _with_cause(outcomes, imports_failed) if explain else outcomes
         started = [line["start"] for line in lines if line.get("start") in todo]
         unfinished = [g for g in started if g not in answers]
         culprit = unfinished[0] if unfinished else next((g for g in todo if g not in answers), None)
         if culprit is not None and culprit not in answers:
             why = ended or "the check process stopped early"
-            if isinstance(imports_failed, dict) and imports_failed and not started:
+            if explain and isinstance(imports_failed, dict) and imports_failed and not started:
                 why += f" (importing your export failed: {next(iter(imports_failed.values()))})"
             problems[culprit] = why
         todo = [g for g in todo if g not in answers and g not in problems]

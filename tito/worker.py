@@ -22,6 +22,9 @@ from tito import judge_apply, sandbox, submission
 from tito.grading import ANSI, config
 
 RESULT = "result.json"
+CACHE = (
+    ".tito-cache"  # in the course: the reference's expected values, computed once per batch (safe to delete)
+)
 
 
 def private_db(tmp: Path) -> Path:
@@ -128,7 +131,7 @@ def grade(
         with ThreadPoolExecutor(
             1
         ) as pool:  # the judge's sandbox runs while nbgrader's kernel runs the notebook
-            judged = pool.submit(_verdicts, assignment, tmp, prepared, sandboxed, limits)
+            judged = pool.submit(_verdicts, course, assignment, tmp, prepared, sandboxed, limits)
             result = api_.autograde(assignment, student, force=True, create=True)
             found = judged.result()
         notes += list(dict.fromkeys(sandbox.NOTES))
@@ -150,7 +153,7 @@ def grade(
         return {"student": student, "ok": False, "message": message, "notes": notes}
 
 
-def _verdicts(assignment: str, tmp: Path, prepared: dict, sandboxed: bool, limits) -> dict:
+def _verdicts(course: Path, assignment: str, tmp: Path, prepared: dict, sandboxed: bool, limits) -> dict:
     """The judge's verdicts on the submission's export (tito/judge_apply.py), judged in tmp/judge."""
     base = (limits or {}).get("overlays", {}).get("compression")
     if not base:
@@ -159,7 +162,9 @@ def _verdicts(assignment: str, tmp: Path, prepared: dict, sandboxed: bool, limit
         )
     work = Path(tmp) / "judge"
     try:
-        return judge_apply.verdicts(assignment, prepared, work, Path(base), sandbox=sandboxed, limits=limits)
+        return judge_apply.verdicts(
+            assignment, prepared, work, Path(base), sandbox=sandboxed, limits=limits, cache=course / CACHE
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .plain import difference, to_plain
 
-__all__ = ["Claim", "check_claim", "claims_of", "observe_case", "register", "to_plain", "difference"]
+__all__ = ["Claim", "check_claim", "claims_of", "difference", "observe_case", "register", "to_plain"]
 
 REGISTRY: dict = {}  # grade id -> Claim
 HERE = Path(__file__).resolve().parent

@@ -116,7 +116,7 @@ def factorized(ns, case):
     ],
 )
 def factor_shapes(ns, case):
-    lin, f = factorized(ns, case)
+    _, f = factorized(ns, case)
     first, second = f.layers[0], f.layers[1]
     return {
         "shapes": [list(first.weight.data.shape), list(second.weight.data.shape)],

@@ -152,7 +152,7 @@ def masks(ns, case):
     ],
 )
 def cumulative(ns, case):
-    model, returned = _prune(ns, case)
+    _, returned = _prune(ns, case)
     return {"masks": {k: np.asarray(v) for k, v in sorted(returned.items())}}
 
 
