@@ -35,6 +35,7 @@ def _x(seed=0, n=5):
     return Tensor(np.random.default_rng(seed).standard_normal((n, 1, 8, 8)).astype(np.float32))
 
 
+@pytest.mark.library
 def test_filter_norms_are_the_l2_norms_of_whole_filters():
     conv = Conv2d(2, 3, 2)
     conv.weight.data[:] = 0
@@ -43,6 +44,7 @@ def test_filter_norms_are_the_l2_norms_of_whole_filters():
     assert filter_norms(conv).tolist() == [5.0, 0.0, np.sqrt(8.0)]
 
 
+@pytest.mark.library
 def test_physical_pruning_removes_filters_next_conv_inputs_and_linear_row_blocks():
     model = _cnn()
     w1, b1 = model.layers[0].weight.data.copy(), model.layers[0].bias.data.copy()
@@ -68,6 +70,7 @@ def test_physical_pruning_removes_filters_next_conv_inputs_and_linear_row_blocks
     assert model.layers[6].in_features == 48 and model.layers[6].weight.shape == (48, 3)
 
 
+@pytest.mark.library
 def test_parameter_count_after_removal_matches_the_formula():
     model = _cnn(c1=8, c2=8)
     channel_prune(model, 0.25)  # 8 -> 6 filters in both convs
@@ -75,6 +78,7 @@ def test_parameter_count_after_removal_matches_the_formula():
     assert model.num_parameters() == expected
 
 
+@pytest.mark.library
 @given(st.integers(0, 50), st.sampled_from([0.0, 0.25, 0.5, 0.75, 0.9]))
 def test_property_masked_and_physically_pruned_models_give_the_same_outputs(seed, ratio):
     masked, small = _cnn(seed), _cnn(seed)
@@ -87,6 +91,7 @@ def test_property_masked_and_physically_pruned_models_give_the_same_outputs(seed
         assert np.allclose(masked(_x(seed)).data, small(_x(seed)).data, atol=1e-5)
 
 
+@pytest.mark.library
 def test_pruned_model_keeps_training_and_masked_filters_stay_zero():
     masked, small = _cnn(1), _cnn(1)
     channel_prune(masked, 0.5, physical=False)
@@ -100,12 +105,14 @@ def test_pruned_model_keeps_training_and_masked_filters_stay_zero():
     assert small(_x(2)).shape == (5, 3)
 
 
+@pytest.mark.library
 def test_ratio_keeps_at_least_one_filter():
     model = _cnn()
     kept = channel_prune(model, 0.99)
     assert [len(v) for v in kept.values()] == [1, 1]
 
 
+@pytest.mark.library
 def test_bad_models_and_arguments_raise_and_change_nothing():
     model = _cnn()
     before = [p.data.copy() for p in model.parameters()]
@@ -125,6 +132,7 @@ def test_bad_models_and_arguments_raise_and_change_nothing():
         channel_prune(Conv2d(1, 2, 3))
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("physical", [True, False])
 def test_channel_pruning_keeps_requires_grad_and_dtype_of_every_parameter_it_builds(physical):
     model = _cnn()
@@ -136,6 +144,7 @@ def test_channel_pruning_keeps_requires_grad_and_dtype_of_every_parameter_it_bui
     assert model.layers[0].weight.shape[0] == (2 if physical else 4)
 
 
+@pytest.mark.library
 def test_channel_pruning_a_frozen_conv_then_training_leaves_it_unchanged():
     model = _cnn()
     for p in (model.layers[0].weight, model.layers[0].bias):

@@ -33,6 +33,7 @@ class CountingSGD(SGD):
         super().step()
 
 
+@pytest.mark.library
 def test_train_steps_takes_exactly_k_steps_across_epochs():
     train, _ = _data()
     model = make_model()
@@ -45,6 +46,7 @@ def test_train_steps_takes_exactly_k_steps_across_epochs():
     assert CountingSGD.steps == 7
 
 
+@pytest.mark.library
 def test_apply_masks_with_state_rewinds_survivors_to_the_saved_values():
     tinytorch.manual_seed(0)
     model = make_model()
@@ -58,6 +60,7 @@ def test_apply_masks_with_state_rewinds_survivors_to_the_saved_values():
     assert remaining_fraction(model) == 40 / 80
 
 
+@pytest.mark.library
 def test_apply_masks_rejects_unknown_names_and_shapes():
     with pytest.raises(ValueError, match=r"masks for \['nope'\]"):
         apply_masks(make_model(), {"nope": np.ones(3, bool)})
@@ -65,6 +68,7 @@ def test_apply_masks_rejects_unknown_names_and_shapes():
         apply_masks(make_model(), {"layers.0.weight": np.ones((2, 2), bool)})
 
 
+@pytest.mark.library
 def test_lottery_arms_share_the_exact_remaining_fraction_each_round_and_are_deterministic():
     train, test = _data()
     kw = dict(rounds=3, prune_fraction=0.5, epochs=1, rewind_steps=2, lr=0.01, seed=0)
@@ -79,6 +83,7 @@ def test_lottery_arms_share_the_exact_remaining_fraction_each_round_and_are_dete
     assert float(a["dense"] * 48).is_integer()
 
 
+@pytest.mark.library
 def test_lottery_validates_arguments():
     train, test = _data()
     with pytest.raises(ValueError, match="prune_fraction=1.0"):
@@ -91,6 +96,7 @@ def test_lottery_validates_arguments():
         lottery_ticket(make_model(), train, test)
 
 
+@pytest.mark.library
 @given(st.integers(0, 2**16 - 1))
 def test_property_apply_masks_leaves_exactly_state_times_mask(bits):
     tinytorch.manual_seed(1)
@@ -107,6 +113,7 @@ def test_property_apply_masks_leaves_exactly_state_times_mask(bits):
     assert remaining_fraction(model) == kept / 80
 
 
+@pytest.mark.library
 def test_train_steps_on_an_empty_loader_raises_instead_of_looping():
     model = make_model()
     empty = DataLoader(np.zeros((0, 6), np.float32), np.zeros(0, np.int64))
@@ -114,6 +121,7 @@ def test_train_steps_on_an_empty_loader_raises_instead_of_looping():
         train_steps(model, empty, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), 3)
 
 
+@pytest.mark.library
 def test_apply_masks_takes_nested_bool_lists_and_keeps_its_own_copy():
     model = make_model()
     mask = [[True, False] * 5] * 6
@@ -124,6 +132,7 @@ def test_apply_masks_takes_nested_bool_lists_and_keeps_its_own_copy():
     assert remaining_fraction(model) == (30 + 20) / 80
 
 
+@pytest.mark.library
 def test_remaining_fraction_of_a_model_without_weights_is_undefined_not_one():
     with pytest.raises(ValueError, match=r"model has no prunable weights .*remaining fraction undefined"):
         remaining_fraction(Sequential(ReLU()))
@@ -131,6 +140,7 @@ def test_remaining_fraction_of_a_model_without_weights_is_undefined_not_one():
         remaining_fraction(Sequential())
 
 
+@pytest.mark.library
 def test_rejected_float_masks_leave_every_parameter_untouched():
     tinytorch.manual_seed(0)
     model = make_model()

@@ -18,6 +18,7 @@ def _sources(nb):
     return [(c.cell_type, c.source.strip()) for c in nb.cells]
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("topic", TOPICS)
 def test_notebook_executes_without_errors(topic, monkeypatch):
     # One BLAS thread: the cells run many tiny matmuls, where OpenBLAS threads only add contention.
@@ -32,6 +33,7 @@ def test_notebook_executes_without_errors(topic, monkeypatch):
     assert errors == []
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("topic", TOPICS)
 def test_percent_script_and_notebook_hold_the_same_cells(topic):
     py = jupytext.read(MODULE / f"{topic}_dev.py")
@@ -39,6 +41,7 @@ def test_percent_script_and_notebook_hold_the_same_cells(topic):
     assert _sources(py) == _sources(ipynb)
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("topic", TOPICS)
 def test_exported_module_is_in_sync_with_its_notebook(topic, tmp_path):
     nb_dir = tmp_path / "modules" / "16_compression"
@@ -49,6 +52,7 @@ def test_exported_module_is_in_sync_with_its_notebook(topic, tmp_path):
     assert fresh == (ROOT / "tinytorch" / "compression" / f"{topic}.py").read_bytes()
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("topic", TOPICS)
 def test_exported_module_is_small_and_print_free(topic):
     text = (ROOT / "tinytorch" / "compression" / f"{topic}.py").read_text()

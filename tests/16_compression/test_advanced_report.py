@@ -26,6 +26,7 @@ def _model():
     return model
 
 
+@pytest.mark.library
 def test_storage_counts_values_indices_pointers_and_fp32_biases():
     s = storage(_model())
     w2 = int(np.count_nonzero(_model().layers[2].weight.data))
@@ -38,6 +39,7 @@ def test_storage_counts_values_indices_pointers_and_fp32_biases():
     assert s["weight_sparsity"] == pytest.approx(100 * (18 - 3 - w2) / 18)
 
 
+@pytest.mark.library
 def test_storage_of_a_conv_uses_output_channels_as_rows():
     tinytorch.manual_seed(0)
     conv = Sequential(Conv2d(2, 3, 2, bias=False))
@@ -45,12 +47,14 @@ def test_storage_of_a_conv_uses_output_channels_as_rows():
     assert storage(conv)["csr"] == csr_nbytes(8, 3, 4, 2)
 
 
+@pytest.mark.library
 def test_sparse_inference_model_is_accounted_like_its_dense_source():
     model = _model()
     a, b = storage(model), storage(to_sparse(model))
     assert a == b
 
 
+@pytest.mark.library
 def test_report_ratio_and_speedup_are_relative_to_the_first_variant():
     model = _model()
     X = np.random.default_rng(0).standard_normal((8, 4)).astype(np.float32)
@@ -69,6 +73,7 @@ def test_report_ratio_and_speedup_are_relative_to_the_first_variant():
     assert len(fig.axes) == 2
 
 
+@pytest.mark.library
 def test_report_rejects_unknown_formats_and_empty_variants():
     model = _model()
     loader = DataLoader(np.zeros((2, 4), np.float32), np.zeros(2, np.int64))
@@ -80,6 +85,7 @@ def test_report_rejects_unknown_formats_and_empty_variants():
         storage("model")
 
 
+@pytest.mark.library
 def test_summary_report_is_a_plain_text_table_of_every_technique():
     text = summary_report(seed=0)
     lines = text.splitlines()
@@ -105,6 +111,7 @@ def test_summary_report_is_a_plain_text_table_of_every_technique():
     assert not any(ord(ch) > 127 for ch in text)
 
 
+@pytest.mark.library
 @given(st.floats(0.0, 1.0), st.integers(0, 1000))
 def test_property_csr_bytes_equal_the_real_arrays_of_a_sparse_model(sparsity, seed):
     tinytorch.manual_seed(seed % 7)
@@ -118,6 +125,7 @@ def test_property_csr_bytes_equal_the_real_arrays_of_a_sparse_model(sparsity, se
     assert storage(model)["nonzeros"] == sum(int(np.count_nonzero(p.data)) for p in model.parameters())
 
 
+@pytest.mark.library
 def test_format_and_plot_name_the_row_and_the_missing_key_instead_of_a_key_error():
     model = _model()
     X = np.zeros((2, 4), np.float32)
@@ -130,6 +138,7 @@ def test_format_and_plot_name_the_row_and_the_missing_key_instead_of_a_key_error
             fn(None)
 
 
+@pytest.mark.library
 def test_report_names_a_bad_latency_input_or_variant_name_before_evaluating_anything():
     model = _model()
     loader = DataLoader(np.zeros((2, 4), np.float32), np.zeros(2, np.int64))
@@ -139,6 +148,7 @@ def test_report_names_a_bad_latency_input_or_variant_name_before_evaluating_anyt
         compression_report({1: model}, loader, np.zeros((1, 4), np.float32))
 
 
+@pytest.mark.library
 def test_storage_counts_a_parameter_shared_by_two_layers_once():
     model = _model()
     tinytorch.manual_seed(1)
@@ -150,6 +160,7 @@ def test_storage_counts_a_parameter_shared_by_two_layers_once():
     assert storage(shared)["params"] == storage(single)["params"] + extra_bias
 
 
+@pytest.mark.library
 def test_report_restores_each_module_train_or_eval_mode():
     model = _model()
     model.train()

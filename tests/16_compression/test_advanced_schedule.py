@@ -17,6 +17,7 @@ from tinytorch.training import evaluate
 TABLE = [0, 0.2439, 0.4392, 0.5913, 0.7056, 0.7875, 0.8424, 0.8757, 0.8928, 0.8991, 0.9]
 
 
+@pytest.mark.library
 def test_cubic_schedule_matches_the_conventions_table():
     assert cubic_sparsity(0) == 0.0
     assert cubic_sparsity(5) == pytest.approx(0.7875, abs=1e-12)
@@ -25,6 +26,7 @@ def test_cubic_schedule_matches_the_conventions_table():
     assert [t for t, _ in cubic_schedule(0.0, 0.9, 10)] == list(range(11))
 
 
+@pytest.mark.library
 def test_schedule_is_clipped_before_begin_and_after_end_and_honours_frequency():
     assert cubic_sparsity(3, 0.1, 0.5, n_steps=4, begin_step=10, frequency=5) == 0.1
     assert cubic_sparsity(100, 0.1, 0.5, n_steps=4, begin_step=10, frequency=5) == pytest.approx(0.5)
@@ -34,6 +36,7 @@ def test_schedule_is_clipped_before_begin_and_after_end_and_honours_frequency():
     assert [t for t, _ in cubic_schedule(0.0, 0.8, 4, begin_step=10, frequency=5)] == [10, 15, 20, 25, 30]
 
 
+@pytest.mark.library
 @given(st.floats(0, 0.9), st.floats(0, 0.99), st.integers(1, 20))
 def test_property_schedule_is_monotone_from_initial_to_final(s_i, s_f, n):
     s_f = max(s_i, s_f)
@@ -42,12 +45,14 @@ def test_property_schedule_is_monotone_from_initial_to_final(s_i, s_f, n):
     assert all(b >= a - 1e-12 for a, b in zip(vals, vals[1:]))
 
 
+@pytest.mark.library
 def test_relative_amount_converts_cumulative_steps():
     assert relative_amount(0.5, 0.75) == 0.5  # two relative calls of 0.5 -> 0.75
     assert relative_amount(0.0, 0.2439) == 0.2439
     assert relative_amount(0.9, 0.9) == 0.0
 
 
+@pytest.mark.library
 def test_schedule_validation_names_the_argument_and_range():
     with pytest.raises(
         ValueError, match=r"final_sparsity=1.0 is out of range; expected a value in \[0.0, 1.0\)"
@@ -79,6 +84,7 @@ def _toy(seed=0):
     )
 
 
+@pytest.mark.library
 def test_gradual_prune_hits_each_cumulative_target_exactly_and_keeps_masks():
     model, loader, ev = _toy()
     n = 8 * 16 + 16 * 2
@@ -99,6 +105,7 @@ def test_gradual_prune_hits_each_cumulative_target_exactly_and_keeps_masks():
     assert hist[-1]["accuracy"] == evaluate(model, ev)  # measured on the final, pruned model
 
 
+@pytest.mark.library
 def test_gradual_equals_manual_prune_and_fit_loop():
     (m1, l1, _), (m2, l2, _) = _toy(3), _toy(3)
     from tinytorch.training import fit
@@ -111,6 +118,7 @@ def test_gradual_equals_manual_prune_and_fit_loop():
     assert all(np.array_equal(a.data, b.data) for a, b in zip(m1.parameters(), m2.parameters()))
 
 
+@pytest.mark.library
 def test_gradual_prune_rejects_bad_arguments_before_touching_the_model():
     model, loader, _ = _toy()
     before = [p.data.copy() for p in model.parameters()]
@@ -123,6 +131,7 @@ def test_gradual_prune_rejects_bad_arguments_before_touching_the_model():
     assert all(np.array_equal(a, p.data) and p.mask is None for a, p in zip(before, model.parameters()))
 
 
+@pytest.mark.library
 def test_gradual_prune_with_a_nan_weight_names_the_parameter_and_prunes_nothing():
     model, loader, ev = _toy()
     model.layers[2].weight.data[5, 1] = np.nan
@@ -135,6 +144,7 @@ def test_gradual_prune_with_a_nan_weight_names_the_parameter_and_prunes_nothing(
     )
 
 
+@pytest.mark.library
 def test_gradual_prune_accepts_an_optimizer_over_part_of_the_model_and_rejects_one_over_none():
     model, loader, _ = _toy()
     frozen = model.layers[0].weight.data.copy()

@@ -22,6 +22,7 @@ def _model_and_data(seed=0):
     return model, DataLoader(X, y, batch_size=40)
 
 
+@pytest.mark.library
 def test_layer_mask_prunes_exactly_round_s_times_n_with_stable_ties():
     p = Parameter(np.array([[3.0, 1.0, 1.0], [2.0, 1.0, 5.0]]))
     assert layer_mask(p, 0.5).astype(int).tolist() == [[1, 0, 0], [1, 0, 1]]
@@ -31,6 +32,7 @@ def test_layer_mask_prunes_exactly_round_s_times_n_with_stable_ties():
     assert np.count_nonzero(~layer_mask(p, 2)) == 2  # int = count
 
 
+@pytest.mark.library
 def test_layer_mask_never_regrows():
     p = Parameter(np.array([5.0, 4.0, 3.0, 2.0]))
     p.mask = np.array([False, True, True, True])
@@ -38,6 +40,7 @@ def test_layer_mask_never_regrows():
     assert layer_mask(p, 0.5).tolist() == [False, True, True, False]
 
 
+@pytest.mark.library
 def test_scan_restores_the_model_exactly_and_reports_one_row_per_weight():
     model, loader = _model_and_data()
     before = [(p.data.copy(), p.mask) for p in model.parameters()]
@@ -48,6 +51,7 @@ def test_scan_restores_the_model_exactly_and_reports_one_row_per_weight():
     assert all(np.array_equal(a, p.data) and m is p.mask for (a, m), p in zip(before, model.parameters()))
 
 
+@pytest.mark.library
 def test_scan_equals_pruning_that_layer_alone_by_hand():
     from tinytorch.training import evaluate
 
@@ -58,6 +62,7 @@ def test_scan_equals_pruning_that_layer_alone_by_hand():
     assert scan["accuracy"]["layers.2.weight"] == [evaluate(model, loader)]
 
 
+@pytest.mark.library
 def test_layer_sparsities_picks_the_largest_sparsity_within_tolerance_of_all_smaller_ones():
     scan = {
         "baseline": 0.90,
@@ -72,6 +77,7 @@ def test_layer_sparsities_picks_the_largest_sparsity_within_tolerance_of_all_sma
     assert layer_sparsities(scan, tolerance=0.1)["a"] == 0.9
 
 
+@pytest.mark.library
 @given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=6), st.floats(0.0, 0.2))
 def test_property_chosen_sparsity_is_scanned_and_within_tolerance(accs, tol):
     sps = [i / 10 for i in range(len(accs))]
@@ -81,6 +87,7 @@ def test_property_chosen_sparsity_is_scanned_and_within_tolerance(accs, tol):
     assert layer_sparsities(scan, tol)["w"] == (sps[k - 1] if k else 0.0)
 
 
+@pytest.mark.library
 def test_layerwise_prune_sets_each_layer_to_its_own_target():
     model, _ = _model_and_data()
     masks = layerwise_prune(model, {"layers.0.weight": 0.5, "layers.2.weight": 0.25})
@@ -92,6 +99,7 @@ def test_layerwise_prune_sets_each_layer_to_its_own_target():
     )
 
 
+@pytest.mark.library
 def test_bad_arguments_raise_and_change_nothing():
     model, loader = _model_and_data()
     before = [p.data.copy() for p in model.parameters()]
@@ -106,6 +114,7 @@ def test_bad_arguments_raise_and_change_nothing():
     assert all(np.array_equal(a, p.data) and p.mask is None for a, p in zip(before, model.parameters()))
 
 
+@pytest.mark.library
 def test_scan_takes_one_weight_as_a_one_item_list_and_rejects_a_bare_string():
     model, loader = _model_and_data()
     scan = sensitivity_scan(model, loader, sparsities=(0.5,), names=["layers.0.weight"])
@@ -118,12 +127,14 @@ def test_scan_takes_one_weight_as_a_one_item_list_and_rejects_a_bare_string():
         sensitivity_scan(model, loader, sparsities=(0.5,), names="layers.0.weight")
 
 
+@pytest.mark.library
 def test_scan_of_a_model_without_weights_raises_instead_of_returning_an_empty_scan():
     _, loader = _model_and_data()
     with pytest.raises(ValueError, match=r"model has no prunable weights \(parameters with ndim >= 2\)"):
         sensitivity_scan(Sequential(ReLU()), loader)
 
 
+@pytest.mark.library
 def test_scan_ranks_the_original_weights_at_every_sparsity_whatever_their_order():
     model, loader = _model_and_data(2)
     forward = sensitivity_scan(model, loader, sparsities=(0.3, 0.6, 0.9))
@@ -132,6 +143,7 @@ def test_scan_ranks_the_original_weights_at_every_sparsity_whatever_their_order(
         assert backward["accuracy"][name] == row[::-1]
 
 
+@pytest.mark.library
 def test_scan_reads_read_only_weights_and_puts_the_same_array_objects_back():
     model, loader = _model_and_data()
     arrays = [p.data for p in model.parameters()]

@@ -2882,6 +2882,7 @@ def _call_rejects(target, kwargs, exc, match, net=None):
 # ----------------------------------------------------------------------------------------------------
 # Tests
 # ----------------------------------------------------------------------------------------------------
+@pytest.mark.library
 def test_table_covers_every_public_name_of_tinytorch_compression_and_its_submodules():
     import tinytorch.compression as comp
 
@@ -2894,6 +2895,7 @@ def test_table_covers_every_public_name_of_tinytorch_compression_and_its_submodu
     assert wanted - covered == no_arguments
 
 
+@pytest.mark.library
 def test_every_row_names_a_known_callable_and_one_of_its_arguments():
     import inspect
 
@@ -2902,7 +2904,27 @@ def test_every_row_names_a_known_callable_and_one_of_its_arguments():
         assert arg in valid(_net()) or arg in inspect.signature(fn).parameters, (target, arg)
 
 
-@pytest.mark.parametrize("target,arg,bad,exc,match", ROWS, ids=[_row_id(r) for r in ROWS])
+TASK_OF_TARGET = {
+    "prunable_parameters": pytest.mark.measure_sparsity,
+    "count_parameters": pytest.mark.measure_sparsity,
+    "measure_sparsity": pytest.mark.measure_sparsity,
+    "magnitude_prune": pytest.mark.magnitude_prune,
+    "structured_prune": pytest.mark.structured_prune,
+    "KnowledgeDistillation": pytest.mark.knowledge_distillation,
+    "KD.distillation_loss": pytest.mark.knowledge_distillation,
+    "KD.train_step": pytest.mark.knowledge_distillation,
+    "KD.fit": pytest.mark.knowledge_distillation,
+    "low_rank_approximate": pytest.mark.low_rank_approximate,
+    "factorize_linear": pytest.mark.factorize_linear,
+    "factorize_linear(5x3)": pytest.mark.factorize_linear,
+    "compress_model": pytest.mark.compress_model,
+}
+
+
+@pytest.mark.parametrize(
+    "target,arg,bad,exc,match",
+    [pytest.param(*r, id=_row_id(r), marks=TASK_OF_TARGET.get(r[0], pytest.mark.library)) for r in ROWS],
+)
 def test_bad_argument_raises_an_error_naming_it_and_changes_nothing(target, arg, bad, exc, match):
     net = _net()
     kwargs = CALLS[target][1](net)
@@ -2910,6 +2932,7 @@ def test_bad_argument_raises_an_error_naming_it_and_changes_nothing(target, arg,
     _call_rejects(target, kwargs, exc, match, net)
 
 
+@pytest.mark.compress_model
 @pytest.mark.parametrize(
     "model,config,exc,match", COMPRESS_MODEL_PAIRS, ids=[f"{m!r}-{c}" for m, c, _, _ in COMPRESS_MODEL_PAIRS]
 )
@@ -2917,6 +2940,7 @@ def test_compress_model_rejects_a_config_the_model_cannot_take_before_changing_i
     _call_rejects("compress_model", dict(model=model.factory(), compression_config=config), exc, match)
 
 
+@pytest.mark.library
 def test_snapshot_detects_each_kind_of_change():
     """The "changes nothing" check is not vacuous: every single change it guards against is caught."""
     changes = [
@@ -2936,6 +2960,7 @@ def test_snapshot_detects_each_kind_of_change():
             _assert_unchanged(net, snap)
 
 
+@pytest.mark.knowledge_distillation
 def test_rejected_train_step_leaves_teacher_student_and_optimizer_state_untouched():
     net = _net()
     kd = _kd(net)
@@ -2954,6 +2979,7 @@ def test_rejected_train_step_leaves_teacher_student_and_optimizer_state_untouche
         np.testing.assert_array_equal(before["v"], after["v"])
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_with_a_nan_weight_names_the_parameter_and_keeps_existing_masks():
     net = _poisoned(NAN)()
     before = net.layers[0].weight.mask.copy()

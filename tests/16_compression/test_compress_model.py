@@ -15,6 +15,7 @@ def _net(seed=0):
     return Sequential(Linear(4, 4), ReLU(), Linear(4, 2))
 
 
+@pytest.mark.compress_model
 def test_compress_model_magnitude_only_reports_the_seed_keys_in_percent():
     stats = compress_model(_net(), {"magnitude_prune": 0.5})
     assert stats["original_params"] == 30
@@ -24,6 +25,7 @@ def test_compress_model_magnitude_only_reports_the_seed_keys_in_percent():
     assert stats["final_params"] == 30 and stats["final_nonzeros"] == 12 and stats["original_nonzeros"] == 24
 
 
+@pytest.mark.compress_model
 def test_compress_model_reports_dense_float32_and_int8_bytes():
     stats = compress_model(_net(), {"magnitude_prune": 0.5})
     assert stats["original_bytes"] == 4 * 30 and stats["final_bytes"] == 4 * 30
@@ -31,6 +33,7 @@ def test_compress_model_reports_dense_float32_and_int8_bytes():
     assert stats["final_int8_bytes"] == 24 + 4 * 6 + 4 * 6
 
 
+@pytest.mark.compress_model
 def test_compress_model_applies_structured_then_low_rank_then_magnitude():
     tt.manual_seed(0)
     net = Sequential(Linear(40, 40), ReLU(), Linear(40, 30), ReLU(), Linear(30, 2))
@@ -44,6 +47,7 @@ def test_compress_model_applies_structured_then_low_rank_then_magnitude():
     assert stats["final_sparsity"] == measure_sparsity(net)
 
 
+@pytest.mark.compress_model
 def test_compress_model_reports_accuracy_fractions_with_an_eval_loader():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 4)).astype(np.float32)
@@ -57,6 +61,7 @@ def test_compress_model_reports_accuracy_fractions_with_an_eval_loader():
     assert "accuracy" not in compress_model(_net(), {"magnitude_prune": 0.1})
 
 
+@pytest.mark.compress_model
 def test_compress_model_with_an_empty_config_changes_nothing():
     net = _net()
     before = net.state_dict()

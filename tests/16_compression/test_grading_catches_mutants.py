@@ -91,15 +91,23 @@ def lost_points(setup_ns, mutant=None):
     return lost
 
 
+@pytest.mark.library
 def test_the_reference_solution_loses_no_points(setup_namespace):
     assert lost_points(setup_namespace) == {}
 
 
+@pytest.mark.library
 def test_there_are_mutants_for_every_graded_task():
     assert {task for task, _ in MUTANTS.values()} == set(TASK_OF)
 
 
-@pytest.mark.parametrize("name", sorted(MUTANTS))
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=getattr(pytest.mark, MUTANTS[name][0].replace("-", "_")))
+        for name in sorted(MUTANTS)
+    ],
+)
 def test_each_mutant_loses_points_only_in_its_own_task(setup_namespace, name):
     task, change = MUTANTS[name]
     lost = lost_points(setup_namespace, (task, change))

@@ -50,36 +50,43 @@ def _numbers(text, key):
     return [float(v) for v in found[0]]
 
 
+@pytest.mark.library
 def test_every_self_check_of_the_reference_solution_prints_ok(executed):
     text, _ = executed
     assert "DIFF " not in text and text.count("ok   ") >= 20
 
 
+@pytest.mark.library
 def test_magnitude_90_with_fine_tuning_is_within_1_point_of_dense(executed):
     acc, dense = _numbers(executed[0], "magnitude-90")
     assert acc >= dense - 0.01
 
 
+@pytest.mark.library
 def test_gradual_95_is_ahead_of_one_shot_95_at_the_same_fine_tuning_budget(executed):
     gradual, one_shot = _numbers(executed[0], "gradual-95")
     assert gradual > one_shot
 
 
+@pytest.mark.library
 def test_structured_50_is_within_half_a_point_of_dense_and_prints_its_interleaved_speedup(executed):
     acc, dense, speedup = _numbers(executed[0], "structured-50")
     assert acc >= dense - 0.005 and speedup > 0  # the speed target itself is a benchmark, not a unit test
 
 
+@pytest.mark.library
 def test_pruning_plus_int8_is_10x_smaller_with_indices_counted_within_1_point(executed):
     acc, dense, ratio = _numbers(executed[0], "prune-int8")
     assert ratio >= 10 and acc >= dense - 0.01
 
 
+@pytest.mark.library
 def test_distillation_beats_the_student_alone_by_more_than_the_spread_over_at_least_3_seeds(executed):
     alone, alone_sd, distilled, distilled_sd, seeds = _numbers(executed[0], "kd")
     assert seeds >= 3 and distilled - alone > max(alone_sd, distilled_sd)
 
 
+@pytest.mark.library
 def test_the_notebook_draws_at_least_four_plots(executed):
     assert executed[1] >= 4
 
@@ -93,6 +100,7 @@ def _source_notebook(course):
     return nb, dest
 
 
+@pytest.mark.library
 def test_nbgrader_release_hides_solutions_and_autograde_of_the_source_gives_full_marks(tmp_path, monkeypatch):
     from nbgrader.api import Gradebook
     from nbgrader.apps import NbGraderAPI

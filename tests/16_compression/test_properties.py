@@ -2,6 +2,7 @@
 monotone in the target, structured zeros are whole columns, low-rank error never grows with the rank."""
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -32,6 +33,7 @@ def _nonzeros(net):
     return sum(int(np.count_nonzero(p.data)) for _, p in prunable_parameters(net))
 
 
+@pytest.mark.magnitude_prune
 @given(weights, st.floats(0, 1), st.floats(0, 1))
 def test_pruning_never_adds_non_zeros_and_zeros_are_max_of_target_and_existing(ws, s1, s2):
     net = _net(ws)
@@ -45,6 +47,7 @@ def test_pruning_never_adds_non_zeros_and_zeros_are_max_of_target_and_existing(w
     assert n - _nonzeros(net) == max(round(s1 * n), round(s2 * n), existing)
 
 
+@pytest.mark.measure_sparsity
 @given(weights, st.floats(0, 1), st.floats(0, 1))
 def test_sparsity_is_monotone_in_the_target(ws, s1, s2):
     lo, hi = sorted((s1, s2))
@@ -57,6 +60,7 @@ def test_sparsity_is_monotone_in_the_target(ws, s1, s2):
     assert np.all(kept_a[kept_b])  # the weights kept at the higher target are kept at the lower one too
 
 
+@pytest.mark.magnitude_prune
 @given(weights, st.floats(0, 1))
 def test_magnitude_prune_keeps_every_weight_at_least_as_large_as_any_pruned_one(ws, s):
     net = _net(ws)
@@ -67,6 +71,7 @@ def test_magnitude_prune_keeps_every_weight_at_least_as_large_as_any_pruned_one(
         assert mags[kept].min() >= mags[~kept].max()
 
 
+@pytest.mark.structured_prune
 @given(st.integers(2, 6), st.integers(2, 8), st.integers(1, 4), st.floats(0, 0.99), st.integers(0, 1000))
 def test_structured_zeros_are_whole_columns_and_exactly_k_of_them(n_in, hidden, n_out, r, seed):
     tt.manual_seed(seed)
@@ -81,6 +86,7 @@ def test_structured_zeros_are_whole_columns_and_exactly_k_of_them(n_in, hidden, 
     )  # surviving columns are untouched (random init has no zeros)
 
 
+@pytest.mark.low_rank_approximate
 @given(
     arrays(
         np.float64,

@@ -64,6 +64,7 @@ def _loss_and_grad(kd, zs, zt, y):
     return float(loss.item()), s.grad
 
 
+@pytest.mark.knowledge_distillation
 @pytest.mark.parametrize("T", TEMPERATURES)
 def test_distillation_loss_at_logit_magnitude_1e4_equals_the_float64_logsumexp_reference(T):
     zs, zt, y = _big_logits()
@@ -74,6 +75,7 @@ def test_distillation_loss_at_logit_magnitude_1e4_equals_the_float64_logsumexp_r
     np.testing.assert_allclose(grad, ref_grad, rtol=1e-9, atol=1e-15)
 
 
+@pytest.mark.knowledge_distillation
 @pytest.mark.parametrize("T", TEMPERATURES)
 def test_distillation_loss_on_float32_logits_of_magnitude_1e4_is_finite_and_within_1e_minus_6(T):
     zs, zt, y = _big_logits()
@@ -86,6 +88,7 @@ def test_distillation_loss_on_float32_logits_of_magnitude_1e4_is_finite_and_with
     np.testing.assert_allclose(grad, ref_grad, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.knowledge_distillation
 @pytest.mark.parametrize("T", TEMPERATURES)
 def test_distillation_loss_is_invariant_to_adding_1e4_to_every_logit(T):
     zs, zt, y = _big_logits(scale=3.0)
@@ -96,6 +99,7 @@ def test_distillation_loss_is_invariant_to_adding_1e4_to_every_logit(T):
     np.testing.assert_allclose(shifted_grad, grad, rtol=1e-6, atol=1e-12)
 
 
+@pytest.mark.knowledge_distillation
 @pytest.mark.parametrize("T", TEMPERATURES)
 def test_distillation_loss_is_exactly_zero_for_identical_logits_of_magnitude_1e4_and_alpha_1(T):
     zs, _, y = _big_logits()
@@ -104,6 +108,7 @@ def test_distillation_loss_is_exactly_zero_for_identical_logits_of_magnitude_1e4
     np.testing.assert_array_equal(grad, np.zeros_like(zs))
 
 
+@pytest.mark.knowledge_distillation
 @given(
     T=st.floats(0.5, 20.0),
     scale=st.sampled_from([1e-3, 1.0, 1e2, 1e4]),
@@ -152,6 +157,7 @@ def _flat_weights(net):
 SPARSITIES = [0.0, 0.05, 0.25, 0.29, 0.5, 0.75, 0.9, 1.0]
 
 
+@pytest.mark.magnitude_prune
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("s", SPARSITIES)
 def test_magnitude_prune_zeros_exactly_round_s_times_n_weights_in_every_float_dtype(dtype, s):
@@ -169,6 +175,7 @@ def test_magnitude_prune_zeros_exactly_round_s_times_n_weights_in_every_float_dt
     np.testing.assert_array_equal(net.layers[0].bias.data, np.ones(3, dtype=dtype))
 
 
+@pytest.mark.magnitude_prune
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("fill", [0.0, 0.5, -0.25])
 @pytest.mark.parametrize("s", [0.0, 0.29, 0.5, 1.0])
@@ -186,6 +193,7 @@ def test_magnitude_prune_on_constant_weights_prunes_the_first_k_flat_indices_in_
     np.testing.assert_array_equal(_flat_weights(net), np.where(expected, fill, 0.0).astype(dtype))
 
 
+@pytest.mark.measure_sparsity
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_measure_sparsity_of_all_zero_weights_is_exactly_100_percent_and_pruning_them_masks_k(dtype):
     net = _net(dtype, fill=0.0)
@@ -195,6 +203,7 @@ def test_measure_sparsity_of_all_zero_weights_is_exactly_100_percent_and_pruning
     assert np.count_nonzero(~_flat_mask(masks)) == 7
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_breaks_ties_between_opposite_signs_by_lower_flat_index():
     net = _net(np.float32)
     net.layers[0].weight.data[:] = np.array([[-1, 1, -1], [1, -1, 1], [-1, 1, -1], [1, -1, 1]], np.float32)
@@ -204,6 +213,7 @@ def test_magnitude_prune_breaks_ties_between_opposite_signs_by_lower_flat_index(
     assert masks["layers.2.weight"].all()
 
 
+@pytest.mark.structured_prune
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("fill", [0.0, 0.5])
 @pytest.mark.parametrize("ratio,kept", [(0.34, [1, 2]), (0.5, [2]), (0.9, [2])])
@@ -220,6 +230,7 @@ def test_structured_prune_on_tied_column_norms_drops_the_lowest_neuron_indices(d
     np.testing.assert_array_equal(net.layers[2].weight.data, np.full((3, 2), fill, dtype=dtype))
 
 
+@pytest.mark.structured_prune
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_physical_structured_prune_keeps_the_weight_dtype_and_tied_neuron_order(dtype):
     net = _net(dtype, fill=0.5)
@@ -228,6 +239,7 @@ def test_physical_structured_prune_keeps_the_weight_dtype_and_tied_neuron_order(
     assert net.layers[0].weight.shape == (4, 2) and net.layers[2].weight.shape == (2, 2)
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("fill", [0.0, 0.5, -2.0])
 def test_nm_mask_on_constant_groups_keeps_the_last_two_of_every_group_of_four(dtype, fill):
@@ -235,6 +247,7 @@ def test_nm_mask_on_constant_groups_keeps_the_last_two_of_every_group_of_four(dt
     np.testing.assert_array_equal(mask, np.tile(np.array([0, 0, 1, 1], bool)[:, None], (2, 3)))
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_nm_prune_is_exactly_half_sparse_and_keeps_the_dtype(dtype):
     tt.manual_seed(0)
@@ -256,6 +269,7 @@ def _tied(shape):
     return hnp.arrays(np.int8, shape, elements=st.integers(-3, 3))
 
 
+@pytest.mark.magnitude_prune
 @given(w0=_tied((4, 3)), w2=_tied((3, 2)), dtype=st.sampled_from(DTYPES), s=st.floats(0.0, 1.0))
 def test_magnitude_prune_masks_the_first_k_of_a_lexsort_by_magnitude_then_flat_index(w0, w2, dtype, s):
     net = _net(dtype)
@@ -270,6 +284,7 @@ def test_magnitude_prune_masks_the_first_k_of_a_lexsort_by_magnitude_then_flat_i
     np.testing.assert_array_equal(_flat_weights(net), np.where(expected, flat, 0.0).astype(dtype))
 
 
+@pytest.mark.structured_prune
 @given(w0=_tied((4, 6)), dtype=st.sampled_from(DTYPES), r=st.floats(0.0, 0.99))
 def test_structured_prune_drops_the_first_k_of_a_lexsort_by_column_norm_then_index(w0, dtype, r):
     tt.manual_seed(0)
@@ -282,6 +297,7 @@ def test_structured_prune_drops_the_first_k_of_a_lexsort_by_column_norm_then_ind
     np.testing.assert_array_equal(keeps["layers.0"], np.setdiff1d(np.arange(6), dropped))
 
 
+@pytest.mark.library
 @given(w=_tied((8, 3)), dtype=st.sampled_from(DTYPES))
 def test_nm_mask_prunes_the_two_smallest_of_each_group_with_lower_index_first(w, dtype):
     mask = nm_mask(w.astype(dtype))
@@ -305,6 +321,7 @@ def _wide_net(dtype, weights):
     return net
 
 
+@pytest.mark.magnitude_prune
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("s", [0.3, 0.5, 0.61])
 def test_magnitude_prune_on_150k_constant_weights_prunes_exactly_the_first_k_flat_indices(dtype, s):
@@ -314,6 +331,7 @@ def test_magnitude_prune_on_150k_constant_weights_prunes_exactly_the_first_k_fla
     np.testing.assert_array_equal(_flat_mask(masks), np.arange(150_000) >= k)
 
 
+@pytest.mark.magnitude_prune
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_magnitude_prune_on_150k_heavily_tied_weights_equals_the_lexsort_oracle(dtype):
     w = np.random.default_rng(3).integers(-4, 5, size=150_000).astype(np.float64)
@@ -326,6 +344,7 @@ def test_magnitude_prune_on_150k_heavily_tied_weights_equals_the_lexsort_oracle(
     assert np.count_nonzero(_flat_weights(net) == 0) == max(k, np.count_nonzero(w == 0))
 
 
+@pytest.mark.magnitude_prune
 def test_second_magnitude_prune_on_150k_weights_keeps_earlier_masks_and_reaches_the_cumulative_count():
     w = np.random.default_rng(4).integers(-4, 5, size=150_000).astype(np.float64)
     net = _wide_net(np.float32, w)

@@ -109,6 +109,7 @@ def _assert_same(graded_result, fast_result):
 # ----------------------------------------------------------------------------------------------------
 # kth_smallest
 # ----------------------------------------------------------------------------------------------------
+@pytest.mark.library
 @pytest.mark.parametrize("k, expected", [(1, 1.0), (2, 2.0), (3, 2.0), (4, 3.0)])
 def test_kth_smallest_of_3_1_2_2_is_hand_checked_value(k, expected):
     values = np.array([3.0, 1.0, 2.0, 2.0])
@@ -116,6 +117,7 @@ def test_kth_smallest_of_3_1_2_2_is_hand_checked_value(k, expected):
     np.testing.assert_array_equal(values, [3.0, 1.0, 2.0, 2.0])
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("k, expected", [(1, 1.0), (10, 1.0), (11, 2.0), (30, 2.0), (31, 3.0), (40, 3.0)])
 def test_kth_smallest_of_ten_copies_of_3_1_2_2_is_exact_on_the_chunked_path(monkeypatch, k, expected):
     _small_selection(monkeypatch, chunk=4, sample=10)  # 40 values > 8 * CHUNK = 32: chunked, 10 chunks
@@ -142,6 +144,7 @@ def _values_and_k(draw):
     return values, draw(st.integers(1, n))
 
 
+@pytest.mark.library
 @settings(max_examples=150, deadline=None)
 @given(
     _values_and_k(),
@@ -164,12 +167,14 @@ def test_kth_smallest_equals_np_partition_on_chunked_arrays(values_and_k, chunk,
     assert np.array_equal(np.signbit(values), np.signbit(original))
 
 
+@pytest.mark.library
 def test_kth_smallest_accepts_a_numpy_integer_k_and_a_list(monkeypatch):
     _small_selection(monkeypatch, chunk=2, sample=5)
     values = [float(v) for v in range(40, 0, -1)]  # 40, 39, ..., 1
     assert selection.kth_smallest(values, np.int64(7)) == 7.0
 
 
+@pytest.mark.library
 def test_kth_smallest_with_inf_falls_back_to_a_full_partition_after_every_bracket_misses(monkeypatch):
     _small_selection(monkeypatch, chunk=4, sample=10)
     picks = _spy(monkeypatch, "pick")
@@ -178,6 +183,7 @@ def test_kth_smallest_with_inf_falls_back_to_a_full_partition_after_every_bracke
     assert [out for _, out in picks] == [None] * len(DEFAULT_SIGMAS)  # inf is never < hi: all brackets miss
 
 
+@pytest.mark.library
 @pytest.mark.parametrize(
     "values",
     [np.ones((6, 6)), np.arange(40), np.arange(40, dtype=np.int32), np.array([True, False] * 20)],
@@ -191,6 +197,7 @@ def test_kth_smallest_rejects_non_1d_or_non_float_values_with_typeerror_naming_v
     np.testing.assert_array_equal(values, original)
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("k", [0, 41, -1, True, False, 1.5, 2.0, "3", None])
 def test_kth_smallest_rejects_k_outside_1_to_n_or_not_an_int_with_valueerror_naming_k(monkeypatch, k):
     _small_selection(monkeypatch, chunk=2, sample=5)
@@ -204,6 +211,7 @@ def test_kth_smallest_rejects_k_outside_1_to_n_or_not_an_int_with_valueerror_nam
 # ----------------------------------------------------------------------------------------------------
 # bracket, pick, sample_indices
 # ----------------------------------------------------------------------------------------------------
+@pytest.mark.library
 def test_bracket_of_0_to_99_at_the_median_is_47_to_just_above_52():
     # sigmas = 0: margin = 2 / 100; i = floor(0.48 * 99) = 47, j = ceil(0.52 * 99) = 52
     lo, hi = selection.bracket(np.arange(100.0), 0.5, np.float64, 0.0)
@@ -211,12 +219,14 @@ def test_bracket_of_0_to_99_at_the_median_is_47_to_just_above_52():
     assert type(lo) is np.float64 and type(hi) is np.float64
 
 
+@pytest.mark.library
 def test_bracket_is_cast_to_the_requested_dtype_and_moves_hi_one_float32_up():
     lo, hi = selection.bracket(np.arange(100.0), 0.5, np.float32, 0.0)
     assert type(lo) is np.float32 and type(hi) is np.float32
     assert lo == np.float32(47.0) and hi == np.nextafter(np.float32(52.0), np.float32(np.inf))
 
 
+@pytest.mark.library
 def test_bracket_of_a_constant_sample_holds_that_value():
     # m = 1000, q = 0.3: margin = 4 * sqrt(0.21 / 1000) + 0.002 = 0.060; i = 239, j = 360, both inside
     lo, hi = selection.bracket(np.full(1000, 2.0), 0.3, np.float64, 4.0)
@@ -224,6 +234,7 @@ def test_bracket_of_a_constant_sample_holds_that_value():
     assert lo <= 2.0 < hi
 
 
+@pytest.mark.library
 def test_bracket_past_the_ends_of_the_sample_is_infinite():
     # q = 0.999, sigmas = 4: j = ceil((0.999 + margin) * 99) > 99, so hi = inf; i = floor(0.9664 * 99) = 95
     lo, hi = selection.bracket(np.arange(100.0), 0.999, np.float64, 4.0)
@@ -232,6 +243,7 @@ def test_bracket_past_the_ends_of_the_sample_is_infinite():
     assert lo == -np.inf and hi == np.nextafter(4.0, np.inf)  # j = ceil(0.0336 * 99) = 4
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_bracket_without_sigmas_is_minus_inf_to_inf_of_the_dtype(dtype):
     lo, hi = selection.bracket(np.arange(5.0), 0.5, dtype, None)
@@ -239,6 +251,7 @@ def test_bracket_without_sigmas_is_minus_inf_to_inf_of_the_dtype(dtype):
     assert type(lo) is dtype and type(hi) is dtype
 
 
+@pytest.mark.library
 @settings(max_examples=100, deadline=None)
 @given(
     arrays(np.float64, st.integers(1, 200), elements=st.integers(-5, 5).map(float)),
@@ -251,12 +264,14 @@ def test_bracket_of_the_whole_population_always_holds_its_kth_smallest(populatio
     assert lo <= np.sort(population)[k - 1] < hi
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("below, k, expected", [(2, 3, 3.0), (2, 4, 4.0), (2, 5, 5.0), (0, 1, 3.0)])
 def test_pick_returns_the_kth_smallest_overall_from_the_band_and_the_count_below(below, k, expected):
     band = np.array([5.0, 3.0, 4.0])
     assert selection.pick(band, below, k) == expected
 
 
+@pytest.mark.library
 @pytest.mark.parametrize(
     "band, below, k",
     [([5.0, 3.0, 4.0], 2, 2), ([5.0, 3.0, 4.0], 2, 6), ([5.0, 3.0, 4.0], 0, 4), ([], 0, 1), ([], 3, 3)],
@@ -265,11 +280,13 @@ def test_pick_returns_none_when_the_kth_smallest_lies_outside_the_band(band, bel
     assert selection.pick(np.array(band), below, k) is None
 
 
+@pytest.mark.library
 def test_sample_indices_are_every_index_in_order_when_the_sample_is_as_large_as_the_population():
     np.testing.assert_array_equal(selection.sample_indices(7, 7), np.arange(7))
     np.testing.assert_array_equal(selection.sample_indices(7, 100, seed=3), np.arange(7))
 
 
+@pytest.mark.library
 def test_sample_indices_are_seeded_draws_within_the_population():
     idx = selection.sample_indices(1000, 50, seed=5)
     np.testing.assert_array_equal(idx, np.random.default_rng(5).integers(0, 1000, size=50))
@@ -322,6 +339,7 @@ def _sparsity(n):
     return st.one_of(st.floats(0.0, 1.0), st.integers(0, n), st.sampled_from([0.0, 1.0, 0, n]))
 
 
+@pytest.mark.library
 @settings(max_examples=120, deadline=None)
 @given(
     _models(),
@@ -363,6 +381,7 @@ def _tied_model():
     )
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("sparsity", [0.0, 1.0, 0, 1, 199, 200, 399, 400, 0.25, 0.5, 0.9])
 def test_fast_path_matches_graded_magnitude_prune_at_the_ends_and_for_int_counts(monkeypatch, sparsity):
     _small_selection(monkeypatch)
@@ -374,6 +393,7 @@ def test_fast_path_matches_graded_magnitude_prune_at_the_ends_and_for_int_counts
     assert list(fast[1]) == ["w0", "w2"]  # the bias w1 (1-D) is not prunable
 
 
+@pytest.mark.library
 def test_fast_path_prunes_tied_weights_across_a_float32_and_a_float64_parameter_in_flat_order(monkeypatch):
     _small_selection(monkeypatch)
     model = Weights([np.ones((10, 10), dtype=np.float32), np.ones((10, 10), dtype=np.float64)])
@@ -384,6 +404,7 @@ def test_fast_path_prunes_tied_weights_across_a_float32_and_a_float64_parameter_
     assert fast[0].w0.data.dtype == np.float32 and fast[0].w1.data.dtype == np.float64
 
 
+@pytest.mark.library
 def test_fast_path_second_call_is_cumulative_and_a_smaller_target_prunes_nothing_more(monkeypatch):
     _small_selection(monkeypatch)
     graded, fast = _prune_both(_tied_model(), 0.3)
@@ -397,6 +418,7 @@ def test_fast_path_second_call_is_cumulative_and_a_smaller_target_prunes_nothing
             assert not np.any(mask & ~first[name])  # nothing pruned by the first call regrows
 
 
+@pytest.mark.library
 def test_fast_path_zeroes_non_contiguous_parameter_data_in_place(monkeypatch):
     _small_selection(monkeypatch)
     rng = np.random.default_rng(11)
@@ -410,6 +432,7 @@ def test_fast_path_zeroes_non_contiguous_parameter_data_in_place(monkeypatch):
     assert sum(int(np.count_nonzero(p.data == 0)) for p in fast[0].parameters()) == round(0.6 * 960)
 
 
+@pytest.mark.library
 def test_fast_path_matches_graded_when_the_first_bracket_misses(monkeypatch):
     # one parameter, SAMPLE = 1 and sigmas 0: the first bracket is [v, next float after v) for the one sampled
     # weight v; with distinct weights and k-th smallest != v it misses, and the retry (no bracket) answers
@@ -432,6 +455,7 @@ def _hand_masked():
     return model
 
 
+@pytest.mark.magnitude_prune
 def test_graded_magnitude_prune_zeroes_weights_under_a_hand_set_mask_when_the_target_is_already_reached():
     model = _hand_masked()
     masks = magnitude_prune(model, 0.25)  # k = 1 = the masked count
@@ -439,12 +463,14 @@ def test_graded_magnitude_prune_zeroes_weights_under_a_hand_set_mask_when_the_ta
     np.testing.assert_array_equal(masks["w0"], [[False, True], [True, True]])
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("sparsity", [0.25, 0.0, 1])
 def test_fast_path_zeroes_weights_under_a_hand_set_mask_like_the_graded_version(sparsity):
     graded, fast = _prune_both(_hand_masked(), sparsity)
     _assert_same(graded, fast)
 
 
+@pytest.mark.library
 def test_fast_path_zeroes_weights_under_a_hand_set_mask_when_it_prunes_more(monkeypatch):
     _small_selection(monkeypatch)
     model = Weights([np.array([[1.0, 2.0], [3.0, 4.0]])])

@@ -27,6 +27,7 @@ def _zeros(model):
     return sum(int(np.sum(p.data == 0)) for _, p in prunable_parameters(model))
 
 
+@pytest.mark.measure_sparsity
 def test_measure_sparsity_of_fresh_linear_4x4_is_20_percent_from_zero_biases():
     tt.manual_seed(0)
     net = Sequential(Linear(4, 4))
@@ -34,6 +35,7 @@ def test_measure_sparsity_of_fresh_linear_4x4_is_20_percent_from_zero_biases():
     assert measure_sparsity(net, weights_only=True) == 0.0
 
 
+@pytest.mark.measure_sparsity
 def test_measure_sparsity_is_a_percentage_of_exact_zeros():
     net = _net_with(np.arange(1, 17).reshape(4, 4))
     net.layers[0].weight.data[0] = 0
@@ -42,23 +44,27 @@ def test_measure_sparsity_is_a_percentage_of_exact_zeros():
     assert measure_sparsity(net, weights_only=True) == 25.0
 
 
+@pytest.mark.measure_sparsity
 def test_measure_sparsity_of_a_model_without_parameters_is_zero():
     assert measure_sparsity(Sequential()) == 0.0
     assert measure_sparsity(Sequential(ReLU()), weights_only=True) == 0.0
 
 
+@pytest.mark.measure_sparsity
 def test_count_parameters_counts_entries_and_non_zeros():
     net = _net_with(np.arange(6).reshape(2, 3))
     assert count_parameters(net) == 9
     assert count_parameters(net, nonzero_only=True) == 8
 
 
+@pytest.mark.measure_sparsity
 def test_prunable_parameters_are_the_weights_in_model_order():
     tt.manual_seed(0)
     net = Sequential(Linear(3, 4), ReLU(), Linear(4, 2))
     assert [name for name, _ in prunable_parameters(net)] == ["layers.0.weight", "layers.2.weight"]
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_5x5_at_075_leaves_19_zeros_and_keeps_the_6_largest():
     w = (np.arange(1, 26) * np.where(np.arange(25) % 2, 1, -1)).reshape(5, 5)
     net = _net_with(w)
@@ -71,12 +77,14 @@ def test_magnitude_prune_5x5_at_075_leaves_19_zeros_and_keeps_the_6_largest():
     np.testing.assert_array_equal(lin.weight.mask, masks["layers.0.weight"])
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_leaves_exactly_10_non_zeros_at_060_on_5x5():
     net = _net_with(np.arange(1, 26).reshape(5, 5))
     magnitude_prune(net, sparsity=0.6)
     assert np.count_nonzero(net.layers[0].weight.data) == 10
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_removes_exactly_round_s_times_n_half_to_even():
     net = _net_with(np.arange(1, 8).reshape(7, 1))
     magnitude_prune(net, sparsity=0.5)  # round(3.5) == 4
@@ -89,6 +97,7 @@ def test_magnitude_prune_removes_exactly_round_s_times_n_half_to_even():
     assert _zeros(net) == 29
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_torch_doc_anchors():
     tt.manual_seed(0)
     net = Sequential(Linear(2, 3))
@@ -99,12 +108,14 @@ def test_magnitude_prune_torch_doc_anchors():
     assert _zeros(net) == 10
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_ties_go_to_the_lower_flat_index():
     net = _net_with(np.ones((7, 1)))
     magnitude_prune(net, sparsity=0.5)
     assert net.layers[0].weight.data.ravel().tolist() == [0, 0, 0, 0, 1, 1, 1]
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_ties_across_layers_go_to_the_earlier_parameter():
     net = _net_with(np.full((2, 2), 3.0), np.full((2, 2), 3.0))
     magnitude_prune(net, sparsity=0.75)
@@ -113,6 +124,7 @@ def test_magnitude_prune_ties_across_layers_go_to_the_earlier_parameter():
     assert net.layers[2].weight.data.ravel().tolist() == [0, 0, 3, 3]
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_is_global_across_layers():
     net = _net_with([[1, 4], [2, 6]], [[1, 5], [3, 2]])
     magnitude_prune(net, sparsity=3)
@@ -120,6 +132,7 @@ def test_magnitude_prune_is_global_across_layers():
     assert net.layers[2].weight.data.tolist() == [[0, 5], [3, 2]]
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_at_zero_is_a_no_op_with_all_true_masks():
     net = _net_with(np.arange(1, 7).reshape(2, 3))
     before = net.state_dict()
@@ -129,6 +142,7 @@ def test_magnitude_prune_at_zero_is_a_no_op_with_all_true_masks():
     assert masks["layers.0.weight"].all()
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_at_one_zeros_every_weight_and_no_bias():
     net = _net_with(np.arange(1, 7).reshape(2, 3), np.arange(1, 7).reshape(3, 2))
     magnitude_prune(net, sparsity=1.0)
@@ -136,6 +150,7 @@ def test_magnitude_prune_at_one_zeros_every_weight_and_no_bias():
     assert np.all(net.layers[0].bias.data == 0.5) and np.all(net.layers[2].bias.data == 0.5)
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_one_int_prunes_one_weight_but_one_float_prunes_all():
     net = _net_with(np.arange(1, 7).reshape(2, 3))
     magnitude_prune(net, sparsity=1)
@@ -146,6 +161,7 @@ def test_magnitude_prune_one_int_prunes_one_weight_but_one_float_prunes_all():
     assert _zeros(net) == 6
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_targets_are_cumulative_and_never_regrow():
     net = _net_with(np.arange(1, 9).reshape(2, 4))
     magnitude_prune(net, sparsity=0.5)
@@ -156,6 +172,7 @@ def test_magnitude_prune_targets_are_cumulative_and_never_regrow():
     assert _zeros(net) == 6
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_keeps_already_masked_weights_pruned_even_when_they_are_large():
     net = _net_with([[9.0, 1.0, 2.0, 3.0]])
     w = net.layers[0].weight
@@ -165,6 +182,7 @@ def test_magnitude_prune_keeps_already_masked_weights_pruned_even_when_they_are_
     assert w.data.tolist() == [[0, 0, 2, 3]]
 
 
+@pytest.mark.magnitude_prune
 def test_masked_weights_stay_zero_after_an_sgd_step_with_non_zero_gradients():
     tt.manual_seed(0)
     net = Sequential(Linear(4, 8), ReLU(), Linear(8, 3))
@@ -182,6 +200,7 @@ def test_masked_weights_stay_zero_after_an_sgd_step_with_non_zero_gradients():
         assert np.all(p.data[masks[name]] != 0)
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_returns_masks_for_every_weight_and_no_bias():
     tt.manual_seed(0)
     net = Sequential(Linear(3, 4), ReLU(), Linear(4, 2))
@@ -191,6 +210,7 @@ def test_magnitude_prune_returns_masks_for_every_weight_and_no_bias():
     assert net.layers[0].bias.mask is None
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_of_a_float64_model_keeps_float64():
     net = Sequential(Linear(3, 2))
     net.layers[0].weight = tt.Parameter(np.arange(1.0, 7.0).reshape(3, 2))
@@ -199,6 +219,7 @@ def test_magnitude_prune_of_a_float64_model_keeps_float64():
     assert net.layers[0].weight.data.ravel().tolist() == [0, 0, 0, 4, 5, 6]
 
 
+@pytest.mark.magnitude_prune
 def test_two_calls_at_050_stay_at_050_because_the_target_is_cumulative_not_relative():
     net = _net_with(np.arange(1, 9).reshape(2, 4))
     magnitude_prune(net, sparsity=0.5)
