@@ -2,7 +2,8 @@
 
 1. global magnitude pruning at 90 % on 10 M and 100 M float32 weights, both versions: the graded
    `tinytorch.compression.magnitude_prune` (readable: one concatenated score array, its k-th smallest from
-   `tinytorch.core.selection.kth_smallest`) and the fast path `tinytorch.compression.scaling.magnitude_prune_fast`
+   `tinytorch.core.selection.kth_smallest`) and the fast path
+   `tinytorch.compression.scaling.magnitude_prune_fast`
    (two chunked passes). Exact k checked for both (and identical results), time vs a single-pass memory floor
    (np.abs(w, out=buf), timed alternately with the pruning): <= 30x graded, <= 5x fast path at 100 M; peak
    extra memory (tracemalloc) in units of the weights' bytes; the seed's list-and-percentile algorithm at 10 M
@@ -16,19 +17,20 @@
 Run: python benchmarks/bench_compression.py [--quick]
   --quick   1 M / 10 M weights instead of 10 M / 100 M (a smoke run)
 Exit status 1 when a target is missed (a miss is measured twice more before it counts).
-Timing: warm-up, best of repeats, time.perf_counter; BLAS threads from OPENBLAS_NUM_THREADS (unset = all cores).
+Timing: timing.interleaved_best (the compared calls alternately, best of each); BLAS threads from
+OPENBLAS_NUM_THREADS (unset = all cores).
 """
 
 import argparse
 import gc
 import sys
-import time
 import tracemalloc
 
 import numpy as np
+from guards import finish, guard, header, report
+from timing import interleaved_best
 
 import tinytorch
-from guards import finish, guard, header, paired_times, report
 from tinytorch.compression import KnowledgeDistillation, factorize_linear, magnitude_prune, structured_prune
 from tinytorch.compression.sparse import CSRMatrix, csr_matmul
 from tinytorch.core.layers import Linear, ReLU, Sequential
@@ -72,7 +74,8 @@ def seed_magnitude_prune(model, sparsity=0.9):
 
 
 def run_pruned(model, fn, restore):
-    """Restore the weights, prune 90 % with fn once under tracemalloc: (peak extra bytes, pruned data copies)."""
+    """Restore the weights, prune 90 % with fn once under tracemalloc: (peak extra bytes, pruned data
+    copies)."""
     restore()
     gc.collect()
     tracemalloc.start()
@@ -85,12 +88,13 @@ def run_pruned(model, fn, restore):
 
 def compare_with_seed(model, restore, k):
     """Time the seed's list-and-percentile algorithm against the graded magnitude_prune (information)."""
-    times = {}
-    for name, fn in (("graded", magnitude_prune), ("seed", seed_magnitude_prune)):
-        restore()
-        t0 = time.perf_counter()
-        fn(model, 0.9)
-        times[name] = time.perf_counter() - t0
+    graded, seed = interleaved_best(
+        (lambda: magnitude_prune(model, 0.9), lambda: seed_magnitude_prune(model, 0.9)),
+        rounds=1,
+        before=(restore, restore),
+        warmup=False,
+    )
+    times = {"graded": graded, "seed": seed}
     zeros = sum(int(np.count_nonzero(p.data == 0)) for p in model.parameters())
     print(f"  seed list + percentile: {times['seed']:.3f} s, {zeros:,d} zeros (exact k = {k:,d})", flush=True)
     report(
@@ -103,7 +107,8 @@ def compare_with_seed(model, restore, k):
 
 def bench_magnitude(n, compare_seed):
     print(
-        f"\n[magnitude pruning] {n:,d} float32 weights in 4 parameters, sparsity 0.9; fast path: {FAST_SOURCE}",
+        f"\n[magnitude pruning] {n:,d} float32 weights in 4 parameters, sparsity 0.9; "
+        f"fast path: {FAST_SOURCE}",
         flush=True,
     )
     model = Weights(n)
@@ -133,19 +138,18 @@ def bench_magnitude(n, compare_seed):
             zeros == k,
         )
 
-        def ratio(rounds=4):
+        def ratio(rounds=4, fn=fn, label=label):
             bufs = [np.empty_like(p.data) for p in params]
-            [np.abs(p.data, out=b) for p, b in zip(params, bufs)]  # warm-up: the buffers' pages are mapped
-            floor = best = float("inf")
-            for _ in range(rounds):  # floor and pruning alternately (same machine state), best of each
-                t0 = time.perf_counter()
-                [np.abs(p.data, out=b) for p, b in zip(params, bufs)]
-                floor = min(floor, time.perf_counter() - t0)
-                restore()  # without tracemalloc, on the original weights
-                t0 = time.perf_counter()
-                fn(model, 0.9)
-                best = min(best, time.perf_counter() - t0)
-            del bufs
+
+            def floor_pass():
+                for p, b in zip(params, bufs):
+                    np.abs(p.data, out=b)
+
+            floor_pass()  # warm-up: the buffers' pages are mapped
+            # floor and pruning alternately (same machine state); pruning on the original weights
+            floor, best = interleaved_best(
+                (floor_pass, lambda: fn(model, 0.9)), rounds, before=(None, restore), warmup=False
+            )
             print(
                 f"  {label}: floor {floor:.3f} s, pruning {best:.3f} s (best of {rounds}, alternating)",
                 flush=True,
@@ -154,7 +158,7 @@ def bench_magnitude(n, compare_seed):
 
         name = f"{label}: time / memory floor at {n / 1e6:.0f} M"
         if judged:
-            guard(name, ratio, lambda r: r <= limit, lambda r: f"{r:.1f}x", f"<= {limit}x")
+            guard(name, ratio, lambda r, limit=limit: r <= limit, lambda r: f"{r:.1f}x", f"<= {limit}x")
         else:
             report(name, f"{ratio():.1f}x", "info", None)
         fast = label == "fast path"
@@ -169,7 +173,6 @@ def bench_magnitude(n, compare_seed):
     del results
     if compare_seed:
         compare_with_seed(model, restore, k)
-    del originals
     gc.collect()
 
 
@@ -180,7 +183,7 @@ def mlp(width=1024, seed=0):
 
 def forward_times(model_a, model_b, x, rounds=10):
     with no_grad():
-        return paired_times(lambda: model_a(x), lambda: model_b(x), rounds)
+        return interleaved_best((lambda: model_a(x), lambda: model_b(x)), rounds)
 
 
 def speedup(label, model_a, model_b, x, rounds):
@@ -237,8 +240,8 @@ def bench_csr():
         x = rng.standard_normal((1, n), dtype=np.float32)
         assert np.allclose(csr_matmul(x, a), x @ w, atol=1e-3)
 
-        def measure():
-            td, tc = paired_times(lambda: x @ w, lambda: csr_matmul(x, a), 50)
+        def measure(x=x, w=w, a=a, n=n):
+            td, tc = interleaved_best((lambda: x @ w, lambda: csr_matmul(x, a)), 50)
             print(f"  n={n}: dense {td * 1e6:.0f} us, CSR {tc * 1e6:.0f} us", flush=True)
             return td / tc
 
@@ -250,7 +253,7 @@ def bench_csr():
             guard(
                 f"CSR speedup at 95 %, batch 1, {n}x{n}",
                 measure,
-                lambda r: r >= target,
+                lambda r, target=target: r >= target,
                 lambda r: f"{r:.2f}x",
                 f">= {target}x",
             )
@@ -262,7 +265,8 @@ def log_softmax(z):
 
 
 def kd_closed_form(zs, zt, y, T, alpha):
-    """The distillation loss and its gradient w.r.t. the student logits in plain NumPy (conventions section 6)."""
+    """The distillation loss and its gradient w.r.t. the student logits in plain NumPy (conventions
+    section 6)."""
     b, rows = len(y), np.arange(len(y))
     lpt, lps, lp = log_softmax(zt / T), log_softmax(zs / T), log_softmax(zs)
     pt = np.exp(lpt)
@@ -299,7 +303,7 @@ def bench_distillation():
     )
 
     def ratio():
-        tk, tn = paired_times(kd_step, lambda: kd_closed_form(zs_data, zt, y, 3.0, 0.7), 50)
+        tk, tn = interleaved_best((kd_step, lambda: kd_closed_form(zs_data, zt, y, 3.0, 0.7)), 50)
         print(
             f"  distillation {tk * 1e6:.0f} us/batch = {256 / tk:,.0f} samples/s; closed-form NumPy "
             f"{tn * 1e6:.0f} us/batch",
@@ -314,7 +318,7 @@ def bench_distillation():
         lambda r: f"{r:.2f}x",
         "<= 2x",
     )
-    tk, tc = paired_times(kd_step, ce_step, 50)
+    tk, tc = interleaved_best((kd_step, ce_step), 50)
     report("distillation / plain cross-entropy time per batch", f"{tk / tc:.2f}x", "info", None)
 
 

@@ -30,7 +30,8 @@ def _registered():
 
 
 def _collect(tmp_path, *args):
-    """{node id: marker names} of the tests that `pytest --collect-only -q *args tests/16_compression` lists."""
+    """{node id: marker names} of the tests that `pytest --collect-only -q *args tests/16_compression`
+    lists."""
     (tmp_path / "markers_plugin.py").write_text(PLUGIN)
     out = tmp_path / f"markers{len(list(tmp_path.iterdir()))}.json"
     env = dict(

@@ -7,8 +7,8 @@ import tinytorch as tt
 from tinytorch.core.layers import Dropout, Linear, ReLU, Sequential
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optim import SGD, Adam
-from tinytorch.data import DataLoader, load_digits, train_test_split
 from tinytorch.core.tensor import Tensor
+from tinytorch.data import DataLoader, load_digits, train_test_split
 from tinytorch.training import evaluate, fit, optimizer_step, predict, train_step
 
 X_TRAIN, X_TEST, Y_TRAIN, Y_TEST = train_test_split(*load_digits(), test_size=0.25, seed=0)

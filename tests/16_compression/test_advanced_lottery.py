@@ -1,4 +1,5 @@
-"""Iterative magnitude pruning with rewinding, re-init and fine-tuning arms (tinytorch.compression.lottery)."""
+"""Iterative magnitude pruning with rewinding, re-init and fine-tuning arms
+(tinytorch.compression.lottery)."""
 
 import numpy as np
 import pytest

@@ -15,7 +15,7 @@ from tinytorch.compression.report import (
 )
 from tinytorch.compression.sparse import csr_nbytes, to_sparse
 from tinytorch.core.conv import Conv2d
-from tinytorch.core.layers import Flatten, Linear, ReLU, Sequential
+from tinytorch.core.layers import Linear, ReLU, Sequential
 from tinytorch.data import DataLoader
 
 

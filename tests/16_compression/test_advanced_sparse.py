@@ -1,4 +1,5 @@
-"""CSR storage, byte accounting, csr_matmul, SparseLinear and the timing helpers (tinytorch.compression.sparse)."""
+"""CSR storage, byte accounting, csr_matmul, SparseLinear and the timing helpers
+(tinytorch.compression.sparse)."""
 
 import numpy as np
 import pytest

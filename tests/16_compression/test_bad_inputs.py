@@ -18,17 +18,23 @@ import tinytorch as tt
 from tinytorch.compression import (
     KnowledgeDistillation,
     compress_model,
+    conv_prune,
     count_parameters,
     factorize_linear,
+    lottery,
     low_rank_approximate,
     low_rank_compress,
     magnitude_prune,
-    measure_sparsity,
     magnitude_prune_fast,
+    measure_sparsity,
+    nm,
     prunable_parameters,
+    report,
+    schedule,
+    sensitivity,
+    sparse,
     structured_prune,
 )
-from tinytorch.compression import conv_prune, lottery, nm, report, schedule, sensitivity, sparse
 from tinytorch.core import functional as F
 from tinytorch.core.conv import Conv2d
 from tinytorch.core.layers import Flatten, Linear, ReLU, Sequential, Sigmoid

@@ -1,4 +1,5 @@
-"""compress_model: config validation, technique order, reported sizes (params, non-zeros, bytes) and accuracy."""
+"""compress_model: config validation, technique order, reported sizes (params, non-zeros, bytes) and
+accuracy."""
 
 import numpy as np
 import pytest

@@ -32,7 +32,8 @@ TASK_OF = {
 
 
 def _harness_cells():
-    """[(kind, grade_id, points, source)] in notebook order: setup, exported cells, self-checks, graded cells."""
+    """[(kind, grade_id, points, source)] in notebook order: setup, exported cells, self-checks, graded
+    cells."""
     cells = []
     for cell in jupytext.read(DEV_PY).cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -56,7 +57,7 @@ SETUP = next(i for i, c in enumerate(CELLS) if "def make_mlp" in c[3])
 def setup_namespace():
     ns = {"__name__": "__main__", "__package__": None}
     with contextlib.redirect_stdout(io.StringIO()):
-        for kind, _, _, src in CELLS[: SETUP + 1]:
+        for _kind, _, _, src in CELLS[: SETUP + 1]:
             code = "\n".join(line for line in src.splitlines() if not line.startswith("%"))  # IPython magics
             exec(compile(code, "<setup>", "exec"), ns)
     return ns
@@ -85,7 +86,7 @@ def lost_points(setup_ns, mutant=None):
                 src = _mutate(src, mutant[1])
             try:
                 exec(compile(src, f"<{gid or kind}>", "exec"), ns)
-            except Exception:  # noqa: BLE001 - a failing cell, as nbgrader sees it
+            except Exception:  # a failing cell, as nbgrader sees it
                 if kind == "graded":
                     lost[gid] = points
     return lost

@@ -8,7 +8,6 @@ import tinytorch as tt
 from tinytorch import Tensor
 from tinytorch.compression import KnowledgeDistillation
 from tinytorch.core.layers import Dropout, Linear, ReLU, Sequential
-from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optim import SGD, Adam
 from tinytorch.data import DataLoader
 from tinytorch.testing import numerical_gradient, rel_error

@@ -20,8 +20,10 @@ ASSIGNMENT = "16_compression"
 OUTCOMES = {
     "magnitude-90": r"OUTCOME magnitude-90: accuracy (\d\.\d{4}) \(dense (\d\.\d{4})\)",
     "gradual-95": r"OUTCOME gradual-95: accuracy (\d\.\d{4}), one-shot-95 accuracy (\d\.\d{4})",
-    "structured-50": r"OUTCOME structured-50: accuracy (\d\.\d{4}) \(dense (\d\.\d{4})\), speedup (\d+\.\d\d) x",
-    "prune-int8": r"OUTCOME prune-int8: accuracy (\d\.\d{4}) \(dense (\d\.\d{4})\), (\d+\.\d\d) x fewer bytes",
+    "structured-50": r"OUTCOME structured-50: accuracy (\d\.\d{4}) \(dense (\d\.\d{4})\), "
+    r"speedup (\d+\.\d\d) x",
+    "prune-int8": r"OUTCOME prune-int8: accuracy (\d\.\d{4}) \(dense (\d\.\d{4})\), "
+    r"(\d+\.\d\d) x fewer bytes",
     "kd": r"KD result: alone (\d\.\d{4}) ± (\d\.\d{4}), distilled (\d\.\d{4}) ± (\d\.\d{4}) over (\d+) seeds",
 }
 

@@ -301,8 +301,8 @@ def test_sample_indices_are_seeded_draws_within_the_population():
 @st.composite
 def _models(draw):
     """1-4 prunable parameters (2-D or 3-D, float16/32/64, some Fortran-ordered, some with a random mask) with
-    |w| from a few integer levels (ties across chunks and parameters, zeros) or spread out, and 1-D biases (not
-    prunable) between them."""
+    |w| from a few integer levels (ties across chunks and parameters, zeros) or spread out, and 1-D biases
+    (not prunable) between them."""
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     levels = draw(st.sampled_from([1, 2, 4, None]))  # None: practically no ties
     arrays_ = []
@@ -370,7 +370,8 @@ def test_fast_path_matches_graded_magnitude_prune_with_ties_and_masks(model, dat
 
 
 def _tied_model():
-    """w0: float32 (4, 50) with |w| in {0, 0.5, 1, 1.5}; w1: a float64 bias (8,); w2: float64 (25, 8), same levels."""
+    """w0: float32 (4, 50) with |w| in {0, 0.5, 1, 1.5}; w1: a float64 bias (8,); w2: float64 (25, 8),
+    same levels."""
     rng = np.random.default_rng(7)
     return Weights(
         [

@@ -120,7 +120,7 @@ def test_physical_structured_prune_removes_k_times_in_plus_one_plus_k_times_out_
 def test_physical_structured_prune_of_two_hidden_layers_has_the_narrowed_size():
     net = _random_net((6, 8, 5, 3))
     structured_prune(net, prune_ratio=0.5, physical=True)  # 8 -> 4, 5 -> round(2.5) = 2 removed -> 3
-    assert [l.weight.shape for l in net.layers if isinstance(l, Linear)] == [(6, 4), (4, 3), (3, 3)]
+    assert [m.weight.shape for m in net.layers if isinstance(m, Linear)] == [(6, 4), (4, 3), (3, 3)]
     assert net.num_parameters() == (6 * 4 + 4) + (4 * 3 + 3) + (3 * 3 + 3)
 
 

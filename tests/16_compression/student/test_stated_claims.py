@@ -75,8 +75,8 @@ def _neuron_net():
 @pytest.mark.structured_prune
 def test_structured_prune_at_05_removes_neurons_2_and_1_and_keeps_0_and_3():
     """`Sequential(Linear(2, 4), ReLU(), Linear(4, 3))` whose first weight has
-    columns `(3, 0)`, `(2, 2)`, `(1, 0)`, `(0, 2.9)`: L2 norms 3, 2.83, 1, 2.9 (L1 norms would be 3, 4, 1, 2.9).
-    At `prune_ratio=0.5` neurons 2 and 1 go and 0, 3 stay"""
+    columns `(3, 0)`, `(2, 2)`, `(1, 0)`, `(0, 2.9)`: L2 norms 3, 2.83, 1, 2.9 (L1 norms would be
+    3, 4, 1, 2.9). At `prune_ratio=0.5` neurons 2 and 1 go and 0, 3 stay"""
     got = np.asarray(structured_prune(_neuron_net(), prune_ratio=0.5)["layers.0"]).tolist()
     assert got == [0, 3], f"kept neurons of layers.0: expected [0, 3], got {got}"
 
