@@ -116,19 +116,19 @@ def test_ratio_keeps_at_least_one_filter():
 def test_bad_models_and_arguments_raise_and_change_nothing():
     model = _cnn()
     before = [p.data.copy() for p in model.parameters()]
-    with pytest.raises(ValueError, match=r"prune_ratio=1.0 is out of range"):
+    with pytest.raises(ValueError, match=r"prune_ratio=1\.0"):
         channel_prune(model, 1.0)
-    with pytest.raises(TypeError, match="physical must be True or False"):
+    with pytest.raises(TypeError, match=r"physical.*'yes'"):
         channel_prune(model, 0.5, physical="yes")
     assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))
     bad = Sequential(Conv2d(1, 2, 3), Sigmoid(), Conv2d(2, 2, 3))
-    with pytest.raises(ValueError, match=r"layer 1 \(Sigmoid\) after Conv2d 0 is not channel-wise"):
+    with pytest.raises(ValueError, match=r"layer 1.*Sigmoid"):
         channel_prune(bad)
     with pytest.raises(ValueError, match="no Conv2d"):
         channel_prune(Sequential(Linear(2, 2)))
-    with pytest.raises(ValueError, match="in_features=10, not a multiple of the 4 channels"):
+    with pytest.raises(ValueError, match=r"in_features=10.*\b4\b"):
         channel_prune(Sequential(Conv2d(1, 4, 3), Flatten(), Linear(10, 2)))
-    with pytest.raises(TypeError, match="model must be a Sequential"):
+    with pytest.raises(TypeError, match=r"model.*Conv2d"):
         channel_prune(Conv2d(1, 2, 3))
 
 

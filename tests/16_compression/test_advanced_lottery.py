@@ -91,9 +91,7 @@ def test_lottery_validates_arguments():
         lottery_ticket(make_model, train, test, prune_fraction=1.0)
     with pytest.raises(ValueError, match="rounds=0"):
         lottery_ticket(make_model, train, test, rounds=0)
-    with pytest.raises(
-        TypeError, match="make_model must be a callable returning a new Module, got Sequential"
-    ):
+    with pytest.raises(TypeError, match=r"make_model.*Sequential"):
         lottery_ticket(make_model(), train, test)
 
 
@@ -118,7 +116,7 @@ def test_property_apply_masks_leaves_exactly_state_times_mask(bits):
 def test_train_steps_on_an_empty_loader_raises_instead_of_looping():
     model = make_model()
     empty = DataLoader(np.zeros((0, 6), np.float32), np.zeros(0, np.int64))
-    with pytest.raises(ValueError, match="loader yields no batches; cannot take steps=3"):
+    with pytest.raises(ValueError, match=r"loader.*steps=3"):
         train_steps(model, empty, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), 3)
 
 
@@ -135,9 +133,9 @@ def test_apply_masks_takes_nested_bool_lists_and_keeps_its_own_copy():
 
 @pytest.mark.library
 def test_remaining_fraction_of_a_model_without_weights_is_undefined_not_one():
-    with pytest.raises(ValueError, match=r"model has no prunable weights .*remaining fraction undefined"):
+    with pytest.raises(ValueError, match=r"model.*undefined"):
         remaining_fraction(Sequential(ReLU()))
-    with pytest.raises(ValueError, match=r"model has no prunable weights"):
+    with pytest.raises(ValueError, match=r"model.*prunable"):
         remaining_fraction(Sequential())
 
 
@@ -149,7 +147,7 @@ def test_rejected_float_masks_leave_every_parameter_untouched():
     masks = {"layers.0.weight": np.ones((6, 10), bool), "layers.2.weight": np.zeros((10, 2))}
     with pytest.raises(
         TypeError,
-        match=r"masks\['layers\.2\.weight'\] must be a bool array \(True = kept\), got dtype float64",
+        match=r"masks\['layers\.2\.weight'\].*float64",
     ):
         apply_masks(model, masks)
     assert all(np.array_equal(before[n], p.data) and p.mask is None for n, p in model.named_parameters())

@@ -93,7 +93,7 @@ def test_in_not_a_multiple_of_4_raises_naming_in_and_changes_nothing():
         nm_mask(np.ones((5, 2)))
     with pytest.raises(ValueError, match="n=5"):
         nm_mask(np.ones((4, 2)), n=5, m=4)
-    with pytest.raises(TypeError, match="model must be a tinytorch Module"):
+    with pytest.raises(TypeError, match=r"model.*ndarray"):
         nm_prune(np.ones((4, 4)))
 
 

@@ -77,11 +77,11 @@ def test_report_ratio_and_speedup_are_relative_to_the_first_variant():
 def test_report_rejects_unknown_formats_and_empty_variants():
     model = _model()
     loader = DataLoader(np.zeros((2, 4), np.float32), np.zeros(2, np.int64))
-    with pytest.raises(ValueError, match="format of 'a'='zip' is not allowed"):
+    with pytest.raises(ValueError, match=r"'a'.*'zip'"):
         compression_report({"a": (model, "zip")}, loader, np.zeros((1, 4), np.float32))
-    with pytest.raises(ValueError, match="variants must be a non-empty dict"):
+    with pytest.raises(ValueError, match=r"variants.*dict"):
         compression_report({}, loader, np.zeros((1, 4), np.float32))
-    with pytest.raises(TypeError, match="model must be a tinytorch Module"):
+    with pytest.raises(TypeError, match=r"model.*str"):
         storage("model")
 
 
@@ -132,9 +132,9 @@ def test_format_and_plot_name_the_row_and_the_missing_key_instead_of_a_key_error
     rows = compression_report({"base": model}, DataLoader(X, np.zeros(2, np.int64)), X, repeats=1)
     broken = [rows[0], {k: v for k, v in rows[0].items() if k != "ratio"}]
     for fn in (format_report, plot_report):
-        with pytest.raises(ValueError, match=r"rows\[1\] is missing keys \['ratio'\]"):
+        with pytest.raises(ValueError, match=r"rows\[1\].*'ratio'"):
             fn(broken)
-        with pytest.raises(TypeError, match="rows must be the list of dicts returned by compression_report"):
+        with pytest.raises(TypeError, match=r"rows.*None"):
             fn(None)
 
 
@@ -142,9 +142,9 @@ def test_format_and_plot_name_the_row_and_the_missing_key_instead_of_a_key_error
 def test_report_names_a_bad_latency_input_or_variant_name_before_evaluating_anything():
     model = _model()
     loader = DataLoader(np.zeros((2, 4), np.float32), np.zeros(2, np.int64))
-    with pytest.raises(TypeError, match=r"latency_input must be a real-valued array, got dtype <U3"):
+    with pytest.raises(TypeError, match=r"latency_input.*<U3"):
         compression_report({"a": model}, loader, "abc")
-    with pytest.raises(TypeError, match=r"variant names must be str, got 1 of type int"):
+    with pytest.raises(TypeError, match=r"variant names.*\b1\b"):
         compression_report({1: model}, loader, np.zeros((1, 4), np.float32))
 
 

@@ -54,11 +54,9 @@ def test_relative_amount_converts_cumulative_steps():
 
 @pytest.mark.library
 def test_schedule_validation_names_the_argument_and_range():
-    with pytest.raises(
-        ValueError, match=r"final_sparsity=1.0 is out of range; expected a value in \[0.0, 1.0\)"
-    ):
+    with pytest.raises(ValueError, match=r"final_sparsity=1\.0.*\[0\.0, 1\.0\)"):
         cubic_sparsity(0, final_sparsity=1.0)
-    with pytest.raises(ValueError, match="final_sparsity=0.2 is out of range"):
+    with pytest.raises(ValueError, match=r"final_sparsity=0\.2"):
         cubic_schedule(0.5, 0.2, 10)
     with pytest.raises(ValueError, match="n_steps=0"):
         cubic_schedule(0.0, 0.5, 0)
@@ -66,9 +64,9 @@ def test_schedule_validation_names_the_argument_and_range():
         cubic_sparsity(0, begin_step=-1)
     with pytest.raises(ValueError, match="frequency=0"):
         cubic_sparsity(0, frequency=0)
-    with pytest.raises(TypeError, match="step must be an int"):
+    with pytest.raises(TypeError, match=r"step.*1\.5"):
         cubic_sparsity(1.5)
-    with pytest.raises(ValueError, match="target=0.1 is out of range"):
+    with pytest.raises(ValueError, match=r"target=0\.1"):
         relative_amount(0.5, 0.1)
 
 
@@ -126,7 +124,7 @@ def test_gradual_prune_rejects_bad_arguments_before_touching_the_model():
         gradual_prune(model, loader, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), epochs_per_step=0)
     with pytest.raises(ValueError, match="final_sparsity=1.5"):
         gradual_prune(model, loader, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), final_sparsity=1.5)
-    with pytest.raises(TypeError, match="model must be a tinytorch Module"):
+    with pytest.raises(TypeError, match=r"model.*str"):
         gradual_prune("model", loader, CrossEntropyLoss(), None)
     assert all(np.array_equal(a, p.data) and p.mask is None for a, p in zip(before, model.parameters()))
 
@@ -136,7 +134,7 @@ def test_gradual_prune_with_a_nan_weight_names_the_parameter_and_prunes_nothing(
     model, loader, ev = _toy()
     model.layers[2].weight.data[5, 1] = np.nan
     before = [p.data.copy() for p in model.parameters()]
-    with pytest.raises(ValueError, match=r"model parameter 'layers\.2\.weight' contains NaN or inf"):
+    with pytest.raises(ValueError, match=r"model.*'layers\.2\.weight'.*NaN"):
         gradual_prune(model, loader, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), eval_loader=ev)
     assert all(
         np.array_equal(a, p.data, equal_nan=True) and p.mask is None
@@ -159,5 +157,5 @@ def test_gradual_prune_accepts_an_optimizer_over_part_of_the_model_and_rejects_o
     kept = model.layers[0].weight.mask
     assert np.array_equal(model.layers[0].weight.data, frozen * kept)  # pruned, never trained
     other, _, _ = _toy(1)
-    with pytest.raises(ValueError, match="optimizer holds none of the model's parameters"):
+    with pytest.raises(ValueError, match=r"optimizer.*none of the model"):
         gradual_prune(model, loader, CrossEntropyLoss(), SGD(other.parameters(), lr=0.1))

@@ -121,8 +121,7 @@ def test_scan_takes_one_weight_as_a_one_item_list_and_rejects_a_bare_string():
     assert list(scan["accuracy"]) == ["layers.0.weight"]
     with pytest.raises(
         TypeError,
-        match=r"names must be a list of weight names \(str\) such as \['layers\.0\.weight'\], "
-        r"got 'layers\.0\.weight' of type str",
+        match=r"names.*'layers\.0\.weight'.*str",
     ):
         sensitivity_scan(model, loader, sparsities=(0.5,), names="layers.0.weight")
 
@@ -130,7 +129,7 @@ def test_scan_takes_one_weight_as_a_one_item_list_and_rejects_a_bare_string():
 @pytest.mark.library
 def test_scan_of_a_model_without_weights_raises_instead_of_returning_an_empty_scan():
     _, loader = _model_and_data()
-    with pytest.raises(ValueError, match=r"model has no prunable weights \(parameters with ndim >= 2\)"):
+    with pytest.raises(ValueError, match=r"model.*prunable"):
         sensitivity_scan(Sequential(ReLU()), loader)
 
 

@@ -1,6 +1,8 @@
 """CSR storage, byte accounting, csr_matmul, SparseLinear and the timing helpers
 (tinytorch.compression.sparse)."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -199,7 +201,7 @@ def test_to_sparse_replaces_every_linear_and_keeps_outputs():
 def test_bad_arguments_raise_errors_naming_them():
     with pytest.raises(ValueError, match="index_dtype"):
         CSRMatrix.from_dense(A, np.int64)
-    with pytest.raises(ValueError, match="dense must have 2 dimensions"):
+    with pytest.raises(ValueError, match=r"dense.*\(3,\)"):
         CSRMatrix.from_dense(np.ones(3))
     with pytest.raises(ValueError, match="40000 columns"):
         CSRMatrix.from_dense(np.ones((1, 40000)), np.int16)
@@ -209,11 +211,11 @@ def test_bad_arguments_raise_errors_naming_them():
         csr_matmul(np.ones(4), A)
     with pytest.raises(ValueError, match="indptr must rise"):
         CSRMatrix(np.ones(2, np.float32), np.array([0, 1], np.int32), np.array([0, 1, 3], np.int32), (2, 2))
-    with pytest.raises(ValueError, match="indices must lie in"):
+    with pytest.raises(ValueError, match=r"indices.*\b5\b"):
         CSRMatrix(np.ones(1, np.float32), np.array([5], np.int32), np.array([0, 1], np.int32), (1, 2))
     with pytest.raises(ValueError, match="nnz=-1"):
         csr_nbytes(-1, 3)
-    with pytest.raises(TypeError, match="model must be a Sequential"):
+    with pytest.raises(TypeError, match=r"model.*Linear"):
         to_sparse(Linear(2, 2))
     with pytest.raises(ValueError, match="repeats=0"):
         best_time(lambda: None, repeats=0)
@@ -246,7 +248,7 @@ def test_speedup_table_rows_baselines_and_break_even_rule():
         break_even_sparsity(table, 1, "torch")
     with pytest.raises(TypeError, match="table must be"):
         break_even_sparsity("rows", 1)
-    with pytest.raises(TypeError, match="baselines must be a dict"):
+    with pytest.raises(TypeError, match=r"baselines.*\['scipy'\]"):
         csr_speedup_table(n=8, baselines=["scipy"])
     with pytest.raises(ValueError, match="batch_sizes"):
         csr_speedup_table(n=8, batch_sizes=())
@@ -261,7 +263,7 @@ def test_quantize_flag_takes_python_and_numpy_bools_only():
     assert SparseLinear(w, quantize=np.True_).weight_csr.data.dtype == np.int8
     assert SparseLinear(w, quantize=False).weight_csr.data.dtype == np.float32
     for bad in (1, 0.0, "False", None):
-        with pytest.raises(TypeError, match="quantize must be True or False"):
+        with pytest.raises(TypeError, match=r"quantize.*" + re.escape(repr(bad))):
             SparseLinear(w, quantize=bad)
 
 

@@ -169,5 +169,5 @@ def test_low_rank_compress_by_energy_keeps_the_outputs_of_an_exactly_low_rank_la
 def test_low_rank_compress_needs_exactly_one_of_rank_ratio_or_energy():
     net = Sequential(Linear(4, 4))
     for kwargs in ({}, {"rank_ratio": 0.5, "energy": 0.9}):
-        with pytest.raises(ValueError, match="exactly one of rank_ratio or energy"):
+        with pytest.raises(ValueError, match=r"rank_ratio.*energy"):
             low_rank_compress(net, **kwargs)

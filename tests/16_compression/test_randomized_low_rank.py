@@ -197,5 +197,5 @@ def test_bad_matrices_and_ranks_raise_errors_naming_them():
         randomized_svd(a, 1, n_iter=-1)
     with pytest.raises(TypeError, match="oversample"):
         randomized_svd(a, 1, oversample=2.0)
-    with pytest.raises(ValueError, match=r"size=4 is out of range; expected an int in \[1, 3\]"):
+    with pytest.raises(ValueError, match=r"size=4.*\[1, 3\]"):
         range_finder(a, 4)

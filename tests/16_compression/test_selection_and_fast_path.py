@@ -192,7 +192,7 @@ def test_kth_smallest_with_inf_falls_back_to_a_full_partition_after_every_bracke
 def test_kth_smallest_rejects_non_1d_or_non_float_values_with_typeerror_naming_values(monkeypatch, values):
     _small_selection(monkeypatch, chunk=2, sample=5)
     original = values.copy()
-    with pytest.raises(TypeError, match=r"^values must be a 1-D float array"):
+    with pytest.raises(TypeError, match=r"^values"):
         selection.kth_smallest(values, 1)
     np.testing.assert_array_equal(values, original)
 
@@ -203,7 +203,7 @@ def test_kth_smallest_rejects_k_outside_1_to_n_or_not_an_int_with_valueerror_nam
     _small_selection(monkeypatch, chunk=2, sample=5)
     values = np.linspace(1.0, 0.0, 40)
     original = values.copy()
-    with pytest.raises(ValueError, match=r"^k must be an int in \[1, 40\]"):
+    with pytest.raises(ValueError, match=r"^k\b.*\[1, 40\]"):
         selection.kth_smallest(values, k)
     np.testing.assert_array_equal(values, original)
 
