@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from nets import mlp
 
 import tinytorch
 from tinytorch.compression import magnitude_prune
 from tinytorch.compression.lottery import apply_masks, lottery_ticket, remaining_fraction, train_steps
-from tinytorch.core.layers import Linear, ReLU, Sequential
+from tinytorch.core.layers import ReLU, Sequential
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optim import SGD
 from tinytorch.data import DataLoader
@@ -23,7 +24,7 @@ def _data(seed=0):
 
 
 def make_model():
-    return Sequential(Linear(6, 10), ReLU(), Linear(10, 2))
+    return mlp((6, 10, 2), seed=None)
 
 
 class CountingSGD(SGD):

@@ -3,6 +3,7 @@ maximum, frozen and shared parameters, the labels people pass, and the method op
 
 import numpy as np
 import pytest
+from nets import shared_linear_net
 
 import tinytorch as tt
 from tinytorch import Tensor
@@ -159,11 +160,6 @@ def test_factorization_keeps_dtype_and_requires_grad():
     assert [p.requires_grad for p in f.parameters()] == [False, False, True]
 
 
-def _shared():
-    lin = Linear(4, 4)
-    return Sequential(lin, ReLU(), lin, ReLU(), Linear(4, 2))
-
-
 @pytest.mark.parametrize(
     "call",
     [
@@ -183,7 +179,7 @@ def _shared():
     ],
 )
 def test_calls_that_rebuild_layers_reject_a_shared_layer_and_change_nothing(call):
-    model = _shared()
+    model = shared_linear_net()
     before = [p.data.copy() for p in model.parameters()]
     with pytest.raises(ValueError, match="shares layers or parameters"):
         call(model)
@@ -192,7 +188,7 @@ def test_calls_that_rebuild_layers_reject_a_shared_layer_and_change_nothing(call
 
 @pytest.mark.magnitude_prune
 def test_magnitude_prune_counts_a_shared_layer_once():
-    model = _shared()
+    model = shared_linear_net()
     masks = magnitude_prune(model, sparsity=0.5)
     assert sorted(masks) == ["layers.0.weight", "layers.4.weight"]
     zeros = int(np.sum(model.layers[0].weight.data == 0)) + int(np.sum(model.layers[4].weight.data == 0))

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from nets import mlp_with_weights
 
 import tinytorch as tt
 from tinytorch.compression import low_rank_approximate, magnitude_prune, prunable_parameters, structured_prune
@@ -20,15 +21,6 @@ weights = st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 4)).fla
 )
 
 
-def _net(ws):
-    tt.manual_seed(0)
-    (a, b) = ws
-    net = Sequential(Linear(*a.shape), ReLU(), Linear(*b.shape))
-    net.layers[0].weight.data = a.astype(np.float32)
-    net.layers[2].weight.data = b.astype(np.float32)
-    return net
-
-
 def _nonzeros(net):
     return sum(int(np.count_nonzero(p.data)) for _, p in prunable_parameters(net))
 
@@ -36,7 +28,7 @@ def _nonzeros(net):
 @pytest.mark.magnitude_prune
 @given(weights, st.floats(0, 1), st.floats(0, 1))
 def test_pruning_never_adds_non_zeros_and_zeros_are_max_of_target_and_existing(ws, s1, s2):
-    net = _net(ws)
+    net = mlp_with_weights(*ws)
     n = ws[0].size + ws[1].size
     existing = n - _nonzeros(net)
     magnitude_prune(net, s1)
@@ -51,7 +43,7 @@ def test_pruning_never_adds_non_zeros_and_zeros_are_max_of_target_and_existing(w
 @given(weights, st.floats(0, 1), st.floats(0, 1))
 def test_sparsity_is_monotone_in_the_target(ws, s1, s2):
     lo, hi = sorted((s1, s2))
-    a, b = _net(ws), _net(ws)
+    a, b = mlp_with_weights(*ws), mlp_with_weights(*ws)
     magnitude_prune(a, lo)
     magnitude_prune(b, hi)
     assert _nonzeros(a) >= _nonzeros(b)
@@ -63,7 +55,7 @@ def test_sparsity_is_monotone_in_the_target(ws, s1, s2):
 @pytest.mark.magnitude_prune
 @given(weights, st.floats(0, 1))
 def test_magnitude_prune_keeps_every_weight_at_least_as_large_as_any_pruned_one(ws, s):
-    net = _net(ws)
+    net = mlp_with_weights(*ws)
     magnitude_prune(net, s)
     mags = np.concatenate([np.abs(ws[0]).ravel(), np.abs(ws[1]).ravel()])
     kept = np.concatenate([p.mask.ravel() for _, p in prunable_parameters(net)])

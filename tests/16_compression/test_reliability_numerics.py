@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from nets import mlp_with_weights
 
 import tinytorch as tt
 from tinytorch.compression import KnowledgeDistillation, magnitude_prune, measure_sparsity, structured_prune
@@ -313,19 +314,12 @@ def test_nm_mask_prunes_the_two_smallest_of_each_group_with_lower_index_first(w,
 # ----------------------------------------------------------------------------------------------------
 # Large layers: ties that span chunk boundaries and parameters (selection must still be exact)
 # ----------------------------------------------------------------------------------------------------
-def _wide_net(dtype, weights):
-    tt.manual_seed(0)
-    net = Sequential(Linear(300, 300), ReLU(), Linear(300, 200))  # N = 90,000 + 60,000 = 150,000
-    net.layers[0].weight.data = weights[:90_000].reshape(300, 300).astype(dtype)
-    net.layers[2].weight.data = weights[90_000:].reshape(300, 200).astype(dtype)
-    return net
-
-
 @pytest.mark.magnitude_prune
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("s", [0.3, 0.5, 0.61])
 def test_magnitude_prune_on_150k_constant_weights_prunes_exactly_the_first_k_flat_indices(dtype, s):
-    net = _wide_net(dtype, np.full(150_000, 0.5))
+    w = np.full(150_000, 0.5)
+    net = mlp_with_weights(w[:90_000].reshape(300, 300), w[90_000:].reshape(300, 200), dtype=dtype)
     k = round(s * 150_000)
     masks = magnitude_prune(net, s)
     np.testing.assert_array_equal(_flat_mask(masks), np.arange(150_000) >= k)
@@ -335,7 +329,7 @@ def test_magnitude_prune_on_150k_constant_weights_prunes_exactly_the_first_k_fla
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_magnitude_prune_on_150k_heavily_tied_weights_equals_the_lexsort_oracle(dtype):
     w = np.random.default_rng(3).integers(-4, 5, size=150_000).astype(np.float64)
-    net = _wide_net(dtype, w)
+    net = mlp_with_weights(w[:90_000].reshape(300, 300), w[90_000:].reshape(300, 200), dtype=dtype)
     k = round(0.45 * 150_000)
     expected = np.ones(150_000, bool)
     expected[np.lexsort((np.arange(150_000), np.abs(w)))[:k]] = False
@@ -347,7 +341,7 @@ def test_magnitude_prune_on_150k_heavily_tied_weights_equals_the_lexsort_oracle(
 @pytest.mark.magnitude_prune
 def test_second_magnitude_prune_on_150k_weights_keeps_earlier_masks_and_reaches_the_cumulative_count():
     w = np.random.default_rng(4).integers(-4, 5, size=150_000).astype(np.float64)
-    net = _wide_net(np.float32, w)
+    net = mlp_with_weights(w[:90_000].reshape(300, 300), w[90_000:].reshape(300, 200))  # N = 150,000
     first = _flat_mask(magnitude_prune(net, 0.2)).copy()
     second = _flat_mask(magnitude_prune(net, 0.7))
     assert np.count_nonzero(~second) == round(0.7 * 150_000)
