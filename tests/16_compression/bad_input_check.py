@@ -3,9 +3,11 @@ argument and shows the offending value, and the call changed nothing.
 
 "Names the argument": the argument's name occurs in the message as a word. "Shows the value": the message
 contains the value's repr or str (for a TypeError also its type's name; for an array its dtype or shape,
-or NaN/inf when it holds them). A row whose message names a part of the argument instead (a config key,
-a layer, a parameter of the model) lists the words the message must contain: `said`, a tuple of short
-literal fragments, never a whole sentence, so the wording around them is free to change.
+or NaN/inf when it holds them). A row whose message shows the value by a property (a dtype, an offending
+entry) or names a part of the argument (a config key, a layer, a parameter of the model) lists the words
+the message must contain: `said`, a tuple of short
+literal fragments (matched ignoring case), never a whole sentence, so the wording around them is free to
+change.
 
 "Changed nothing": for every model involved, each parameter's data (bit for bit, dtype and writeable flag),
 mask, gradient and requires_grad, and the layer layout are exactly as before.
@@ -45,7 +47,7 @@ def shown(value, exc):
 
 def assert_names_argument_and_value(message, arg, bad, exc, said=None):
     if said is not None:
-        missing = [s for s in said if s not in message]
+        missing = [s for s in said if s.lower() not in message.lower()]  # NaN or nan: either shows it
         assert not missing, f"message {message!r} does not contain {missing}"
         return
     assert word(arg).search(message), f"message {message!r} does not name {arg!r}"
