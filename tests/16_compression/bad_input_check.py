@@ -18,7 +18,7 @@ import re
 import numpy as np
 import pytest
 from bad_input_calls import CALLS
-from bad_input_values import Make, base_net
+from bad_input_values import Make, base_net, sgd
 
 from tinytorch.compression import KnowledgeDistillation
 from tinytorch.core.module import Module, Parameter
@@ -80,6 +80,8 @@ def check_rejects(target, arg, bad, exc, said):
     net = base_net()
     kwargs = CALLS[target][1](net)
     kwargs[arg] = bad.factory() if isinstance(bad, Make) else bad
+    if target == "KD.train_step" and arg == "kd":  # the optimizer must hold that pair's own student
+        kwargs["optimizer"] = sgd(kwargs["kd"].student_model)
     with rejected(kwargs.values(), net) as err:
         CALLS[target][0](**kwargs)
     assert err.type is exc, f"raised {err.type.__name__}: {err.value}; expected {exc.__name__}"

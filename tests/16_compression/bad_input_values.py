@@ -192,6 +192,7 @@ def sgd(net):
 KINDS = {"read-only": ValueError, "bool": TypeError, "int": TypeError, "complex": TypeError}
 KINDS.update({"stale mask": ValueError, "zero size": ValueError})
 ALL, NOT_RO = tuple(KINDS), tuple(k for k in KINDS if k != "read-only")
+NOT_EMPTY = tuple(k for k in KINDS if k != "zero size")  # magnitude pruning skips zero-size weights
 
 OTHER_SGD = Make("SGD over another model's parameters", lambda: SGD(base_net().parameters(), lr=0.1))
 NAN_LOSS = Make("loss_fn returning NaN", lambda: nan_loss)
