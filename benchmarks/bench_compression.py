@@ -2,8 +2,8 @@
 
 1. global magnitude pruning at 90 % on 10 M and 100 M float32 weights, both versions: the graded
    `tinytorch.compression.magnitude_prune` (readable: one concatenated score array, its k-th smallest from
-   `tinytorch.core.selection.kth_smallest`) and the fast path
-   `tinytorch.compression.scaling.magnitude_prune_fast`
+   `tinytorch.core.selection.kth_smallest`) and the fast path `benchmarks/fast_prune.py`
+   (`magnitude_prune_fast`)
    (two chunked passes). Exact k checked for both (and identical results), time vs a single-pass memory floor
    (np.abs(w, out=buf), timed alternately with the pruning): <= 30x graded, <= 5x fast path at 100 M; peak
    extra memory (tracemalloc) in units of the weights' bytes; the seed's list-and-percentile algorithm at 10 M

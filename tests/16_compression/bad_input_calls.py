@@ -3,6 +3,7 @@ arguments for a given net). A row replaces one of those arguments by a bad value
 
 import numpy as np
 from bad_input_values import X8, Y8, base_net, conv_net, kd, loader, report_row, sgd
+from fast_prune import magnitude_prune_fast
 
 import tinytorch as tt
 from tinytorch.compression import (
@@ -15,7 +16,6 @@ from tinytorch.compression import (
     low_rank_approximate,
     low_rank_compress,
     magnitude_prune,
-    magnitude_prune_fast,
     measure_sparsity,
     nm,
     prunable_parameters,
@@ -178,10 +178,6 @@ CALLS = {
             final_sparsity=0.5,
             n_steps=1,
         ),
-    ),
-    "sensitivity.layer_mask": (
-        sensitivity.layer_mask,
-        lambda net: dict(param=net.layers[2].weight, sparsity=0.5),
     ),
     "sensitivity.sensitivity_scan": (
         sensitivity.sensitivity_scan,

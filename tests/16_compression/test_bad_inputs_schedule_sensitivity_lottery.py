@@ -18,11 +18,9 @@ from bad_input_values import (
     Make,
     base_net,
     late_rows,
-    nan_parameter,
 )
 
 from tinytorch.core.layers import ReLU, Sequential
-from tinytorch.core.tensor import Tensor
 
 ROWS = [
     ("schedule.cubic_sparsity", "step", -1, ValueError),
@@ -41,9 +39,19 @@ ROWS = [
     ("schedule.gradual_prune", "epochs_per_step", 0, ValueError),
     ("schedule.gradual_prune", "model", None, TypeError),
     ("schedule.gradual_prune", "model", NO_WEIGHTS, ValueError, ("model",)),
-    ("sensitivity.layer_mask", "sparsity", 2.0, ValueError),
-    ("sensitivity.layer_mask", "sparsity", "0.5", TypeError),
-    ("sensitivity.layer_mask", "sparsity", 9, ValueError),
+    ("sensitivity.layerwise_prune", "sparsities", {"layers.2.weight": 2.0}, ValueError, ("sparsity", "2.0")),
+    (
+        "sensitivity.layerwise_prune",
+        "sparsities",
+        {"layers.2.weight": "0.5"},
+        TypeError,
+        ("sparsity", "'0.5'"),
+    ),
+    ("sensitivity.layerwise_prune", "sparsities", {"layers.2.weight": 9}, ValueError, ("sparsity", "9")),
+    ("sensitivity.layerwise_prune", "prune", 3, TypeError),
+    ("sensitivity.sensitivity_scan", "prune", "x", TypeError),
+    ("schedule.gradual_prune", "prune", 3, TypeError),
+    ("lottery.lottery_ticket", "prune", 3, TypeError),
     ("sensitivity.sensitivity_scan", "sparsities", (2.0,), ValueError),
     ("sensitivity.sensitivity_scan", "sparsities", (), ValueError),
     ("sensitivity.sensitivity_scan", "names", ["x"], ValueError),
@@ -100,16 +108,6 @@ ROWS = [
     ("schedule.gradual_prune", "n_steps", 0, ValueError),
     ("schedule.gradual_prune", "initial_sparsity", 0.95, ValueError),
     ("schedule.gradual_prune", "model", EMPTY, ValueError, ("model",)),
-    ("sensitivity.layer_mask", "param", np.ones((4, 2)), TypeError),
-    ("sensitivity.layer_mask", "param", None, TypeError),
-    (
-        "sensitivity.layer_mask",
-        "param",
-        Make("Tensor(ones((4, 2)))", lambda: Tensor(np.ones((4, 2)))),
-        TypeError,
-        ("param",),
-    ),
-    ("sensitivity.layer_mask", "param", Make("Parameter with a NaN", nan_parameter), ValueError, ("param",)),
     ("sensitivity.sensitivity_scan", "eval_loader", None, TypeError),
     ("sensitivity.sensitivity_scan", "eval_loader", [], ValueError, ("eval_loader", "empty")),
     ("sensitivity.sensitivity_scan", "names", "layers.0.weight", TypeError),

@@ -1,4 +1,5 @@
-"""The fast path magnitude_prune_fast of module 16 must give exactly what the graded magnitude_prune gives.
+"""The fast path magnitude_prune_fast (benchmarks/fast_prune.py, instructor-only) must give exactly what
+the graded magnitude_prune gives.
 
 selection.CHUNK and selection.SAMPLE are lowered (and SIGMAS narrowed) so that small arrays run through the
 chunked scan, several chunks per parameter, and the retry after a missed bracket."""
@@ -7,12 +8,12 @@ import copy
 
 import numpy as np
 import pytest
+from fast_prune import magnitude_prune_fast
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from selection_helpers import DEFAULT_SIGMAS, Weights, small_selection, spy_on
 
 from tinytorch.compression import magnitude_prune
-from tinytorch.compression.scaling import magnitude_prune_fast
 from tinytorch.core import selection
 
 

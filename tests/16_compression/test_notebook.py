@@ -23,7 +23,7 @@ MODULES = {
     "distillation": ["KnowledgeDistillation"],
     "low_rank": ["low_rank_approximate", "factorize_linear", "low_rank_compress"],
     "pipeline": ["compress_model"],
-    "scaling": ["magnitude_prune_fast"],
+    "design": ["design_compression"],
 }
 # solution cell -> the prefix of its graded cells, with (cells, points) as the notebook's table states them
 TASKS = {
@@ -63,10 +63,20 @@ def test_reexporting_the_ipynb_reproduces_every_package_module_byte_for_byte():
 
 
 @pytest.mark.library
-def test_first_cell_sets_default_exp_and_reexports_without_nbgrader_metadata():
-    first = jupytext.read(DEV_PY).cells[0]
-    assert first.cell_type == "code" and "nbgrader" not in first.metadata
-    assert first.source.splitlines()[:2] == ["#| default_exp compression.__init__", "#| export"]
+def test_notebook_opens_on_its_title_and_the_nbdev_reexport_cell_comes_last():
+    cells = jupytext.read(DEV_PY).cells
+    assert cells[0].cell_type == "markdown" and cells[0].source.startswith("# Module 16: Compression")
+    last = cells[-1]
+    assert last.cell_type == "code" and "nbgrader" not in last.metadata
+    assert last.source.splitlines()[:2] == ["#| default_exp compression.__init__", "#| export"]
+    assert sum("#| default_exp" in c.source for c in cells) == 1
+
+
+@pytest.mark.library
+def test_graded_notebook_has_no_scaling_study_or_fast_path():
+    text = DEV_PY.read_text(encoding="utf-8")
+    assert "magnitude_prune_fast" not in text and "compression.scaling" not in text
+    assert not (PACKAGE / "scaling.py").exists()
 
 
 @pytest.mark.library

@@ -3,22 +3,19 @@
 # %% auto #0
 __all__ = []
 
-# %% ../../modules/16_compression/compression_dev.ipynb #e1c2dfe1
+# %% ../../modules/16_compression/compression_dev.ipynb #877a31bc
 # tinytorch.compression re-exports the public names of the modules this notebook writes (sparsity, magnitude,
-# structured, distillation, low_rank, pipeline, scaling). The import runs only inside the package: in this
-# notebook the same names are the cells below.
+# structured, distillation, low_rank, pipeline). The import runs only inside the package: in this notebook
+# the same names are the cells above. (This nbdev cell sits last so that the notebook opens on its title.)
 if __package__:
-    from . import distillation, low_rank, magnitude, pipeline, scaling, sparsity, structured
+    from . import distillation, low_rank, magnitude, pipeline, sparsity, structured
     from .distillation import *
     from .low_rank import *
     from .magnitude import *
     from .pipeline import *
-    from .scaling import *
     from .sparsity import *
     from .structured import *
 
     __all__ = [
-        name
-        for mod in (sparsity, magnitude, structured, distillation, low_rank, pipeline, scaling)
-        for name in mod.__all__
+        name for mod in (sparsity, magnitude, structured, distillation, low_rank, pipeline) for name in mod.__all__
     ]
