@@ -74,6 +74,20 @@ def _read(path: Path) -> list:
     return [line for line in lines if isinstance(line, dict)]
 
 
+def _with_cause(outcomes, imports_failed):
+    """Outcomes whose 'X is not defined' error gets the import error that explains it, when one happened."""
+    if not (isinstance(imports_failed, dict) and imports_failed and isinstance(outcomes, list)):
+        return outcomes
+    module, error = next(iter(imports_failed.items()))
+    cause = f" (importing {str(module)[:80]} failed: {str(error)[:200]})"
+    return [
+        {"error": o["error"] + cause}
+        if isinstance(o, dict) and isinstance(o.get("error"), str) and "is not defined" in o["error"]
+        else o
+        for o in outcomes
+    ]
+
+
 def _once(request: dict, folder: Path, pkg_parent: Path, sandbox: bool, limits, seconds: float) -> tuple:
     """One runner process over request["claims"]; returns (lines read, how it ended)."""
     out = folder / ANSWERS
@@ -135,7 +149,7 @@ def run(
         imports_failed = next((line["import_errors"] for line in lines if "import_errors" in line), {})
         for line in lines:
             if line.get("gid") in todo and line["gid"] not in answers:
-                answers[line["gid"]] = line.get("outcomes")
+                answers[line["gid"]] = _with_cause(line.get("outcomes"), imports_failed)
         started = [line["start"] for line in lines if line.get("start") in todo]
         unfinished = [g for g in started if g not in answers]
         culprit = unfinished[0] if unfinished else next((g for g in todo if g not in answers), None)

@@ -258,6 +258,29 @@ MUTANTS = {
         ],
         "physical",
     ),
+    "physical pruning drops the next layer's mask": (
+        "structured-prune",
+        [
+            (
+                '_replace(nxt, "weight", keep)',
+                (
+                    "nxt.weight = Parameter(np.ascontiguousarray(nxt.weight.data[keep]))\n"
+                    "        nxt.in_features, nxt.out_features = nxt.weight.data.shape"
+                ),
+            )
+        ],
+        "physical",
+    ),
+    "physical pruning drops the bias mask": (
+        "structured-prune",
+        [
+            (
+                '_replace(layer, "bias", keep)',
+                "layer.bias = Parameter(np.ascontiguousarray(layer.bias.data[keep]))",
+            )
+        ],
+        "physical",
+    ),
     "f(0) of removed neurons not folded into the next bias": (
         "structured-prune",
         [("            nxt.bias.data += shift.astype(nxt.bias.data.dtype)\n", "            pass\n")],
@@ -279,6 +302,16 @@ MUTANTS = {
         "knowledge-distillation",
         [("(student_logits / T).log_softmax(axis=-1)", "(student_logits / T).softmax(axis=-1).log()")],
         "soft-term",
+    ),
+    "student's log-softmax taken in NumPy (no gradient)": (
+        "knowledge-distillation",
+        [("(student_logits / T).log_softmax(axis=-1)", "Tensor(_log_softmax(student_logits.data / T))")],
+        "gradient",
+    ),
+    "soft term left per row (not one value)": (
+        "knowledge-distillation",
+        [(").sum() / batch", ").sum(axis=-1) / batch")],
+        "loss batchmean gradient teacher-frozen",
     ),
     "soft term summed over the batch": (
         "knowledge-distillation",
@@ -456,6 +489,15 @@ SVD_T = "v, s, ut = np.linalg.svd(w.T, full_matrices=False)\n        u, vh = ut.
 
 CONTROLS = {
     "measure_sparsity as 100 * (1 - nonzero / total)": ("measure-sparsity", [(ZEROS, NONZERO)]),
+    "weights_only by ndim, written inline": (
+        "measure-sparsity",
+        [
+            (
+                "[p for _, p in prunable_parameters(model)]",
+                "[p for p in model.parameters() if p.data.ndim >= 2]",
+            )
+        ],
+    ),
     "magnitude_prune by one stable argsort": (
         "magnitude-prune",
         SCORED + '    prune[np.argsort(scores, kind="stable")[:k]] = True\n' + SPLIT_MASKS,
@@ -482,4 +524,12 @@ CONTROLS = {
     "KL as sum p_t log p_t - sum p_t log p_s": ("knowledge-distillation", [(KL, KL_SUMS)]),
     "KL as soft cross-entropy minus the teacher's entropy": ("knowledge-distillation", [(KL, KL_CE)]),
     "low_rank_approximate by the SVD of the transpose": ("low-rank-approximate", [("full = len(s)", SVD_T)]),
+    "factorize_linear with U @ diag(S)": (
+        "factorize-linear",
+        [("_linear_from(u * s, like=linear)", "_linear_from(u @ np.diag(s), like=linear)")],
+    ),
+    "compress_model's magnitude share counted, not averaged": (
+        "compress-model",
+        [("100.0 * float(np.mean(~mask))", "100.0 * np.count_nonzero(~mask) / mask.size")],
+    ),
 }

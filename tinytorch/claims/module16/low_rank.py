@@ -93,6 +93,7 @@ def rounding(ns, case):
             "scale": 1e200,
             "energy": 0.9,
         },
+        {"label": "an all-zero 3 x 2 at energy=0.5 (every rank)", "m": [[0.0, 0.0]] * 3, "energy": 0.5},
     ],
 )
 def energy(ns, case):

@@ -31,8 +31,11 @@ def build(case):
         net = nets.mlp([np.ones(case["shape"]), np.ones((case["shape"][1], 3))])
     else:
         net = nets.mlp(case["w"], case.get("b"), case.get("act", "relu"))
-    for index, mask in case.get("masks", {}).items():
-        net.layers[int(index)].weight.set_mask(np.array(mask, dtype=bool))
+    for attr, key in (("weight", "masks"), ("bias", "bias_masks")):
+        for index, mask in case.get(key, {}).items():
+            param = getattr(net.layers[int(index)], attr)
+            param.set_mask(np.array(mask, dtype=bool))
+            param.data[~param.mask] = 0
     return net
 
 
@@ -71,10 +74,19 @@ def scores(ns, case):
     [
         {"label": "four equal neurons at 0.25", "net": "uniform", "shape": [2, 4], "ratio": 0.25},
         {"label": "neuron_net at 0.99 keeps one", **NEURON, "ratio": 0.99},
+        {
+            "label": "five equal neurons at 0.3 (round(1.5) = 2)",
+            "net": "uniform",
+            "shape": [2, 5],
+            "ratio": 0.3,
+        },
     ],
 )
 def count(ns, case):
-    return {"kept": _kept(ns, case)[1]}
+    kept = _kept(ns, case)[1]
+    if case["net"] == "uniform":  # equal norms: which neurons go is the tie rule
+        return {"kept": kept}
+    return {"neurons kept per layer": {name: len(v) for name, v in kept.items()}}
 
 
 @register(
@@ -99,6 +111,10 @@ def classifier(ns, case):
     net, kept = _kept(ns, case)
     return {
         "pruned layers": sorted(kept),
+        "all-zero columns per hidden Linear": [
+            int(np.count_nonzero(~net.layers[i].weight.data.any(axis=0)))
+            for i in range(0, len(net.layers) - 1, 2)
+        ],
         "classifier zeros": int(np.count_nonzero(net.layers[-1].weight.data == 0)),
     }
 
@@ -145,6 +161,12 @@ def masked(ns, case):
     }
 
 
+def _same_mask(new, old, index):
+    want = np.ones(new.data.shape, bool) if old.mask is None else np.asarray(old.mask)[index]
+    got = np.ones(new.data.shape, bool) if new.mask is None else np.asarray(new.mask)
+    return bool(got.shape == want.shape and np.array_equal(got, want))
+
+
 @register(
     "test-structured-physical",
     "16",
@@ -153,10 +175,19 @@ def masked(ns, case):
     [
         {"label": "neuron_net at 0.5, physical", **NEURON, "ratio": 0.5},
         {
-            "label": "neuron_net at 0.5 with weight [1, 3] masked before, physical",
+            "label": "neuron_net at 0.5 with weight [0, 3] (a 0) masked before, physical",
             **NEURON,
             "ratio": 0.5,
-            "masks": {"0": [[True, True, True, True], [True, True, True, False]]},
+            "masks": {"0": [[True, True, True, False], [True, True, True, True]]},
+        },
+        {
+            "label": "neuron_net at 0.5 with masks on the bias and the next Linear, physical",
+            **NEURON,
+            "ratio": 0.5,
+            "masks": {
+                "2": [[True, False, True], [True, True, True], [False, True, True], [True, True, False]]
+            },
+            "bias_masks": {"0": [True, True, True, False]},
         },
     ],
 )
@@ -165,7 +196,6 @@ def physical(ns, case):
     net, kept = _kept(ns, case, physical=True)
     first, nxt, keep = net.layers[0], net.layers[2], kept["layers.0"]
     b0, b2 = before.layers[0], before.layers[2]
-    old_mask = None if b0.weight.mask is None else b0.weight.mask[:, keep]
     dropped = 4 - len(keep)
     shapes = [first.weight.data.shape, first.bias.data.shape, nxt.weight.data.shape]
     return {
@@ -182,10 +212,11 @@ def physical(ns, case):
         "parameters removed = dropped * (2 + 1) + dropped * 3": bool(
             before.num_parameters() - net.num_parameters() == dropped * 3 + dropped * 3
         ),
-        "mask kept": bool(
-            old_mask is None
-            or (first.weight.mask is not None and np.array_equal(first.weight.mask, old_mask))
-        ),
+        "masks kept (weight, bias, next weight)": [
+            _same_mask(first.weight, b0.weight, np.s_[:, keep]),
+            _same_mask(first.bias, b0.bias, keep),
+            _same_mask(nxt.weight, b2.weight, keep),
+        ],
     }
 
 
