@@ -2,7 +2,8 @@
 
 1. global magnitude pruning at 90 % on 10 M and 100 M float32 weights, both versions: the graded
    `tinytorch.compression.magnitude_prune` (readable: one concatenated score array, its k-th smallest from
-   `tinytorch.core.selection.kth_smallest`) and the fast path `benchmarks/fast_prune.py` (`magnitude_prune_fast`)
+   `tinytorch.core.selection.kth_smallest`) and the fast path `benchmarks/fast_prune.py`
+   (`magnitude_prune_fast`)
    (two chunked passes). Exact k checked for both (and identical results), time vs a single-pass memory floor
    (np.abs(w, out=buf), timed alternately with the pruning): <= 30x graded, <= 5x fast path at 100 M; peak
    extra memory (tracemalloc) in units of the weights' bytes; the seed's list-and-percentile algorithm at 10 M
@@ -16,156 +17,24 @@
 Run: python benchmarks/bench_compression.py [--quick]
   --quick   1 M / 10 M weights instead of 10 M / 100 M (a smoke run)
 Exit status 1 when a target is missed (a miss is measured twice more before it counts).
-Timing: warm-up, best of repeats, time.perf_counter; BLAS threads from OPENBLAS_NUM_THREADS (unset = all cores).
+Timing: timing.interleaved_best (the compared calls alternately, best of each); BLAS threads from
+OPENBLAS_NUM_THREADS (unset = all cores).
 """
 
 import argparse
-import gc
 import sys
-import time
-import tracemalloc
 
 import numpy as np
+from guards import finish, guard, header, report
+from magnitude_pruning import bench_magnitude
+from timing import interleaved_best
 
 import tinytorch
-from guards import finish, guard, header, paired_times, report
-from tinytorch.compression import KnowledgeDistillation, factorize_linear, magnitude_prune, structured_prune
+from tinytorch.compression import KnowledgeDistillation, factorize_linear, structured_prune
 from tinytorch.compression.sparse import CSRMatrix, csr_matmul
 from tinytorch.core.layers import Linear, ReLU, Sequential
 from tinytorch.core.losses import CrossEntropyLoss
-from tinytorch.core.module import Module, Parameter
 from tinytorch.core.tensor import Tensor, no_grad
-
-from fast_prune import magnitude_prune_fast  # the instructor-only fast path, next to this file
-
-FAST_SOURCE = "benchmarks/fast_prune.py magnitude_prune_fast"
-
-
-class Weights(Module):
-    """A bare Module holding `parts` 2-D float32 Parameters that together have n entries."""
-
-    def __init__(self, n, parts=4, seed=0):
-        super().__init__()
-        rng = np.random.default_rng(seed)
-        cols = 1000
-        rows = n // (parts * cols)
-        for i in range(parts):
-            setattr(self, f"w{i}", Parameter(rng.standard_normal((rows, cols), dtype=np.float32)))
-
-
-def seed_magnitude_prune(model, sparsity=0.9):
-    """The seed module's algorithm (ABOUT.md), verbatim in behaviour: Python list + np.percentile + >=."""
-    all_weights, weight_params = [], []
-    for param in model.parameters():
-        if len(param.shape) > 1:
-            all_weights.extend(param.data.flatten())
-            weight_params.append(param)
-    magnitudes = np.abs(all_weights)
-    threshold = np.percentile(magnitudes, sparsity * 100)
-    for param in weight_params:
-        param.data = param.data * (np.abs(param.data) >= threshold)
-
-
-def run_pruned(model, fn, restore):
-    """Restore the weights, prune 90 % with fn once under tracemalloc: (peak extra bytes, pruned data copies)."""
-    restore()
-    gc.collect()
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    fn(model, 0.9)
-    peak = tracemalloc.get_traced_memory()[1] - base
-    tracemalloc.stop()
-    return peak, [p.data.copy() for p in model.parameters()]
-
-
-def compare_with_seed(model, restore, k):
-    """Time the seed's list-and-percentile algorithm against the graded magnitude_prune (information)."""
-    times = {}
-    for name, fn in (("graded", magnitude_prune), ("seed", seed_magnitude_prune)):
-        restore()
-        t0 = time.perf_counter()
-        fn(model, 0.9)
-        times[name] = time.perf_counter() - t0
-    zeros = sum(int(np.count_nonzero(p.data == 0)) for p in model.parameters())
-    print(f"  seed list + percentile: {times['seed']:.3f} s, {zeros:,d} zeros (exact k = {k:,d})", flush=True)
-    report(
-        f"seed algorithm time / graded magnitude_prune at {k / 0.9e6:.0f} M",
-        f"{times['seed'] / times['graded']:.1f}x",
-        "> 1x (info)",
-        None,
-    )
-
-
-def bench_magnitude(n, compare_seed):
-    print(
-        f"\n[magnitude pruning] {n:,d} float32 weights in 4 parameters, sparsity 0.9; fast path: {FAST_SOURCE}",
-        flush=True,
-    )
-    model = Weights(n)
-    params = model.parameters()
-    originals = [p.data.copy() for p in params]
-    weight_bytes = sum(p.data.nbytes for p in params)
-    k = round(0.9 * n)
-
-    def restore():
-        for p, o in zip(params, originals):
-            p.data[...] = o
-            p.mask = None
-
-    judged = n >= 100_000_000  # the targets are set at 100 M; smaller floors run partly from cache
-    results = {}
-    for label, fn, limit in (
-        ("graded magnitude_prune", magnitude_prune, 30),
-        ("fast path", magnitude_prune_fast, 5),
-    ):
-        peak, pruned = run_pruned(model, fn, restore)
-        zeros = sum(int(np.count_nonzero(d == 0)) for d in pruned)
-        results[label] = pruned
-        report(
-            f"{label}: exact k at {n / 1e6:.0f} M (zeros == round(0.9 N))",
-            f"{zeros:,d}",
-            f"{k:,d}",
-            zeros == k,
-        )
-
-        def ratio(rounds=4):
-            bufs = [np.empty_like(p.data) for p in params]
-            [np.abs(p.data, out=b) for p, b in zip(params, bufs)]  # warm-up: the buffers' pages are mapped
-            floor = best = float("inf")
-            for _ in range(rounds):  # floor and pruning alternately (same machine state), best of each
-                t0 = time.perf_counter()
-                [np.abs(p.data, out=b) for p, b in zip(params, bufs)]
-                floor = min(floor, time.perf_counter() - t0)
-                restore()  # without tracemalloc, on the original weights
-                t0 = time.perf_counter()
-                fn(model, 0.9)
-                best = min(best, time.perf_counter() - t0)
-            del bufs
-            print(
-                f"  {label}: floor {floor:.3f} s, pruning {best:.3f} s (best of {rounds}, alternating)",
-                flush=True,
-            )
-            return best / floor
-
-        name = f"{label}: time / memory floor at {n / 1e6:.0f} M"
-        if judged:
-            guard(name, ratio, lambda r: r <= limit, lambda r: f"{r:.1f}x", f"<= {limit}x")
-        else:
-            report(name, f"{ratio():.1f}x", "info", None)
-        fast = label == "fast path"
-        report(
-            f"{label}: peak extra memory at {n / 1e6:.0f} M (x weight bytes)",
-            f"{peak / weight_bytes:.2f}x",
-            "<= 1.25x" if fast else "info",
-            peak / weight_bytes <= 1.25 if fast else None,
-        )
-    same = all(np.array_equal(a, b) for a, b in zip(*results.values()))
-    report(f"fast path == graded result at {n / 1e6:.0f} M (every weight)", str(same), "True", same)
-    del results
-    if compare_seed:
-        compare_with_seed(model, restore, k)
-    del originals
-    gc.collect()
 
 
 def mlp(width=1024, seed=0):
@@ -175,7 +44,7 @@ def mlp(width=1024, seed=0):
 
 def forward_times(model_a, model_b, x, rounds=10):
     with no_grad():
-        return paired_times(lambda: model_a(x), lambda: model_b(x), rounds)
+        return interleaved_best((lambda: model_a(x), lambda: model_b(x)), rounds)
 
 
 def speedup(label, model_a, model_b, x, rounds):
@@ -232,8 +101,8 @@ def bench_csr():
         x = rng.standard_normal((1, n), dtype=np.float32)
         assert np.allclose(csr_matmul(x, a), x @ w, atol=1e-3)
 
-        def measure():
-            td, tc = paired_times(lambda: x @ w, lambda: csr_matmul(x, a), 50)
+        def measure(x=x, w=w, a=a, n=n):
+            td, tc = interleaved_best((lambda: x @ w, lambda: csr_matmul(x, a)), 50)
             print(f"  n={n}: dense {td * 1e6:.0f} us, CSR {tc * 1e6:.0f} us", flush=True)
             return td / tc
 
@@ -245,7 +114,7 @@ def bench_csr():
             guard(
                 f"CSR speedup at 95 %, batch 1, {n}x{n}",
                 measure,
-                lambda r: r >= target,
+                lambda r, target=target: r >= target,
                 lambda r: f"{r:.2f}x",
                 f">= {target}x",
             )
@@ -257,7 +126,8 @@ def log_softmax(z):
 
 
 def kd_closed_form(zs, zt, y, T, alpha):
-    """The distillation loss and its gradient w.r.t. the student logits in plain NumPy (conventions section 6)."""
+    """The distillation loss and its gradient w.r.t. the student logits in plain NumPy (conventions
+    section 6)."""
     b, rows = len(y), np.arange(len(y))
     lpt, lps, lp = log_softmax(zt / T), log_softmax(zs / T), log_softmax(zs)
     pt = np.exp(lpt)
@@ -294,7 +164,7 @@ def bench_distillation():
     )
 
     def ratio():
-        tk, tn = paired_times(kd_step, lambda: kd_closed_form(zs_data, zt, y, 3.0, 0.7), 50)
+        tk, tn = interleaved_best((kd_step, lambda: kd_closed_form(zs_data, zt, y, 3.0, 0.7)), 50)
         print(
             f"  distillation {tk * 1e6:.0f} us/batch = {256 / tk:,.0f} samples/s; closed-form NumPy "
             f"{tn * 1e6:.0f} us/batch",
@@ -309,7 +179,7 @@ def bench_distillation():
         lambda r: f"{r:.2f}x",
         "<= 2x",
     )
-    tk, tc = paired_times(kd_step, ce_step, 50)
+    tk, tc = interleaved_best((kd_step, ce_step), 50)
     report("distillation / plain cross-entropy time per batch", f"{tk / tc:.2f}x", "info", None)
 
 

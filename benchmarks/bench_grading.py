@@ -65,7 +65,8 @@ def make_submissions(course: Path, inbox: Path, n: int) -> None:
 
 
 def nbgrader_baseline(course: Path, dest: Path) -> float:
-    """Wall seconds of plain `nbgrader autograde MODULE --force` over a copy of the course (same submissions)."""
+    """Wall seconds of plain `nbgrader autograde MODULE --force` over a copy of the course (same
+    submissions)."""
     shutil.copytree(
         course,
         dest,
@@ -102,8 +103,10 @@ def guard(tito_s: float, nbgrader_s: float, n: int, runs: int = 1) -> int:
     ratio = tito_s / nbgrader_s
     verdict = "ok" if ratio <= TARGET else "MISS"
     print(
-        f"per submission: tito grade autograde --jobs 1 {tito_s / n:.2f} s, nbgrader autograde {nbgrader_s / n:.2f} s; "
-        f"ratio {ratio:.2f} (target <= {TARGET:.2f}){f' [best of {runs} runs each]' if runs > 1 else ''} {verdict}"
+        f"per submission: tito grade autograde --jobs 1 {tito_s / n:.2f} s, "
+        f"nbgrader autograde {nbgrader_s / n:.2f} s; "
+        f"ratio {ratio:.2f} (target <= {TARGET:.2f})"
+        f"{f' [best of {runs} runs each]' if runs > 1 else ''} {verdict}"
     )
     return 0 if ratio <= TARGET else 1
 
@@ -149,7 +152,8 @@ def main() -> int:
             times[jobs], out = autograde(jobs)
             graded = re.search(r"autograded (\d+)/(\d+)", out).group(0)
             print(
-                f"jobs={jobs}: {graded} in {times[jobs]:.1f} s wall ({times[jobs] / args.n:.2f} s per submission)"
+                f"jobs={jobs}: {graded} in {times[jobs]:.1f} s wall "
+                f"({times[jobs] / args.n:.2f} s per submission)"
             )
         if len(times) >= 2:
             base, other = jobs_list[0], jobs_list[-1]

@@ -72,7 +72,8 @@ def main() -> int:
             times.append(time.perf_counter() - start)
             passed = sum(v.passed for v in found.values())
             print(
-                f"  submission {i} ({['reference', 'blank', 'partial'][i % 3]}): {passed}/{len(found)} claims, "
+                f"  submission {i} ({['reference', 'blank', 'partial'][i % 3]}): "
+                f"{passed}/{len(found)} claims, "
                 f"{times[-1]:.2f} s"
             )
     worst = max(times)

@@ -3,7 +3,8 @@
 1. randomized_svd (tinytorch.compression.randomized) rank 128 of a 2048 x 2048 float32 matrix vs the full SVD
    of the same matrix (np.linalg.svd(full_matrices=False), what low_rank_approximate runs): time <= 0.10x,
    Frobenius error <= 1.03x Eckart-Young's optimum. The matrix has a trained-weight-like spectrum: singular
-   values i^-1 on random orthogonal factors, plus Gaussian noise of std 0.02/sqrt(n) (a noise bulk up to 0.04).
+   values i^-1 on random orthogonal factors, plus Gaussian noise of std 0.02/sqrt(n) (a noise bulk up to
+   0.04).
 2. csr_matmul (tinytorch.compression.sparse) vs SciPy's csr_matrix @ x and dense x @ W, 4096 x 4096 float32
    at 95 % sparsity: batch 1 <= 1.5x SciPy's time; batch 32 <= 3x SciPy's time and faster than dense.
 
@@ -17,14 +18,16 @@ import sys
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy is imported
 
-import numpy as np  # noqa: E402
-from scipy import sparse as sp  # noqa: E402
+import numpy as np
+from guards import finish, guard, header, report
+from scipy import sparse as sp
+from timing import interleaved_best
 
-from guards import finish, guard, header, paired_times, report  # noqa: E402
-from tinytorch.compression.randomized import randomized_svd  # noqa: E402
-from tinytorch.compression.sparse import CSRMatrix, best_time, csr_matmul  # noqa: E402
+from tinytorch.compression.randomized import randomized_svd
+from tinytorch.compression.sparse import CSRMatrix, csr_matmul
 
 
+# The same matrix as modules/16_compression/randomized_dev.py's planted_power_law (not exported there)
 def planted_power_law(n, alpha=1.0, noise=0.02, seed=1):
     g = np.random.default_rng(seed)
     u, _ = np.linalg.qr(g.standard_normal((n, n)))
@@ -44,8 +47,15 @@ def bench_randomized(n=2048, k=128):
     opt = float(np.sqrt(np.sum(s_exact[k:] ** 2)))
 
     def measure():
-        t_svd = best_time(lambda: np.linalg.svd(a, full_matrices=False), repeats=2, warmup=0)
-        t_rand = best_time(lambda: randomized_svd(a, k, n_iter=2, oversample=10, seed=0), repeats=3, warmup=1)
+        randomized_svd(a, k, n_iter=2, oversample=10, seed=0)  # warm-up
+        t_svd, t_rand = interleaved_best(
+            (
+                lambda: np.linalg.svd(a, full_matrices=False),
+                lambda: randomized_svd(a, k, n_iter=2, oversample=10, seed=0),
+            ),
+            rounds=2,
+            warmup=False,
+        )
         u, s, vh = randomized_svd(a, k, n_iter=2, oversample=10, seed=0)
         err = float(np.linalg.norm(a64 - (u.astype(np.float64) * s) @ vh))
         print(
@@ -55,7 +65,9 @@ def bench_randomized(n=2048, k=128):
         )
         return t_rand / t_svd, err / opt
 
-    ok = lambda r: r[0] <= 0.10 and r[1] <= 1.03  # noqa: E731
+    def ok(r):
+        return r[0] <= 0.10 and r[1] <= 1.03
+
     ratio = guard(
         f"randomized rank {k} of {n}^2: time / full SVD", measure, ok, lambda r: f"{r[0]:.3f}x", "<= 0.10x"
     )
@@ -84,22 +96,24 @@ def bench_csr(n=4096, sparsity=0.95):
         )
         rounds = 50 if batch == 1 else 15
 
-        def vs_scipy():
-            t_ours, t_scipy = paired_times(lambda: csr_matmul(x, ours), lambda: (theirs @ x.T).T, rounds)
+        def vs_scipy(x=x, batch=batch, rounds=rounds):
+            t_ours, t_scipy = interleaved_best(
+                (lambda: csr_matmul(x, ours), lambda: (theirs @ x.T).T), rounds
+            )
             print(f"  batch {batch}: ours {t_ours * 1e3:.3f} ms, SciPy {t_scipy * 1e3:.3f} ms", flush=True)
             return t_ours / t_scipy
 
         guard(
             f"CSR ours / SciPy time, batch {batch}",
             vs_scipy,
-            lambda r: r <= limit,
+            lambda r, limit=limit: r <= limit,
             lambda r: f"{r:.2f}x",
             f"<= {limit}x",
         )
         if batch > 1:
 
-            def vs_dense():
-                t_ours, t_dense = paired_times(lambda: csr_matmul(x, ours), lambda: x @ w, rounds)
+            def vs_dense(x=x, batch=batch, rounds=rounds):
+                t_ours, t_dense = interleaved_best((lambda: csr_matmul(x, ours), lambda: x @ w), rounds)
                 print(
                     f"  batch {batch}: ours {t_ours * 1e3:.3f} ms, dense {t_dense * 1e3:.3f} ms", flush=True
                 )

@@ -8,12 +8,12 @@ Run: python benchmarks/bench_training.py [--repeats N]   (exit 1 when a target i
 
 import argparse
 import sys
-import time
 
 import numpy as np
+from guards import finish, guard, header
+from timing import interleaved_best
 
 import tinytorch as tt
-from guards import finish, guard, header
 from tinytorch.core.layers import Linear, ReLU, Sequential
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optim import Adam
@@ -68,12 +68,6 @@ class NumpyMLP:
         ]
 
 
-def timed(fn):
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7, help="measured epochs (best is reported)")
@@ -92,10 +86,11 @@ def main():
     state = {}
 
     def measure():
-        tiny = numpy_ = float("inf")
-        for _ in range(args.repeats):  # alternately, so both see the same machine load
-            tiny = min(tiny, timed(lambda: fit(model, loader, loss_fn, opt, epochs=1)))
-            numpy_ = min(numpy_, timed(lambda: ref.epoch(Xn, yn)))
+        tiny, numpy_ = interleaved_best(
+            (lambda: fit(model, loader, loss_fn, opt, epochs=1), lambda: ref.epoch(Xn, yn)),
+            rounds=args.repeats,
+            warmup=False,
+        )
         state.update(tiny=tiny, numpy=numpy_)
         print(
             f"  one epoch: TinyTorch {tiny * 1e3:.1f} ms, plain NumPy {numpy_ * 1e3:.1f} ms "

@@ -67,7 +67,8 @@ def _settle_bracket(keeps, positions, values, below, t, k):
 
 def magnitude_prune_fast(model, sparsity=0.9):
     """magnitude_prune with the same result (exactly k pruned, same ties, cumulative, masks) in O(N) time and
-    extra memory of about one bool per weight (the new masks): two streaming passes, no N-sized float array."""
+    extra memory of about one bool per weight (the new masks): two streaming passes, no N-sized float
+    array."""
     named, k = check_magnitude_prune(model, sparsity, finite=False)  # NaN/inf: tested in the first pass
     masked = sum(p.data.size - int(np.count_nonzero(p.mask)) for _, p in named if p.mask is not None)
     k = max(k, masked)

@@ -3,7 +3,6 @@ that a miss is measured again (up to two more times) before it counts. Not a ben
 
 import os
 import platform
-import time
 
 import numpy as np
 
@@ -49,20 +48,6 @@ def guard(name, measure, ok, fmt, target, retries=2):
     runs = "" if attempt == 0 else f" [run {attempt + 1}]"
     report(name + runs, fmt(value), target, bool(ok(value)))
     return value
-
-
-def paired_times(fa, fb, rounds=10):
-    """Best times of fa and fb timed alternately (one warm-up call before each timed call), so both
-    see the same machine load."""
-    ta = tb = float("inf")
-    for _ in range(rounds):
-        for which, f in ((0, fa), (1, fb)):
-            f()
-            t0 = time.perf_counter()
-            f()
-            t = time.perf_counter() - t0
-            ta, tb = (min(ta, t), tb) if which == 0 else (ta, min(tb, t))
-    return ta, tb
 
 
 def finish():

@@ -37,21 +37,19 @@ def test_cross_entropy_is_finite_for_logits_of_magnitude_1e4():
 
 
 def test_cross_entropy_label_out_of_range_raises_value_error():
-    with pytest.raises(ValueError, match=r"labels contains 3; expected class indices in \[0, 2\]"):
+    with pytest.raises(ValueError, match=r"labels.*\b3\b"):
         F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([0, 3]))
     with pytest.raises(ValueError, match=r"labels contains -1;"):
         F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([-1, 0]))
 
 
 def test_cross_entropy_label_count_mismatch_names_both_shapes():
-    with pytest.raises(ValueError, match=r"labels shape \(3,\) must be \(2,\) to match the logits"):
+    with pytest.raises(ValueError, match=r"labels.*\(3,\).*\(2,\)"):
         F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([0, 1, 2]))
 
 
 def test_cross_entropy_rejects_non_integer_labels_and_non_2d_logits():
-    with pytest.raises(
-        TypeError, match="labels must be an integer array of class indices, got dtype float64"
-    ):
+    with pytest.raises(TypeError, match=r"labels.*float64"):
         F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([0.5, 1.0]))
     with pytest.raises(
         TypeError, match="got dtype float64"
@@ -108,7 +106,7 @@ def test_cross_entropy_gives_the_same_loss_and_gradient_for_every_label_form(lab
             ValueError,
             r"labels shape \(3, 4\) must be \(3,\) to match the logits .* or \(3, 3\) \(one-hot",
         ),
-        (Tensor([0.0, 3.0, 1.0]), ValueError, r"labels contains 3; expected class indices in \[0, 2\]"),
+        (Tensor([0.0, 3.0, 1.0]), ValueError, r"labels.*\b3\b"),
         (np.array([True, False, True]), TypeError, r"got dtype bool"),
     ],
 )

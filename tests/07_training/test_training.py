@@ -7,8 +7,8 @@ import tinytorch as tt
 from tinytorch.core.layers import Dropout, Linear, ReLU, Sequential
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optim import SGD, Adam
-from tinytorch.data import DataLoader, load_digits, train_test_split
 from tinytorch.core.tensor import Tensor
+from tinytorch.data import DataLoader, load_digits, train_test_split
 from tinytorch.training import evaluate, fit, optimizer_step, predict, train_step
 
 X_TRAIN, X_TEST, Y_TRAIN, Y_TEST = train_test_split(*load_digits(), test_size=0.25, seed=0)
@@ -99,7 +99,7 @@ def _assert_same(model, snap):
 def test_train_step_with_a_nan_loss_raises_before_touching_weights_or_gradients():
     model, opt, snap = _stepped_model()
     momentum = [st["momentum"].copy() for st in opt.state]
-    with pytest.raises(ValueError, match=r"non-finite loss nan at step 7; no optimizer step was taken"):
+    with pytest.raises(ValueError, match=r"loss nan.*step 7"):
         train_step(
             model,
             Tensor(np.full((2, 4), np.nan, np.float32)),
@@ -120,7 +120,7 @@ def test_optimizer_step_with_a_nan_gradient_names_the_parameter_and_restores_eve
         (model(x) * 0.0) ** 0.5
     ).sum()  # sqrt(0) = 0, a finite loss; d sqrt(u)/du at 0 is inf -> NaN grads
     assert loss.item() == 0.0
-    with pytest.raises(ValueError, match=r"non-finite gradient of 'weight'; no optimizer step was taken"):
+    with pytest.raises(ValueError, match=r"gradient.*'weight'"):
         optimizer_step(loss, opt, model.named_parameters())
     _assert_same(model, snap)
 

@@ -10,6 +10,7 @@ from tinytorch.data import load_digits, train_test_split
 from tinytorch.lesson import digits_split, graded, interleaved_ms, interleaved_runs, make_mlp, speedup
 
 
+@pytest.mark.library
 def test_make_mlp_builds_linear_relu_layers_from_widths_and_seed():
     a, b = make_mlp((64, 32, 16, 10), seed=3), make_mlp((64, 32, 16, 10), seed=3)
     assert [type(m) for m in a.layers] == [Linear, ReLU, Linear, ReLU, Linear]
@@ -20,6 +21,7 @@ def test_make_mlp_builds_linear_relu_layers_from_widths_and_seed():
     )
 
 
+@pytest.mark.library
 def test_make_mlp_with_seed_none_draws_from_the_global_generator_as_it_stands():
     tinytorch.manual_seed(5)
     a = make_mlp((4, 3), seed=None)
@@ -28,6 +30,7 @@ def test_make_mlp_with_seed_none_draws_from_the_global_generator_as_it_stands():
         make_mlp((4,))
 
 
+@pytest.mark.library
 def test_digits_split_is_the_quarter_test_split_every_notebook_used():
     X, y = load_digits()
     for got, want in zip(digits_split(), train_test_split(X, y, test_size=0.25, seed=0)):
@@ -35,6 +38,7 @@ def test_digits_split_is_the_quarter_test_split_every_notebook_used():
     assert [len(a) for a in digits_split()] == [1347, 450, 1347, 450]
 
 
+@pytest.mark.library
 def test_interleaved_ms_times_each_model_once_per_round_in_turn_on_one_blas_thread():
     order = []
 
@@ -55,10 +59,12 @@ def test_interleaved_ms_times_each_model_once_per_round_in_turn_on_one_blas_thre
     assert {k: v.shape for k, v in ms.items()} == {"a": (3,), "b": (3,)} and (ms["a"] > 0).all()
 
 
+@pytest.mark.library
 def test_speedup_is_the_median_and_range_of_per_round_ratios():
     assert speedup(np.array([2.0, 4.0, 9.0]), np.array([1.0, 1.0, 3.0])) == (3.0, 2.0, 4.0)
 
 
+@pytest.mark.library
 def test_graded_returns_the_package_function_at_call_time_or_the_given_callable(monkeypatch):
     from tinytorch.compression import magnitude
 
@@ -71,6 +77,7 @@ def test_graded_returns_the_package_function_at_call_time_or_the_given_callable(
         graded("nm_prune")
 
 
+@pytest.mark.library
 def test_interleaved_runs_calls_each_callable_in_turn_and_keeps_the_last_result():
     calls = []
     fns = {"a": lambda: calls.append("a") or len(calls), "b": lambda: calls.append("b") or len(calls)}

@@ -1,14 +1,16 @@
-"""Iterative magnitude pruning with rewinding, re-init and fine-tuning arms (tinytorch.compression.lottery)."""
+"""Iterative magnitude pruning with rewinding, re-init and fine-tuning arms
+(tinytorch.compression.lottery)."""
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from nets import mlp
 
 import tinytorch
 from tinytorch.compression import magnitude_prune
 from tinytorch.compression.lottery import apply_masks, lottery_ticket, remaining_fraction, train_steps
-from tinytorch.core.layers import Linear, ReLU, Sequential
+from tinytorch.core.layers import ReLU, Sequential
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optim import SGD
 from tinytorch.data import DataLoader
@@ -22,7 +24,7 @@ def _data(seed=0):
 
 
 def make_model():
-    return Sequential(Linear(6, 10), ReLU(), Linear(10, 2))
+    return mlp((6, 10, 2), seed=None)
 
 
 class CountingSGD(SGD):
@@ -33,6 +35,7 @@ class CountingSGD(SGD):
         super().step()
 
 
+@pytest.mark.library
 def test_train_steps_takes_exactly_k_steps_across_epochs():
     train, _ = _data()
     model = make_model()
@@ -45,6 +48,7 @@ def test_train_steps_takes_exactly_k_steps_across_epochs():
     assert CountingSGD.steps == 7
 
 
+@pytest.mark.library
 def test_apply_masks_with_state_rewinds_survivors_to_the_saved_values():
     tinytorch.manual_seed(0)
     model = make_model()
@@ -58,6 +62,7 @@ def test_apply_masks_with_state_rewinds_survivors_to_the_saved_values():
     assert remaining_fraction(model) == 40 / 80
 
 
+@pytest.mark.library
 def test_apply_masks_rejects_unknown_names_and_shapes():
     with pytest.raises(ValueError, match=r"masks for \['nope'\]"):
         apply_masks(make_model(), {"nope": np.ones(3, bool)})
@@ -65,6 +70,7 @@ def test_apply_masks_rejects_unknown_names_and_shapes():
         apply_masks(make_model(), {"layers.0.weight": np.ones((2, 2), bool)})
 
 
+@pytest.mark.library
 def test_lottery_arms_share_the_exact_remaining_fraction_each_round_and_are_deterministic():
     train, test = _data()
     kw = dict(rounds=3, prune_fraction=0.5, epochs=1, rewind_steps=2, lr=0.01, seed=0)
@@ -79,18 +85,18 @@ def test_lottery_arms_share_the_exact_remaining_fraction_each_round_and_are_dete
     assert float(a["dense"] * 48).is_integer()
 
 
+@pytest.mark.library
 def test_lottery_validates_arguments():
     train, test = _data()
     with pytest.raises(ValueError, match="prune_fraction=1.0"):
         lottery_ticket(make_model, train, test, prune_fraction=1.0)
     with pytest.raises(ValueError, match="rounds=0"):
         lottery_ticket(make_model, train, test, rounds=0)
-    with pytest.raises(
-        TypeError, match="make_model must be a callable returning a new Module, got Sequential"
-    ):
+    with pytest.raises(TypeError, match=r"make_model.*Sequential"):
         lottery_ticket(make_model(), train, test)
 
 
+@pytest.mark.library
 @given(st.integers(0, 2**16 - 1))
 def test_property_apply_masks_leaves_exactly_state_times_mask(bits):
     tinytorch.manual_seed(1)
@@ -107,13 +113,15 @@ def test_property_apply_masks_leaves_exactly_state_times_mask(bits):
     assert remaining_fraction(model) == kept / 80
 
 
+@pytest.mark.library
 def test_train_steps_on_an_empty_loader_raises_instead_of_looping():
     model = make_model()
     empty = DataLoader(np.zeros((0, 6), np.float32), np.zeros(0, np.int64))
-    with pytest.raises(ValueError, match="loader yields no batches; cannot take steps=3"):
+    with pytest.raises(ValueError, match=r"loader.*steps=3"):
         train_steps(model, empty, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), 3)
 
 
+@pytest.mark.library
 def test_apply_masks_takes_nested_bool_lists_and_keeps_its_own_copy():
     model = make_model()
     mask = [[True, False] * 5] * 6
@@ -124,13 +132,15 @@ def test_apply_masks_takes_nested_bool_lists_and_keeps_its_own_copy():
     assert remaining_fraction(model) == (30 + 20) / 80
 
 
+@pytest.mark.library
 def test_remaining_fraction_of_a_model_without_weights_is_undefined_not_one():
-    with pytest.raises(ValueError, match=r"model has no prunable weights .*remaining fraction undefined"):
+    with pytest.raises(ValueError, match=r"model.*undefined"):
         remaining_fraction(Sequential(ReLU()))
-    with pytest.raises(ValueError, match=r"model has no prunable weights"):
+    with pytest.raises(ValueError, match=r"model.*prunable"):
         remaining_fraction(Sequential())
 
 
+@pytest.mark.library
 def test_rejected_float_masks_leave_every_parameter_untouched():
     tinytorch.manual_seed(0)
     model = make_model()
@@ -138,12 +148,13 @@ def test_rejected_float_masks_leave_every_parameter_untouched():
     masks = {"layers.0.weight": np.ones((6, 10), bool), "layers.2.weight": np.zeros((10, 2))}
     with pytest.raises(
         TypeError,
-        match=r"masks\['layers\.2\.weight'\] must be a bool array \(True = kept\), got dtype float64",
+        match=r"masks\['layers\.2\.weight'\].*float64",
     ):
         apply_masks(model, masks)
     assert all(np.array_equal(before[n], p.data) and p.mask is None for n, p in model.named_parameters())
 
 
+@pytest.mark.library
 def test_lottery_prunes_with_the_given_prune_or_the_package_one_looked_up_at_call_time(monkeypatch):
     from tinytorch.compression import magnitude
 

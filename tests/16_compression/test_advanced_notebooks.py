@@ -19,6 +19,7 @@ def _sources(nb):
     return [(c.cell_type, c.source.strip()) for c in nb.cells]
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("topic", TOPICS)
 def test_notebook_executes_without_errors(topic, monkeypatch):
     # One BLAS thread: the cells run many tiny matmuls, where OpenBLAS threads only add contention.
@@ -33,6 +34,7 @@ def test_notebook_executes_without_errors(topic, monkeypatch):
     assert errors == []
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("topic", TOPICS)
 def test_percent_script_and_notebook_hold_the_same_cells(topic):
     py = jupytext.read(MODULE / f"{topic}_dev.py")
@@ -47,10 +49,12 @@ def _modules(topic):
     return [topic, *dict.fromkeys(extra)]
 
 
+@pytest.mark.library
 def test_the_sparse_notebook_exports_the_csr_format_to_its_own_module():
     assert _modules("sparse") == ["sparse", "csr"] and _modules("nm") == ["nm"]
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("topic", TOPICS)
 def test_exported_module_is_in_sync_with_its_notebook(topic):
     plan = planned_export(ROOT, MODULE / f"{topic}_dev.ipynb")  # nbdev into a temp tree, as `tito export`
@@ -59,6 +63,7 @@ def test_exported_module_is_in_sync_with_its_notebook(topic):
         assert fresh == (ROOT / "tinytorch" / rel).read_text(encoding="utf-8"), rel
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("topic", TOPICS)
 def test_exported_module_is_small_and_print_free(topic):
     for name in _modules(topic):

@@ -26,6 +26,7 @@ def _model():
     return model
 
 
+@pytest.mark.library
 def test_storage_counts_values_indices_pointers_and_fp32_biases():
     s = storage(_model())
     w2 = int(np.count_nonzero(_model().layers[2].weight.data))
@@ -38,6 +39,7 @@ def test_storage_counts_values_indices_pointers_and_fp32_biases():
     assert set(s) == {"params", "nonzeros", "dense", "csr", "int8"}  # no sparsity: that is measure_sparsity's
 
 
+@pytest.mark.library
 def test_report_weight_sparsity_is_the_package_measure_sparsity_looked_up_at_call_time(monkeypatch):
     from tinytorch.compression import sparsity
 
@@ -54,6 +56,7 @@ def test_report_weight_sparsity_is_the_package_measure_sparsity_looked_up_at_cal
     assert np.array_equal(seen[1].layers[0].weight.data, model.layers[0].weight.data)  # the CSR, made dense
 
 
+@pytest.mark.library
 def test_storage_of_a_conv_uses_output_channels_as_rows():
     tinytorch.manual_seed(0)
     conv = Sequential(Conv2d(2, 3, 2, bias=False))
@@ -61,12 +64,14 @@ def test_storage_of_a_conv_uses_output_channels_as_rows():
     assert storage(conv)["csr"] == csr_nbytes(8, 3, 4, 2)
 
 
+@pytest.mark.library
 def test_sparse_inference_model_is_accounted_like_its_dense_source():
     model = _model()
     a, b = storage(model), storage(to_sparse(model))
     assert a == b
 
 
+@pytest.mark.library
 def test_report_ratio_and_speedup_are_relative_to_the_first_variant():
     model = _model()
     X = np.random.default_rng(0).standard_normal((8, 4)).astype(np.float32)
@@ -85,17 +90,19 @@ def test_report_ratio_and_speedup_are_relative_to_the_first_variant():
     assert len(fig.axes) == 2
 
 
+@pytest.mark.library
 def test_report_rejects_unknown_formats_and_empty_variants():
     model = _model()
     loader = DataLoader(np.zeros((2, 4), np.float32), np.zeros(2, np.int64))
-    with pytest.raises(ValueError, match="format of 'a'='zip' is not allowed"):
+    with pytest.raises(ValueError, match=r"'a'.*'zip'"):
         compression_report({"a": (model, "zip")}, loader, np.zeros((1, 4), np.float32))
-    with pytest.raises(ValueError, match="variants must be a non-empty dict"):
+    with pytest.raises(ValueError, match=r"variants.*dict"):
         compression_report({}, loader, np.zeros((1, 4), np.float32))
-    with pytest.raises(TypeError, match="model must be a tinytorch Module"):
+    with pytest.raises(TypeError, match=r"model.*str"):
         storage("model")
 
 
+@pytest.mark.library
 def test_summary_report_is_a_plain_text_table_of_every_technique():
     text = summary_report(seed=0)
     lines = text.splitlines()
@@ -121,6 +128,7 @@ def test_summary_report_is_a_plain_text_table_of_every_technique():
     assert not any(ord(ch) > 127 for ch in text)
 
 
+@pytest.mark.library
 @given(st.floats(0.0, 1.0), st.integers(0, 1000))
 def test_property_csr_bytes_equal_the_real_arrays_of_a_sparse_model(sparsity, seed):
     tinytorch.manual_seed(seed % 7)
@@ -134,15 +142,16 @@ def test_property_csr_bytes_equal_the_real_arrays_of_a_sparse_model(sparsity, se
     assert storage(model)["nonzeros"] == sum(int(np.count_nonzero(p.data)) for p in model.parameters())
 
 
+@pytest.mark.library
 def test_format_and_plot_name_the_row_and_the_missing_key_instead_of_a_key_error():
     model = _model()
     X = np.zeros((2, 4), np.float32)
     rows = compression_report({"base": model}, DataLoader(X, np.zeros(2, np.int64)), X, repeats=1)
     broken = [rows[0], {k: v for k, v in rows[0].items() if k != "ratio"}]
     for fn in (format_report, plot_report):
-        with pytest.raises(ValueError, match=r"rows\[1\] is missing keys \['ratio'\]"):
+        with pytest.raises(ValueError, match=r"rows\[1\].*'ratio'"):
             fn(broken)
-        with pytest.raises(TypeError, match="rows must be the list of dicts returned by compression_report"):
+        with pytest.raises(TypeError, match=r"rows.*None"):
             fn(None)
 
 
@@ -158,37 +167,39 @@ def _spy_loader(X):
     return Loader(X, np.zeros(len(X), np.int64), batch_size=len(X))
 
 
+@pytest.mark.library
 def test_report_rejects_a_latency_input_of_the_wrong_width_naming_it_before_evaluating():
     model = _model()
     model.layers[2].eval()
     loader = _spy_loader(np.zeros((2, 4), np.float32))
-    with pytest.raises(ValueError, match=r"latency_input of shape \(2, 3\) does not fit variants\['a'\]"):
+    with pytest.raises(ValueError, match=r"latency_input.*\(2, 3\).*variants\['a'\]"):
         compression_report({"a": model}, loader, np.zeros((2, 3), np.float32))
     assert loader.drawn == 0 and [m.training for m in model.modules()] == [True, True, True, False]
 
 
+@pytest.mark.library
 def test_report_rejects_a_3_tuple_variant_and_a_variant_without_parameters_naming_them():
     model = _model()
     loader = _spy_loader(np.zeros((2, 4), np.float32))
     x = np.zeros((1, 4), np.float32)
-    with pytest.raises(
-        ValueError, match=r"variants\['a'\] must be a model or a pair \(model, format\), got 3"
-    ):
+    with pytest.raises(ValueError, match=r"variants\['a'\].*\b3\b"):
         compression_report({"a": (model, "csr", "int8")}, loader, x)
-    with pytest.raises(ValueError, match=r"variants\['relu'\] has no parameters"):
+    with pytest.raises(ValueError, match=r"variants\['relu'\].*parameters"):
         compression_report({"a": model, "relu": Sequential(ReLU())}, loader, x)
     assert loader.drawn == 0
 
 
+@pytest.mark.library
 def test_report_names_a_bad_latency_input_or_variant_name_before_evaluating_anything():
     model = _model()
     loader = DataLoader(np.zeros((2, 4), np.float32), np.zeros(2, np.int64))
-    with pytest.raises(TypeError, match=r"latency_input must be a real-valued array, got dtype <U3"):
+    with pytest.raises(TypeError, match=r"latency_input.*<U3"):
         compression_report({"a": model}, loader, "abc")
-    with pytest.raises(TypeError, match=r"variant names must be str, got 1 of type int"):
+    with pytest.raises(TypeError, match=r"variant names.*\b1\b"):
         compression_report({1: model}, loader, np.zeros((1, 4), np.float32))
 
 
+@pytest.mark.library
 def test_storage_counts_a_parameter_shared_by_two_layers_once():
     model = _model()
     tinytorch.manual_seed(1)
@@ -200,6 +211,7 @@ def test_storage_counts_a_parameter_shared_by_two_layers_once():
     assert storage(shared)["params"] == storage(single)["params"] + extra_bias
 
 
+@pytest.mark.library
 def test_report_restores_each_module_train_or_eval_mode():
     model = _model()
     model.train()

@@ -30,6 +30,7 @@ def _one_weight(values, mask=None):
     return model
 
 
+@pytest.mark.library
 def test_layerwise_prune_prunes_exactly_round_s_times_n_with_stable_ties():
     values = np.array([[3.0, 1.0, 1.0], [2.0, 1.0, 5.0]])
     masks = [
@@ -44,6 +45,7 @@ def test_layerwise_prune_prunes_exactly_round_s_times_n_with_stable_ties():
     )
 
 
+@pytest.mark.library
 def test_layerwise_prune_never_regrows():
     model = _one_weight(np.array([[5.0, 4.0, 3.0, 2.0]]).T, mask=np.array([[False, True, True, True]]).T)
     assert layerwise_prune(model, {"layers.0.weight": 0.25})["layers.0.weight"].ravel().tolist() == [
@@ -60,6 +62,7 @@ def test_layerwise_prune_never_regrows():
     ]
 
 
+@pytest.mark.library
 def test_scan_and_layerwise_prune_call_the_package_magnitude_prune_at_call_time_or_the_one_given(monkeypatch):
     model, loader = _model_and_data()
     calls = []
@@ -75,10 +78,11 @@ def test_scan_and_layerwise_prune_call_the_package_magnitude_prune_at_call_time_
     given = []
     layerwise_prune(model, {"layers.0.weight": 0.75}, prune=lambda m, s: given.append(s))
     assert given == [0.75] and len(calls) == 2
-    with pytest.raises(TypeError, match=r"prune must be None or a callable like magnitude_prune, got 3"):
+    with pytest.raises(TypeError, match=r"prune.*\b3\b"):
         layerwise_prune(model, {"layers.0.weight": 0.75}, prune=3)
 
 
+@pytest.mark.library
 def test_scan_restores_the_model_exactly_and_reports_one_row_per_weight():
     model, loader = _model_and_data()
     before = [(p.data.copy(), p.mask) for p in model.parameters()]
@@ -89,6 +93,7 @@ def test_scan_restores_the_model_exactly_and_reports_one_row_per_weight():
     assert all(np.array_equal(a, p.data) and m is p.mask for (a, m), p in zip(before, model.parameters()))
 
 
+@pytest.mark.library
 def test_scan_equals_pruning_that_layer_alone_by_hand():
     from tinytorch.training import evaluate
 
@@ -98,6 +103,7 @@ def test_scan_equals_pruning_that_layer_alone_by_hand():
     assert scan["accuracy"]["layers.2.weight"] == [evaluate(model, loader)]
 
 
+@pytest.mark.library
 def test_layer_sparsities_picks_the_largest_sparsity_within_tolerance_of_all_smaller_ones():
     scan = {
         "baseline": 0.90,
@@ -112,6 +118,7 @@ def test_layer_sparsities_picks_the_largest_sparsity_within_tolerance_of_all_sma
     assert layer_sparsities(scan, tolerance=0.1)["a"] == 0.9
 
 
+@pytest.mark.library
 @given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=6), st.floats(0.0, 0.2))
 def test_property_chosen_sparsity_is_scanned_and_within_tolerance(accs, tol):
     sps = [i / 10 for i in range(len(accs))]
@@ -121,6 +128,7 @@ def test_property_chosen_sparsity_is_scanned_and_within_tolerance(accs, tol):
     assert layer_sparsities(scan, tol)["w"] == (sps[k - 1] if k else 0.0)
 
 
+@pytest.mark.library
 def test_layerwise_prune_sets_each_layer_to_its_own_target():
     model, _ = _model_and_data()
     masks = layerwise_prune(model, {"layers.0.weight": 0.5, "layers.2.weight": 0.25})
@@ -132,6 +140,7 @@ def test_layerwise_prune_sets_each_layer_to_its_own_target():
     )
 
 
+@pytest.mark.library
 def test_bad_arguments_raise_and_change_nothing():
     model, loader = _model_and_data()
     before = [p.data.copy() for p in model.parameters()]
@@ -146,24 +155,26 @@ def test_bad_arguments_raise_and_change_nothing():
     assert all(np.array_equal(a, p.data) and p.mask is None for a, p in zip(before, model.parameters()))
 
 
+@pytest.mark.library
 def test_scan_takes_one_weight_as_a_one_item_list_and_rejects_a_bare_string():
     model, loader = _model_and_data()
     scan = sensitivity_scan(model, loader, sparsities=(0.5,), names=["layers.0.weight"])
     assert list(scan["accuracy"]) == ["layers.0.weight"]
     with pytest.raises(
         TypeError,
-        match=r"names must be a list of weight names \(str\) such as \['layers\.0\.weight'\], "
-        r"got 'layers\.0\.weight' of type str",
+        match=r"names.*'layers\.0\.weight'.*str",
     ):
         sensitivity_scan(model, loader, sparsities=(0.5,), names="layers.0.weight")
 
 
+@pytest.mark.library
 def test_scan_of_a_model_without_weights_raises_instead_of_returning_an_empty_scan():
     _, loader = _model_and_data()
-    with pytest.raises(ValueError, match=r"model has no prunable weights \(parameters with ndim >= 2\)"):
+    with pytest.raises(ValueError, match=r"model.*prunable"):
         sensitivity_scan(Sequential(ReLU()), loader)
 
 
+@pytest.mark.library
 def test_scan_ranks_the_original_weights_at_every_sparsity_whatever_their_order():
     model, loader = _model_and_data(2)
     forward = sensitivity_scan(model, loader, sparsities=(0.3, 0.6, 0.9))
@@ -172,6 +183,7 @@ def test_scan_ranks_the_original_weights_at_every_sparsity_whatever_their_order(
         assert backward["accuracy"][name] == row[::-1]
 
 
+@pytest.mark.library
 def test_scan_reads_read_only_weights_and_puts_the_same_array_objects_back():
     model, loader = _model_and_data()
     arrays = [p.data for p in model.parameters()]

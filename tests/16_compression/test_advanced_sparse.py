@@ -1,4 +1,7 @@
-"""CSR storage, byte accounting, csr_matmul, SparseLinear and the timing helpers (tinytorch.compression.sparse)."""
+"""CSR storage, byte accounting, csr_matmul, SparseLinear and the timing helpers
+(tinytorch.compression.sparse)."""
+
+import re
 
 import numpy as np
 import pytest
@@ -31,6 +34,7 @@ def sparse_matrix(shape, sparsity, seed=0):
     return w
 
 
+@pytest.mark.library
 def test_csr_from_dense_gives_the_textbook_arrays():
     c = CSRMatrix.from_dense(A)
     assert c.data.tolist() == [2, 1, 3, 4]
@@ -39,6 +43,7 @@ def test_csr_from_dense_gives_the_textbook_arrays():
     assert c.nnz == 4 and c.shape == (4, 4)
 
 
+@pytest.mark.library
 def test_csr_round_trip_is_exact_and_indptr_ends_at_nnz():
     w = sparse_matrix((37, 53), 0.8)
     for dt in (np.int16, np.int32):
@@ -48,6 +53,7 @@ def test_csr_round_trip_is_exact_and_indptr_ends_at_nnz():
         assert c.indices.dtype == dt
 
 
+@pytest.mark.library
 def test_csr_bytes_1000x1000_at_90_percent_is_804004_with_int32_indices():
     w = sparse_matrix((1000, 1000), 0.9)
     assert csr_nbytes(100_000, 1000) == 804_004
@@ -58,6 +64,7 @@ def test_csr_bytes_1000x1000_at_90_percent_is_804004_with_int32_indices():
     assert round(4_000_000 / 804_004, 2) == 4.98 and round(4_000_000 / 304_004, 1) == 13.2
 
 
+@pytest.mark.library
 def test_quantized_csr_keeps_pattern_and_error_within_half_a_scale():
     w = sparse_matrix((20, 30), 0.7, seed=3)
     q = CSRMatrix.from_dense(w).quantize_int8()
@@ -66,6 +73,7 @@ def test_quantized_csr_keeps_pattern_and_error_within_half_a_scale():
     assert np.all(q.to_dense()[w == 0] == 0)
 
 
+@pytest.mark.library
 def test_empty_rows_and_all_zero_matrix_multiply_to_zero():
     x = np.arange(4, dtype=np.float32)
     assert np.allclose(csr_matmul(x, CSRMatrix.from_dense(A)), A @ x)
@@ -73,6 +81,7 @@ def test_empty_rows_and_all_zero_matrix_multiply_to_zero():
     assert z.nnz == 0 and np.array_equal(csr_matmul(np.ones((2, 4), np.float32), z), np.zeros((2, 3)))
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("batch", [1, 2, 3, 32, 257])
 @pytest.mark.parametrize("sparsity", [0.0, 0.5, 0.9, 0.99])
 def test_csr_matmul_matches_dense_across_batch_sizes_and_sparsities(batch, sparsity):
@@ -87,6 +96,7 @@ def test_csr_matmul_matches_dense_across_batch_sizes_and_sparsities(batch, spars
     assert np.array_equal(csr_matmul(x, a), y)  # the cached ELL blocks give the same result on the next call
 
 
+@pytest.mark.library
 def test_csr_matmul_1d_input_and_empty_batch():
     w = sparse_matrix((96, 80), 0.9, seed=1)
     a = CSRMatrix.from_dense(w.T)
@@ -95,6 +105,7 @@ def test_csr_matmul_1d_input_and_empty_batch():
     assert csr_matmul(np.zeros((0, 96), np.float32), a).shape == (0, 80)
 
 
+@pytest.mark.library
 @pytest.mark.parametrize(
     "x_dtype, w_dtype, out",
     [
@@ -114,6 +125,7 @@ def test_csr_matmul_result_dtype_follows_numpy_promotion(x_dtype, w_dtype, out, 
     assert np.allclose(y, x.astype(np.float64) @ w.astype(np.float64), rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.library
 def test_rows_of_very_different_lengths_across_several_row_blocks():
     # 600 output rows (3 blocks of 256 after sorting by length): one dense row, many empty, the rest random.
     rng = np.random.default_rng(9)
@@ -126,6 +138,7 @@ def test_rows_of_very_different_lengths_across_several_row_blocks():
         assert np.allclose(csr_matmul(x, a), x @ wt.T, atol=1e-5)
 
 
+@pytest.mark.library
 def test_quantized_matrix_multiplies_with_its_dequantized_values():
     w = sparse_matrix((64, 48), 0.9, seed=6)
     q = CSRMatrix.from_dense(w.T).quantize_int8()
@@ -134,6 +147,7 @@ def test_quantized_matrix_multiplies_with_its_dequantized_values():
         assert np.allclose(csr_matmul(xb, q), xb @ q.to_dense().T, atol=1e-5)
 
 
+@pytest.mark.library
 def test_all_zero_matrix_gives_zeros_for_every_batch_size():
     z = CSRMatrix.from_dense(np.zeros((30, 20), np.float32))
     for batch in (1, 2, 40):
@@ -141,6 +155,7 @@ def test_all_zero_matrix_gives_zeros_for_every_batch_size():
         assert y.shape == (batch, 30) and np.array_equal(y, np.zeros((batch, 30)))
 
 
+@pytest.mark.library
 @given(
     arrays(
         np.float32,
@@ -157,6 +172,7 @@ def test_property_round_trip_and_matmul_agree_with_dense(w, batch):
     assert np.allclose(csr_matmul(x, c), x @ w.T, atol=1e-5)
 
 
+@pytest.mark.library
 def test_sparse_linear_equals_the_linear_it_was_built_from():
     tinytorch.manual_seed(0)
     lin = Linear(24, 12)
@@ -171,6 +187,7 @@ def test_sparse_linear_equals_the_linear_it_was_built_from():
     assert sq.weight_csr.data.dtype == np.int8 and np.allclose(sq(x).data, lin(x).data, atol=0.05)
 
 
+@pytest.mark.library
 def test_to_sparse_replaces_every_linear_and_keeps_outputs():
     tinytorch.manual_seed(1)
     model = Sequential(Linear(8, 16), ReLU(), Linear(16, 4))
@@ -180,10 +197,11 @@ def test_to_sparse_replaces_every_linear_and_keeps_outputs():
     assert np.allclose(sp(x).data, model(x).data, atol=1e-5)
 
 
+@pytest.mark.library
 def test_bad_arguments_raise_errors_naming_them():
     with pytest.raises(ValueError, match="index_dtype"):
         CSRMatrix.from_dense(A, np.int64)
-    with pytest.raises(ValueError, match="dense must have 2 dimensions"):
+    with pytest.raises(ValueError, match=r"dense.*\(3,\)"):
         CSRMatrix.from_dense(np.ones(3))
     with pytest.raises(ValueError, match="40000 columns"):
         CSRMatrix.from_dense(np.ones((1, 40000)), np.int16)
@@ -193,16 +211,17 @@ def test_bad_arguments_raise_errors_naming_them():
         csr_matmul(np.ones(4), A)
     with pytest.raises(ValueError, match="indptr must rise"):
         CSRMatrix(np.ones(2, np.float32), np.array([0, 1], np.int32), np.array([0, 1, 3], np.int32), (2, 2))
-    with pytest.raises(ValueError, match="indices must lie in"):
+    with pytest.raises(ValueError, match=r"indices.*\b5\b"):
         CSRMatrix(np.ones(1, np.float32), np.array([5], np.int32), np.array([0, 1], np.int32), (1, 2))
     with pytest.raises(ValueError, match="nnz=-1"):
         csr_nbytes(-1, 3)
-    with pytest.raises(TypeError, match="model must be a Sequential"):
+    with pytest.raises(TypeError, match=r"model.*Linear"):
         to_sparse(Linear(2, 2))
     with pytest.raises(ValueError, match="repeats=0"):
         best_time(lambda: None, repeats=0)
 
 
+@pytest.mark.library
 def test_speedup_table_rows_baselines_and_break_even_rule():
     calls = []
 
@@ -229,7 +248,7 @@ def test_speedup_table_rows_baselines_and_break_even_rule():
         break_even_sparsity(table, 1, "torch")
     with pytest.raises(TypeError, match="table must be"):
         break_even_sparsity("rows", 1)
-    with pytest.raises(TypeError, match="baselines must be a dict"):
+    with pytest.raises(TypeError, match=r"baselines.*\['scipy'\]"):
         csr_speedup_table(n=8, baselines=["scipy"])
     with pytest.raises(ValueError, match="batch_sizes"):
         csr_speedup_table(n=8, batch_sizes=())
@@ -238,15 +257,17 @@ def test_speedup_table_rows_baselines_and_break_even_rule():
     assert blas_threads()["cpu_count"] >= 1
 
 
+@pytest.mark.library
 def test_quantize_flag_takes_python_and_numpy_bools_only():
     w = np.array([[0.0, 1.0], [2.0, 0.0]], dtype=np.float32)
     assert SparseLinear(w, quantize=np.True_).weight_csr.data.dtype == np.int8
     assert SparseLinear(w, quantize=False).weight_csr.data.dtype == np.float32
     for bad in (1, 0.0, "False", None):
-        with pytest.raises(TypeError, match="quantize must be True or False"):
+        with pytest.raises(TypeError, match=r"quantize.*" + re.escape(repr(bad))):
             SparseLinear(w, quantize=bad)
 
 
+@pytest.mark.library
 def test_int8_csr_scale_must_be_a_positive_finite_number():
     args = (np.array([3], np.int8), np.array([0], np.int32), np.array([0, 1], np.int32), (1, 1))
     assert CSRMatrix(*args, scale=0.5).to_dense().tolist() == [[1.5]]
@@ -260,13 +281,15 @@ def test_int8_csr_scale_must_be_a_positive_finite_number():
             CSRMatrix(*args, scale=bad)
 
 
+@pytest.mark.library
 def test_from_dense_names_dense_for_int8_input_and_builds_nothing():
-    with pytest.raises(TypeError, match=r"dense has dtype int8, but int8 CSR values need their scale"):
+    with pytest.raises(TypeError, match=r"dense.*int8"):
         CSRMatrix.from_dense(np.ones((2, 3), dtype=np.int8))
     q = CSRMatrix.from_dense(np.array([[0.0, 2.0], [1.0, 0.0]], np.float32)).quantize_int8()
     assert q.data.dtype == np.int8 and np.allclose(q.to_dense(), [[0.0, 2.0], [1.0, 0.0]], atol=q.scale / 2)
 
 
+@pytest.mark.library
 def test_sparse_re_exports_the_csr_format_defined_in_compression_csr():
     from tinytorch.compression import csr, sparse
 
@@ -278,6 +301,7 @@ def test_sparse_re_exports_the_csr_format_defined_in_compression_csr():
     }
 
 
+@pytest.mark.library
 def test_speedup_table_times_every_kernel_on_one_blas_thread():
     from threadpoolctl import threadpool_info
 

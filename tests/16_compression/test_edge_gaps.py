@@ -4,6 +4,7 @@ accumulation, a scaled SVD) or rejected with an error naming the argument, and a
 
 import numpy as np
 import pytest
+from fast_prune import magnitude_prune_fast  # instructor-only, benchmarks/fast_prune.py
 
 import tinytorch as tt
 from tinytorch.compression import (
@@ -13,7 +14,6 @@ from tinytorch.compression import (
     low_rank_approximate,
     low_rank_compress,
     magnitude_prune,
-    magnitude_prune_fast,
     structured_prune,
 )
 from tinytorch.compression.schedule import gradual_prune

@@ -8,7 +8,6 @@ import tinytorch as tt
 from tinytorch import Tensor
 from tinytorch.compression import KnowledgeDistillation
 from tinytorch.core.layers import Dropout, Linear, ReLU, Sequential
-from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optim import SGD, Adam
 from tinytorch.data import DataLoader
 from tinytorch.testing import numerical_gradient, rel_error
@@ -28,18 +27,21 @@ def _kd(temperature=2.0, alpha=0.7):
     return KnowledgeDistillation(Sequential(Linear(3, 3)), Sequential(Linear(3, 3)), temperature, alpha)
 
 
+@pytest.mark.knowledge_distillation
 def test_distillation_loss_matches_the_reference_value_0_783941():
     loss = _kd().distillation_loss(Tensor(S), T_LOGITS, Y)
     assert isinstance(loss, Tensor) and loss.data.size == 1
     assert abs(loss.item() - 0.783941) < 1e-6
 
 
+@pytest.mark.knowledge_distillation
 def test_distillation_loss_in_float32_matches_within_1e_6():
     loss = _kd().distillation_loss(Tensor(S.tolist()), Tensor(T_LOGITS.tolist()), Y)
     assert loss.data.dtype == np.float32
     assert abs(loss.item() - 0.783941) < 1e-6
 
 
+@pytest.mark.knowledge_distillation
 def test_distillation_loss_table_soft_and_hard_terms():
     soft_only = _kd(alpha=1.0).distillation_loss(Tensor(S), T_LOGITS, Y).item()
     hard_only = _kd(alpha=0.0).distillation_loss(Tensor(S), T_LOGITS, Y).item()
@@ -49,6 +51,7 @@ def test_distillation_loss_table_soft_and_hard_terms():
     assert abs(soft_only / 4 - 0.200907) > 1e-3  # not the reverse KL(p_s || p_t)
 
 
+@pytest.mark.knowledge_distillation
 def test_distillation_loss_equals_an_independent_numpy_oracle_on_random_logits():
     rng = np.random.default_rng(0)
     s, t, y = rng.normal(size=(6, 5)) * 3, rng.normal(size=(6, 5)) * 3, rng.integers(0, 5, 6)
@@ -61,10 +64,12 @@ def test_distillation_loss_equals_an_independent_numpy_oracle_on_random_logits()
         assert abs(got - expected) < 1e-10
 
 
+@pytest.mark.knowledge_distillation
 def test_distillation_loss_is_zero_when_student_equals_teacher_and_alpha_is_one():
     assert abs(_kd(alpha=1.0).distillation_loss(Tensor(T_LOGITS), T_LOGITS, Y).item()) < 1e-12
 
 
+@pytest.mark.knowledge_distillation
 def test_soft_gradient_is_t_times_ps_minus_pt_over_b_by_autograd_and_finite_differences():
     kd = _kd(alpha=1.0)
     s = Tensor(S, requires_grad=True)
@@ -77,6 +82,7 @@ def test_soft_gradient_is_t_times_ps_minus_pt_over_b_by_autograd_and_finite_diff
     assert rel_error(s.grad, numeric) < 1e-8
 
 
+@pytest.mark.knowledge_distillation
 def test_total_gradient_matches_closed_form_and_finite_differences():
     kd = _kd()
     s = Tensor(S, requires_grad=True)
@@ -87,6 +93,7 @@ def test_total_gradient_matches_closed_form_and_finite_differences():
     assert rel_error(s.grad, numeric) < 1e-8
 
 
+@pytest.mark.knowledge_distillation
 def test_t_squared_keeps_soft_gradient_norms_roughly_temperature_invariant_at_large_t():
     rng = np.random.default_rng(1)
     s, t = rng.normal(size=(4, 6)), rng.normal(size=(4, 6))
@@ -98,6 +105,7 @@ def test_t_squared_keeps_soft_gradient_norms_roughly_temperature_invariant_at_la
     assert max(norms) / min(norms) < 1.05  # without T^2 they would shrink 16x from T=10 to T=40
 
 
+@pytest.mark.knowledge_distillation
 def test_gradients_reach_the_student_parameters_but_never_the_teacher():
     tt.manual_seed(0)
     teacher, student = Sequential(Linear(4, 8), ReLU(), Linear(8, 3)), Sequential(Linear(4, 3))
@@ -110,6 +118,7 @@ def test_gradients_reach_the_student_parameters_but_never_the_teacher():
     assert all(p.grad is None for p in teacher.parameters())
 
 
+@pytest.mark.knowledge_distillation
 def test_train_step_updates_the_student_and_leaves_the_teacher_frozen_in_eval_mode():
     tt.manual_seed(0)
     teacher = Sequential(Linear(4, 8), ReLU(), Dropout(0.5), Linear(8, 3))
@@ -128,6 +137,7 @@ def test_train_step_updates_the_student_and_leaves_the_teacher_frozen_in_eval_mo
     assert all(p.grad is None for p in teacher.parameters())
 
 
+@pytest.mark.knowledge_distillation
 def test_train_step_loss_equals_distillation_loss_before_the_update():
     tt.manual_seed(0)
     teacher, student = Sequential(Linear(4, 3)), Sequential(Linear(4, 3))
@@ -137,6 +147,7 @@ def test_train_step_loss_equals_distillation_loss_before_the_update():
     assert kd.train_step(x, y, SGD(student.parameters(), lr=0.1)) == pytest.approx(expected, abs=1e-7)
 
 
+@pytest.mark.knowledge_distillation
 def test_fit_reduces_the_distillation_loss_and_returns_one_mean_per_epoch():
     tt.manual_seed(0)
     rng = np.random.default_rng(0)
@@ -151,6 +162,7 @@ def test_fit_reduces_the_distillation_loss_and_returns_one_mean_per_epoch():
     assert len(history) == 5 and history[-1] < history[0]
 
 
+@pytest.mark.knowledge_distillation
 def test_fit_rejects_a_non_integer_epoch_count():
     kd = _kd()
     with pytest.raises(TypeError, match="epochs"):

@@ -16,6 +16,7 @@ def _matrix(m=8, n=5, seed=0):
     return np.random.default_rng(seed).normal(size=(m, n))
 
 
+@pytest.mark.low_rank_approximate
 def test_low_rank_approximate_matches_numpy_svd_factors():
     w = _matrix()
     u, s, vh = low_rank_approximate(w, rank_ratio=0.6)  # round(0.6 * 5) == 3
@@ -25,6 +26,7 @@ def test_low_rank_approximate_matches_numpy_svd_factors():
     np.testing.assert_allclose(u * s @ vh, U[:, :3] * S[:3] @ Vh[:3], atol=1e-12)
 
 
+@pytest.mark.low_rank_approximate
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
 def test_low_rank_frobenius_error_is_the_eckart_young_bound(k):
     w = _matrix()
@@ -36,6 +38,7 @@ def test_low_rank_frobenius_error_is_the_eckart_young_bound(k):
         assert abs(np.linalg.norm(w - u @ np.diag(s) @ vh, 2) - S[k]) < 1e-10
 
 
+@pytest.mark.low_rank_approximate
 def test_low_rank_diag_5_3_1_anchors():
     u, s, vh = low_rank_approximate(D, rank_ratio=1 / 3)
     assert abs(np.linalg.norm(D - u @ np.diag(s) @ vh) - 3.162278) < 1e-6
@@ -45,12 +48,14 @@ def test_low_rank_diag_5_3_1_anchors():
     ] == [1, 1, 2, 2, 2, 3, 3]
 
 
+@pytest.mark.low_rank_approximate
 def test_low_rank_full_rank_reconstructs_the_matrix():
     w = _matrix(4, 7)
     u, s, vh = low_rank_approximate(w, rank_ratio=1.0)
     np.testing.assert_allclose(u @ np.diag(s) @ vh, w, atol=1e-12)
 
 
+@pytest.mark.low_rank_approximate
 def test_low_rank_rank_is_round_r_min_mn_clipped_to_at_least_one():
     w = _matrix(100, 120)
     assert len(low_rank_approximate(w, rank_ratio=0.29)[1]) == 29  # int() would give 28
@@ -58,11 +63,13 @@ def test_low_rank_rank_is_round_r_min_mn_clipped_to_at_least_one():
     assert len(low_rank_approximate(_matrix(4, 4), rank_ratio=0.5)[1]) == 2
 
 
+@pytest.mark.low_rank_approximate
 def test_low_rank_keeps_float32_and_promotes_integers_to_float64():
     assert low_rank_approximate(_matrix().astype(np.float32))[1].dtype == np.float32
     assert low_rank_approximate(np.arange(12).reshape(3, 4))[1].dtype == np.float64
 
 
+@pytest.mark.low_rank_approximate
 def test_low_rank_accepts_a_tensor():
     u, s, vh = low_rank_approximate(Tensor(D), rank_ratio=1.0)
     np.testing.assert_allclose(np.sort(s)[::-1], [5, 3, 1])
@@ -75,6 +82,7 @@ def _linear(w, b):
     return lin
 
 
+@pytest.mark.factorize_linear
 def test_factorized_linear_output_equals_x_u_k_diag_s_k_vh_k_plus_b():
     w, b = _matrix(6, 4), np.array([1.0, -1.0, 0.5, 2.0])
     x = np.random.default_rng(9).normal(size=(3, 6))
@@ -84,6 +92,7 @@ def test_factorized_linear_output_equals_x_u_k_diag_s_k_vh_k_plus_b():
         np.testing.assert_allclose(f(Tensor(x)).data, x @ U[:, :k] @ np.diag(S[:k]) @ Vh[:k] + b, atol=1e-12)
 
 
+@pytest.mark.factorize_linear
 def test_factorized_linear_has_k_times_m_plus_n_plus_n_parameters_and_the_right_shapes():
     f = factorize_linear(_linear(_matrix(6, 4), np.zeros(4)), 2)
     assert isinstance(f, Sequential) and len(f) == 2
@@ -93,6 +102,7 @@ def test_factorized_linear_has_k_times_m_plus_n_plus_n_parameters_and_the_right_
     assert f.num_parameters() == 2 * (6 + 4) + 4
 
 
+@pytest.mark.factorize_linear
 def test_factorize_linear_at_full_rank_reproduces_the_layer_and_copies_the_bias():
     tt.manual_seed(0)
     lin = Linear(5, 3)
@@ -105,12 +115,14 @@ def test_factorize_linear_at_full_rank_reproduces_the_layer_and_copies_the_bias(
     assert lin.bias.data[0] == 1
 
 
+@pytest.mark.factorize_linear
 def test_factorize_linear_without_bias_has_no_bias():
     tt.manual_seed(0)
     f = factorize_linear(Linear(4, 4, bias=False), 1)
     assert f.layers[1].bias is None and f.num_parameters() == 8
 
 
+@pytest.mark.factorize_linear
 def test_factorize_linear_does_not_consume_the_global_random_generator():
     tt.manual_seed(0)
     lin = Linear(6, 4)
@@ -119,6 +131,7 @@ def test_factorize_linear_does_not_consume_the_global_random_generator():
     assert get_rng().bit_generator.state == state
 
 
+@pytest.mark.library
 def test_low_rank_compress_replaces_only_layers_below_the_break_even_rank():
     tt.manual_seed(0)
     net = Sequential(Linear(100, 100), ReLU(), Linear(100, 10))
@@ -128,12 +141,14 @@ def test_low_rank_compress_replaces_only_layers_below_the_break_even_rank():
     assert net.num_parameters() == (100 * 100 + 100) + (5 * 110 + 10)
 
 
+@pytest.mark.library
 def test_low_rank_compress_break_even_for_784_by_512_is_rank_309():
     tt.manual_seed(0)
     assert low_rank_compress(Sequential(Linear(784, 512)), rank_ratio=309 / 512) == {"layers.0": 309}
     assert low_rank_compress(Sequential(Linear(784, 512)), rank_ratio=310 / 512) == {}
 
 
+@pytest.mark.library
 def test_low_rank_compress_by_energy_keeps_the_outputs_of_an_exactly_low_rank_layer():
     tt.manual_seed(0)
     net = Sequential(Linear(20, 20), ReLU(), Linear(20, 3))
@@ -150,8 +165,9 @@ def test_low_rank_compress_by_energy_keeps_the_outputs_of_an_exactly_low_rank_la
     ]
 
 
+@pytest.mark.library
 def test_low_rank_compress_needs_exactly_one_of_rank_ratio_or_energy():
     net = Sequential(Linear(4, 4))
     for kwargs in ({}, {"rank_ratio": 0.5, "energy": 0.9}):
-        with pytest.raises(ValueError, match="exactly one of rank_ratio or energy"):
+        with pytest.raises(ValueError, match=r"rank_ratio.*energy"):
             low_rank_compress(net, **kwargs)

@@ -47,12 +47,14 @@ def _auto_cells(nb):
     ]
 
 
+@pytest.mark.library
 def test_py_and_ipynb_have_identical_cells():
     a, b = jupytext.read(DEV_PY), jupytext.read(DEV_NB)
     assert [(c.cell_type, c.source) for c in a.cells] == [(c.cell_type, c.source) for c in b.cells]
     assert [c.metadata.get("nbgrader") for c in a.cells] == [c.metadata.get("nbgrader") for c in b.cells]
 
 
+@pytest.mark.library
 def test_reexporting_the_ipynb_reproduces_every_package_module_byte_for_byte():
     plan = notebooks.planned_export(ROOT, DEV_NB)
     assert sorted(plan) == sorted(f"compression/{m}.py" for m in ["__init__", *MODULES])
@@ -60,6 +62,7 @@ def test_reexporting_the_ipynb_reproduces_every_package_module_byte_for_byte():
         assert (ROOT / "tinytorch" / rel).read_text(encoding="utf-8") == text, rel
 
 
+@pytest.mark.library
 def test_notebook_opens_on_its_title_and_the_nbdev_reexport_cell_comes_last():
     cells = jupytext.read(DEV_PY).cells
     assert cells[0].cell_type == "markdown" and cells[0].source.startswith("# Module 16: Compression")
@@ -69,12 +72,14 @@ def test_notebook_opens_on_its_title_and_the_nbdev_reexport_cell_comes_last():
     assert sum("#| default_exp" in c.source for c in cells) == 1
 
 
+@pytest.mark.library
 def test_graded_notebook_has_no_scaling_study_or_fast_path():
     text = DEV_PY.read_text(encoding="utf-8")
     assert "magnitude_prune_fast" not in text and "compression.scaling" not in text
     assert not (PACKAGE / "scaling.py").exists()
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_each_exported_module_defines_its_public_names_once_has_no_prints_and_at_most_300_lines(module):
     path = PACKAGE / f"{module}.py"
@@ -91,6 +96,7 @@ def test_each_exported_module_defines_its_public_names_once_has_no_prints_and_at
     assert len(text.splitlines()) <= 300
 
 
+@pytest.mark.library
 def test_package_reexports_every_public_name_once_in_module_order():
     import tinytorch.compression as comp
 
@@ -100,6 +106,7 @@ def test_package_reexports_every_public_name_once_in_module_order():
             assert getattr(comp, name) is getattr(getattr(comp, module), name)
 
 
+@pytest.mark.library
 def test_nbgrader_metadata_is_complete_with_unique_kebab_case_ids():
     nb = jupytext.read(DEV_PY)
     cells = _nbgrader_cells(nb)
@@ -117,6 +124,7 @@ def test_nbgrader_metadata_is_complete_with_unique_kebab_case_ids():
             assert meta["solution"] and meta["grade"]  # free-response answers, graded by hand
 
 
+@pytest.mark.library
 def test_at_least_20_auto_graded_cells_each_at_most_5_points_with_a_one_line_claim_and_hidden_tests():
     cells = _auto_cells(jupytext.read(DEV_PY))
     assert len(cells) >= 20
@@ -129,6 +137,7 @@ def test_at_least_20_auto_graded_cells_each_at_most_5_points_with_a_one_line_cla
         assert "### BEGIN HIDDEN TESTS" in cell.source and "### END HIDDEN TESTS" in cell.source
 
 
+@pytest.mark.library
 def test_every_assert_in_a_graded_cell_says_what_was_expected():
     for cell in _auto_cells(jupytext.read(DEV_PY)):
         for node in ast.walk(ast.parse(cell.source)):
@@ -136,6 +145,7 @@ def test_every_assert_in_a_graded_cell_says_what_was_expected():
                 assert node.msg is not None, f"{cell.metadata.nbgrader['grade_id']}: {ast.unparse(node)[:80]}"
 
 
+@pytest.mark.library
 def test_each_task_has_its_graded_cells_after_a_self_check_cell():
     nb = jupytext.read(DEV_PY)
     seen = {}
@@ -153,6 +163,7 @@ def test_each_task_has_its_graded_cells_after_a_self_check_cell():
     assert {t: (len(p), sum(p)) for t, p in seen.items()} == {t: v[1:] for t, v in TASKS.items()}
 
 
+@pytest.mark.library
 def test_stated_points_match_the_graded_cells():
     nb = jupytext.read(DEV_PY)
     graded = [c.metadata.nbgrader for c in _nbgrader_cells(nb) if c.metadata.nbgrader["grade"]]
@@ -171,6 +182,7 @@ def test_stated_points_match_the_graded_cells():
     assert [(int(n), int(p)) for _, n, p in rows] == [v[1:] for v in TASKS.values()]
 
 
+@pytest.mark.library
 def test_notebook_has_no_emoji_and_no_prints_in_exported_cells():
     nb = jupytext.read(DEV_PY)
     for cell in nb.cells:
@@ -179,6 +191,7 @@ def test_notebook_has_no_emoji_and_no_prints_in_exported_cells():
             assert "print(" not in cell.source
 
 
+@pytest.mark.library
 def test_ipynb_keeps_a_python3_kernelspec():
     nb = nbformat.read(DEV_NB, as_version=4)
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"

@@ -56,16 +56,19 @@ def _numbers(text, key):
     return [float(v) for v in found[0]]
 
 
+@pytest.mark.library
 def test_every_self_check_of_the_reference_solution_prints_ok(executed):
     text, _ = executed
     assert "DIFF " not in text and text.count("ok   ") >= 20
 
 
+@pytest.mark.library
 def test_the_data_line_names_fashion_mnist_and_the_full_test_set(executed):
     n_train, n_test = _numbers(executed[0], "data")
     assert n_test == 10000 and 1000 <= n_train <= 60000
 
 
+@pytest.mark.library
 @pytest.mark.parametrize(
     "key", ["magnitude-90", "structured-50", "lowrank-4x", "prune-int8", "gradual-95", "kd"]
 )
@@ -74,36 +77,43 @@ def test_each_outcome_line_is_printed_once_over_at_least_3_seeds_with_an_interva
     assert values[-1] >= 3 and all(v == v for v in values)  # n >= 3 seeds, no nan half-width
 
 
+@pytest.mark.library
 def test_magnitude_90_with_fine_tuning_is_within_1_point_of_dense(executed):
     acc, _, dense, _, _ = _numbers(executed[0], "magnitude-90")
     assert acc >= dense - 0.01
 
 
+@pytest.mark.library
 def test_structured_50_is_within_1_point_of_dense_and_prints_its_interleaved_speedup(executed):
     acc, _, dense, _, speedup, low, high, _ = _numbers(executed[0], "structured-50")
     assert acc >= dense - 0.01 and low <= speedup <= high  # the speed target itself is a benchmark
 
 
+@pytest.mark.library
 def test_lowrank_has_4x_fewer_parameters_within_1_point_of_dense(executed):
     acc, _, dense, _, ratio, _ = _numbers(executed[0], "lowrank-4x")
     assert ratio >= 4 and acc >= dense - 0.01
 
 
+@pytest.mark.library
 def test_pruning_plus_int8_is_10x_smaller_with_indices_counted_within_1_point(executed):
     acc, _, dense, _, ratio, _ = _numbers(executed[0], "prune-int8")
     assert ratio >= 10 and acc >= dense - 0.01
 
 
+@pytest.mark.library
 def test_gradual_95_is_compared_with_one_shot_by_a_paired_interval(executed):
     _numbers(executed[0], "gradual-95")
     assert re.search(r"gradual against one-shot: difference [+-]\d\.\d{4} ± \d\.\d{4}: ", executed[0])
 
 
+@pytest.mark.library
 def test_the_teachers_labels_beat_the_student_alone_beyond_both_intervals(executed):
     alone, alone_c, labels, labels_c, _, _, _ = _numbers(executed[0], "kd")
     assert labels - labels_c > alone + alone_c
 
 
+@pytest.mark.library
 def test_the_notebook_draws_at_least_five_plots(executed):
     assert executed[1] >= 5
 
@@ -117,6 +127,7 @@ def _source_notebook(course):
     return nb, dest
 
 
+@pytest.mark.library
 def test_nbgrader_release_hides_solutions_and_autograde_of_the_source_gives_full_marks(tmp_path, monkeypatch):
     from nbgrader.api import Gradebook
     from nbgrader.apps import NbGraderAPI

@@ -2,9 +2,11 @@
 monotone in the target, structured zeros are whole columns, low-rank error never grows with the rank."""
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from nets import mlp_with_weights
 
 import tinytorch as tt
 from tinytorch.compression import low_rank_approximate, magnitude_prune, prunable_parameters, structured_prune
@@ -19,22 +21,14 @@ weights = st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 4)).fla
 )
 
 
-def _net(ws):
-    tt.manual_seed(0)
-    (a, b) = ws
-    net = Sequential(Linear(*a.shape), ReLU(), Linear(*b.shape))
-    net.layers[0].weight.data = a.astype(np.float32)
-    net.layers[2].weight.data = b.astype(np.float32)
-    return net
-
-
 def _nonzeros(net):
     return sum(int(np.count_nonzero(p.data)) for _, p in prunable_parameters(net))
 
 
+@pytest.mark.magnitude_prune
 @given(weights, st.floats(0, 1), st.floats(0, 1))
 def test_pruning_never_adds_non_zeros_and_zeros_are_max_of_target_and_existing(ws, s1, s2):
-    net = _net(ws)
+    net = mlp_with_weights(*ws)
     n = ws[0].size + ws[1].size
     existing = n - _nonzeros(net)
     magnitude_prune(net, s1)
@@ -45,10 +39,11 @@ def test_pruning_never_adds_non_zeros_and_zeros_are_max_of_target_and_existing(w
     assert n - _nonzeros(net) == max(round(s1 * n), round(s2 * n), existing)
 
 
+@pytest.mark.measure_sparsity
 @given(weights, st.floats(0, 1), st.floats(0, 1))
 def test_sparsity_is_monotone_in_the_target(ws, s1, s2):
     lo, hi = sorted((s1, s2))
-    a, b = _net(ws), _net(ws)
+    a, b = mlp_with_weights(*ws), mlp_with_weights(*ws)
     magnitude_prune(a, lo)
     magnitude_prune(b, hi)
     assert _nonzeros(a) >= _nonzeros(b)
@@ -57,9 +52,10 @@ def test_sparsity_is_monotone_in_the_target(ws, s1, s2):
     assert np.all(kept_a[kept_b])  # the weights kept at the higher target are kept at the lower one too
 
 
+@pytest.mark.magnitude_prune
 @given(weights, st.floats(0, 1))
 def test_magnitude_prune_keeps_every_weight_at_least_as_large_as_any_pruned_one(ws, s):
-    net = _net(ws)
+    net = mlp_with_weights(*ws)
     magnitude_prune(net, s)
     mags = np.concatenate([np.abs(ws[0]).ravel(), np.abs(ws[1]).ravel()])
     kept = np.concatenate([p.mask.ravel() for _, p in prunable_parameters(net)])
@@ -67,6 +63,7 @@ def test_magnitude_prune_keeps_every_weight_at_least_as_large_as_any_pruned_one(
         assert mags[kept].min() >= mags[~kept].max()
 
 
+@pytest.mark.structured_prune
 @given(st.integers(2, 6), st.integers(2, 8), st.integers(1, 4), st.floats(0, 0.99), st.integers(0, 1000))
 def test_structured_zeros_are_whole_columns_and_exactly_k_of_them(n_in, hidden, n_out, r, seed):
     tt.manual_seed(seed)
@@ -81,6 +78,7 @@ def test_structured_zeros_are_whole_columns_and_exactly_k_of_them(n_in, hidden, 
     )  # surviving columns are untouched (random init has no zeros)
 
 
+@pytest.mark.low_rank_approximate
 @given(
     arrays(
         np.float64,

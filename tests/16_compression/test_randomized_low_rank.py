@@ -33,6 +33,7 @@ def error(a, u, s, vh):
     return float(np.linalg.norm(a.astype(np.float64) - (u.astype(np.float64) * s) @ vh.astype(np.float64)))
 
 
+@pytest.mark.library
 def test_diag_5_3_1_rank_1_keeps_5_and_has_error_sqrt_10():
     d = np.diag([5.0, 3.0, 1.0])
     u, s, vh = randomized_svd(d, 1)
@@ -41,6 +42,7 @@ def test_diag_5_3_1_rank_1_keeps_5_and_has_error_sqrt_10():
     assert abs(error(d, u, s, vh) - np.sqrt(10)) < 1e-10
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("shape", [(300, 200), (200, 300)])
 def test_error_is_within_1_03_of_the_optimal_error_on_seeded_power_law_matrices(seed, shape):
@@ -50,6 +52,7 @@ def test_error_is_within_1_03_of_the_optimal_error_on_seeded_power_law_matrices(
     assert opt <= error(a, u, s, vh) <= 1.03 * opt
 
 
+@pytest.mark.library
 def test_more_power_iterations_bring_the_error_closer_to_optimal():
     a = power_law(400, 300, seed=7, alpha=0.5, noise=0.05)
     errs = [error(a, *randomized_svd(a, 16, n_iter=q, seed=0)) for q in (0, 1, 4)]
@@ -58,6 +61,7 @@ def test_more_power_iterations_bring_the_error_closer_to_optimal():
     assert errs[0] > 1.03 * opt  # without power iterations the slowly decaying tail costs more than 3 %
 
 
+@pytest.mark.library
 def test_exactly_low_rank_matrix_is_recovered_without_power_iterations_or_oversampling():
     g = np.random.default_rng(0)
     a = g.standard_normal((120, 5)) @ g.standard_normal((5, 90))
@@ -66,6 +70,7 @@ def test_exactly_low_rank_matrix_is_recovered_without_power_iterations_or_oversa
     assert np.allclose(s, np.linalg.svd(a, compute_uv=False)[:5], rtol=1e-12)
 
 
+@pytest.mark.library
 @pytest.mark.parametrize(
     "dtype, out",
     [(np.float32, np.float32), (np.float64, np.float64), (np.int64, np.float64), (np.int32, np.float64)],
@@ -81,6 +86,7 @@ def test_shapes_and_dtypes_match_the_exact_low_rank_approximate(dtype, out):
     assert np.all(np.diff(s) <= 0) and s[-1] >= 0
 
 
+@pytest.mark.library
 def test_float16_input_returns_float16_computed_in_float32():
     a = power_law(30, 20, seed=2).astype(np.float16)
     u, s, vh = randomized_svd(a, 4)
@@ -89,6 +95,7 @@ def test_float16_input_returns_float16_computed_in_float32():
     assert np.array_equal(s, s32.astype(np.float16)) and np.array_equal(u, u32.astype(np.float16))
 
 
+@pytest.mark.library
 def test_a_fixed_seed_gives_identical_results_and_another_seed_other_factors():
     a = power_law(80, 60, seed=3)
     first, again = randomized_svd(a, 6, seed=11), randomized_svd(a, 6, seed=11)
@@ -97,6 +104,7 @@ def test_a_fixed_seed_gives_identical_results_and_another_seed_other_factors():
     assert not np.array_equal(randomized_svd(a, 6, seed=11, n_iter=0, oversample=0)[0], other[0])
 
 
+@pytest.mark.library
 def test_the_global_generators_are_not_touched():
     manual_seed(5)
     before_tt, before_np = get_rng().bit_generator.state, np.random.get_state()[1].copy()
@@ -106,6 +114,7 @@ def test_the_global_generators_are_not_touched():
     assert np.array_equal(np.random.get_state()[1], before_np)
 
 
+@pytest.mark.library
 def test_input_matrix_is_left_unchanged():
     a = power_law(30, 25, seed=5)
     copy = a.copy()
@@ -113,6 +122,7 @@ def test_input_matrix_is_left_unchanged():
     assert np.array_equal(a, copy)
 
 
+@pytest.mark.library
 @pytest.mark.parametrize("shape", [(7, 12), (12, 7), (9, 9), (1, 5), (5, 1)])
 def test_full_rank_reconstructs_tall_wide_and_square_matrices(shape):
     a = np.random.default_rng(6).standard_normal(shape)
@@ -120,6 +130,7 @@ def test_full_rank_reconstructs_tall_wide_and_square_matrices(shape):
     assert np.allclose((u * s) @ vh, a, atol=1e-12)
 
 
+@pytest.mark.library
 def test_range_finder_returns_an_orthonormal_basis_of_a_low_rank_range():
     g = np.random.default_rng(8)
     a = g.standard_normal((50, 3)) @ g.standard_normal((3, 40))
@@ -128,6 +139,7 @@ def test_range_finder_returns_an_orthonormal_basis_of_a_low_rank_range():
     assert np.allclose(q @ (q.T @ a), a, atol=1e-10)
 
 
+@pytest.mark.library
 @settings(max_examples=40, deadline=None)
 @given(st.integers(1, 10), st.integers(1, 10), st.integers(0, 2**16), st.data())
 def test_property_with_a_full_basis_the_error_is_exactly_eckart_young(m, n, seed, data):
@@ -137,6 +149,7 @@ def test_property_with_a_full_basis_the_error_is_exactly_eckart_young(m, n, seed
     assert abs(error(a, u, s, vh) - optimal_error(a, k)) <= 1e-10 * max(1.0, np.linalg.norm(a))
 
 
+@pytest.mark.library
 def test_method_options_are_validated_naming_the_argument():
     assert LOW_RANK_METHODS == ("svd", "randomized")
     assert check_low_rank_method("randomized", np.int64(3), 0, 7) == ("randomized", 3, 0, 7)
@@ -156,6 +169,7 @@ def test_method_options_are_validated_naming_the_argument():
             check_low_rank_method(**kwargs)
 
 
+@pytest.mark.library
 def test_bad_matrices_and_ranks_raise_errors_naming_them():
     a = np.ones((4, 3))
     for bad, exc, msg in (
@@ -183,5 +197,5 @@ def test_bad_matrices_and_ranks_raise_errors_naming_them():
         randomized_svd(a, 1, n_iter=-1)
     with pytest.raises(TypeError, match="oversample"):
         randomized_svd(a, 1, oversample=2.0)
-    with pytest.raises(ValueError, match=r"size=4 is out of range; expected an int in \[1, 3\]"):
+    with pytest.raises(ValueError, match=r"size=4.*\[1, 3\]"):
         range_finder(a, 4)

@@ -5,6 +5,7 @@ import contextlib
 import io
 
 import numpy as np
+import pytest
 
 import tinytorch as tt
 
@@ -44,6 +45,7 @@ def _numpy_oracle():
     return w0, w1
 
 
+@pytest.mark.library
 def test_seed_manual_testing_example_runs_and_prints_the_defined_sparsities():
     tt.manual_seed(0)
     scope = {}

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
+from nets import random_mlp
 
 import tinytorch as tt
 from tinytorch import Tensor, no_grad
 from tinytorch.compression import measure_sparsity, structured_prune
-from tinytorch.core.layers import Dropout, Linear, ReLU, Sequential, Sigmoid, Tanh
+from tinytorch.core.layers import Linear, ReLU, Sequential, Sigmoid, Tanh
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optim import SGD
 
@@ -21,25 +22,11 @@ def _tiny():
     return net
 
 
-def _random_net(widths, act=ReLU, seed=0, dropout=False):
-    tt.manual_seed(seed)
-    layers = []
-    for i in range(len(widths) - 1):
-        layers.append(Linear(widths[i], widths[i + 1]))
-        if i < len(widths) - 2:
-            layers.append(act())
-            if dropout:
-                layers.append(Dropout(0.5))
-    net = Sequential(*layers)
-    for p in net.parameters():  # non-zero biases so zeroing them is visible
-        p.data[...] = np.random.default_rng(seed + 1).normal(size=p.data.shape)
-    return net
-
-
 def _x(n=5, d=2, seed=3):
     return Tensor(np.random.default_rng(seed).normal(size=(n, d)))
 
 
+@pytest.mark.structured_prune
 def test_structured_prune_drops_the_lowest_norm_columns_with_lower_index_ties_first():
     net = _tiny()
     kept = structured_prune(net, prune_ratio=0.5)
@@ -50,21 +37,24 @@ def test_structured_prune_drops_the_lowest_norm_columns_with_lower_index_ties_fi
     assert net.layers[0].bias.mask.tolist() == [True, False, True, False]
 
 
+@pytest.mark.structured_prune
 def test_structured_prune_uses_round_not_int_for_the_neuron_count():
-    net = _random_net((3, 6, 2))
+    net = random_mlp((3, 6, 2))
     kept = structured_prune(net, prune_ratio=0.33)  # round(1.98) == 2, int() would give 1
     assert len(kept["layers.0"]) == 4
 
 
+@pytest.mark.structured_prune
 def test_structured_prune_ratio_06_removes_3_of_5_columns():
-    net = _random_net((4, 5, 2))
+    net = random_mlp((4, 5, 2))
     structured_prune(net, prune_ratio=0.6)
     w = net.layers[0].weight.data
     assert int(np.sum(np.all(w == 0, axis=0))) == 3
 
 
+@pytest.mark.structured_prune
 def test_structured_prune_never_touches_the_classifier():
-    net = _random_net((4, 6, 5, 3))
+    net = random_mlp((4, 6, 5, 3))
     last = net.layers[-1].weight.data.copy(), net.layers[-1].bias.data.copy()
     kept = structured_prune(net, prune_ratio=0.5)
     assert sorted(kept) == ["layers.0", "layers.2"]
@@ -75,19 +65,22 @@ def test_structured_prune_never_touches_the_classifier():
     assert net.layers[-1].out_features == 3 and net.layers[-1].weight.shape == (3, 3)
 
 
+@pytest.mark.structured_prune
 def test_structured_prune_keeps_at_least_one_neuron():
     net = _tiny()
     assert structured_prune(net, prune_ratio=0.99)["layers.0"].tolist() == [0]
 
 
+@pytest.mark.structured_prune
 def test_structured_prune_at_zero_changes_nothing():
-    net = _random_net((3, 4, 2))
+    net = random_mlp((3, 4, 2))
     before = net.state_dict()
     assert structured_prune(net, prune_ratio=0.0)["layers.0"].tolist() == [0, 1, 2, 3]
     for k, v in before.items():
         np.testing.assert_array_equal(net.state_dict()[k], v)
 
 
+@pytest.mark.structured_prune
 def test_physical_structured_prune_slices_columns_bias_and_next_rows():
     net = _tiny()
     structured_prune(net, prune_ratio=0.5, physical=True)
@@ -99,27 +92,30 @@ def test_physical_structured_prune_slices_columns_bias_and_next_rows():
     assert (first.in_features, first.out_features, second.in_features, second.out_features) == (2, 2, 2, 3)
 
 
+@pytest.mark.structured_prune
 def test_physical_structured_prune_removes_k_times_in_plus_one_plus_k_times_out_next():
     for widths, r in (((2, 4, 3), 0.5), ((7, 10, 5), 0.3), ((5, 9, 4), 0.8)):
-        net = _random_net(widths)
+        net = random_mlp(widths)
         k = round(r * widths[1])
         before = net.num_parameters()
         structured_prune(net, prune_ratio=r, physical=True)
         assert before - net.num_parameters() == k * (widths[0] + 1) + k * widths[2]
 
 
+@pytest.mark.structured_prune
 def test_physical_structured_prune_of_two_hidden_layers_has_the_narrowed_size():
-    net = _random_net((6, 8, 5, 3))
+    net = random_mlp((6, 8, 5, 3))
     structured_prune(net, prune_ratio=0.5, physical=True)  # 8 -> 4, 5 -> round(2.5) = 2 removed -> 3
-    assert [l.weight.shape for l in net.layers if isinstance(l, Linear)] == [(6, 4), (4, 3), (3, 3)]
+    assert [m.weight.shape for m in net.layers if isinstance(m, Linear)] == [(6, 4), (4, 3), (3, 3)]
     assert net.num_parameters() == (6 * 4 + 4) + (4 * 3 + 3) + (3 * 3 + 3)
 
 
+@pytest.mark.structured_prune
 @pytest.mark.parametrize("act", [ReLU, Tanh, Sigmoid])
 def test_masked_and_physical_structured_prune_give_allclose_outputs(act):
     masked, phys = (
-        _random_net((2, 8, 6, 3), act=act, dropout=True),
-        _random_net((2, 8, 6, 3), act=act, dropout=True),
+        random_mlp((2, 8, 6, 3), act=act, dropout=True),
+        random_mlp((2, 8, 6, 3), act=act, dropout=True),
     )
     structured_prune(masked, prune_ratio=0.5)
     structured_prune(phys, prune_ratio=0.5, physical=True)
@@ -129,8 +125,9 @@ def test_masked_and_physical_structured_prune_give_allclose_outputs(act):
         np.testing.assert_allclose(masked(_x()).data, phys(_x()).data, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.structured_prune
 def test_physical_structured_prune_replaces_parameters_and_carries_masks():
-    net = _random_net((3, 4, 2))
+    net = random_mlp((3, 4, 2))
     old = net.layers[0].weight
     net.layers[2].weight.mask = np.array([[True, False]] * 4)
     kept = structured_prune(net, prune_ratio=0.5, physical=True)["layers.0"]
@@ -148,6 +145,7 @@ def test_physical_structured_prune_replaces_parameters_and_carries_masks():
     assert len(kept) == 2
 
 
+@pytest.mark.structured_prune
 def test_masked_structured_prune_zeros_whole_columns_and_fine_tuning_keeps_them_zero():
     tt.manual_seed(0)
     net = Sequential(Linear(4, 6), ReLU(), Linear(6, 3))
@@ -163,8 +161,9 @@ def test_masked_structured_prune_zeros_whole_columns_and_fine_tuning_keeps_them_
     assert np.all(net.layers[0].weight.data[:, dead] == 0) and np.all(net.layers[0].bias.data[dead] == 0)
 
 
+@pytest.mark.structured_prune
 def test_physical_structured_prune_model_trains_with_a_new_optimizer():
-    net = _random_net((4, 6, 3))
+    net = random_mlp((4, 6, 3))
     structured_prune(net, prune_ratio=0.5, physical=True)
     opt = SGD(net.parameters(), lr=0.1)
     x = Tensor(np.ones((2, 4)))
@@ -174,6 +173,7 @@ def test_physical_structured_prune_model_trains_with_a_new_optimizer():
     assert net.layers[0].weight.grad.shape == (4, 3)
 
 
+@pytest.mark.structured_prune
 def test_masked_structured_prune_counts_towards_measured_sparsity():
     net = _tiny()
     structured_prune(net, prune_ratio=0.5)

@@ -5,6 +5,7 @@ tinytorch.compression; `tito module complete 16` exports it and runs them.
 No reference implementation lives here: the expected values are the notebook's own hand-checkable numbers."""
 
 import numpy as np
+import pytest
 
 from tinytorch.compression import (
     KnowledgeDistillation,
@@ -22,6 +23,7 @@ def _count(model):
     return sum(p.data.size for p in model.parameters())
 
 
+@pytest.mark.measure_sparsity
 def test_linear_4x4_with_weights_1_to_16_reads_20_and_0_then_40_and_25_after_zeroing_a_row():
     """`Sequential(Linear(4, 4))` with weights 1..16 and its 4 zero biases reads 20.0 % over all
     parameters and 0.0 % over weights; zeroing one row of 4 weights makes that 40.0 % and 25.0 %."""
@@ -40,6 +42,7 @@ def test_linear_4x4_with_weights_1_to_16_reads_20_and_0_then_40_and_25_after_zer
     )
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_of_w5_at_075_removes_19_and_keeps_flat_indices_19_to_24():
     """`w5` is a 5x5 weight holding +-1..25 (signs alternate): at s = 0.75 `round(18.75) = 19`
     weights go and flat indices 19..24 (|w| = 20..25) stay."""
@@ -53,6 +56,7 @@ def test_magnitude_prune_of_w5_at_075_removes_19_and_keeps_flat_indices_19_to_24
     assert kept == list(range(19, 25)), f"kept flat indices: expected 19..24, got {kept}"
 
 
+@pytest.mark.magnitude_prune
 def test_magnitude_prune_of_seven_equal_weights_at_05_prunes_the_first_four():
     """Seven equal weights at s = 0.5: the first four go."""
     net = Sequential(Linear(7, 1))
@@ -68,14 +72,16 @@ def _neuron_net():
     return net
 
 
+@pytest.mark.structured_prune
 def test_structured_prune_at_05_removes_neurons_2_and_1_and_keeps_0_and_3():
     """`Sequential(Linear(2, 4), ReLU(), Linear(4, 3))` whose first weight has
-    columns `(3, 0)`, `(2, 2)`, `(1, 0)`, `(0, 2.9)`: L2 norms 3, 2.83, 1, 2.9 (L1 norms would be 3, 4, 1, 2.9).
-    At `prune_ratio=0.5` neurons 2 and 1 go and 0, 3 stay"""
+    columns `(3, 0)`, `(2, 2)`, `(1, 0)`, `(0, 2.9)`: L2 norms 3, 2.83, 1, 2.9 (L1 norms would be
+    3, 4, 1, 2.9). At `prune_ratio=0.5` neurons 2 and 1 go and 0, 3 stay"""
     got = np.asarray(structured_prune(_neuron_net(), prune_ratio=0.5)["layers.0"]).tolist()
     assert got == [0, 3], f"kept neurons of layers.0: expected [0, 3], got {got}"
 
 
+@pytest.mark.structured_prune
 def test_physical_structured_prune_makes_the_model_2_2_3_and_removes_12_parameters():
     """physically the model becomes 2-2-3 and loses
     `2 * (2 + 1) + 2 * 3 = 12` parameters."""
@@ -88,6 +94,7 @@ def test_physical_structured_prune_makes_the_model_2_2_3_and_removes_12_paramete
     assert removed == 12, f"parameters removed: expected 12, got {removed}"
 
 
+@pytest.mark.knowledge_distillation
 def test_distillation_loss_of_the_stated_logits_is_0_783941():
     """student logits `s = [[1, 2, 3], [0, 0, 0]]`,
     teacher logits `t = [[3, 2, 1], [1, 0, -1]]`, labels `[2, 0]`, `T = 2`, `alpha = 0.7`:
@@ -100,6 +107,7 @@ def test_distillation_loss_of_the_stated_logits_is_0_783941():
     assert got == 0.783941, f"loss: expected 0.783941, got {got}"
 
 
+@pytest.mark.low_rank_approximate
 def test_low_rank_of_diag_5_3_1_at_one_third_keeps_5_with_error_3_162278():
     """for `diag(5, 3, 1)`, `rank_ratio=1/3` keeps `S = [5]` and the Frobenius error of
     `U diag(S) Vh` is `sqrt(3**2 + 1**2) = 3.162278`"""
@@ -110,12 +118,14 @@ def test_low_rank_of_diag_5_3_1_at_one_third_keeps_5_with_error_3_162278():
     assert got == 3.162278, f"Frobenius error: expected 3.162278, got {got}"
 
 
+@pytest.mark.low_rank_approximate
 def test_low_rank_of_diag_5_3_1_at_energy_09_keeps_rank_2():
     """`energy=0.9` keeps k = 2 (energies 0.714, 0.971, 1.0)."""
     _, s, _ = low_rank_approximate(np.diag([5.0, 3.0, 1.0]), energy=0.9)
     assert len(s) == 2, f"rank kept: expected 2, got {len(s)}"
 
 
+@pytest.mark.factorize_linear
 def test_factorize_linear_4x3_at_rank_1_gives_shapes_4x1_and_1x3_and_10_parameters():
     """factorizing a `Linear(4, 3)` at rank 1 gives layers of weight shapes (4, 1) and (1, 3), no bias
     on the first, and `1 * (4 + 3) + 3 = 10` parameters"""
@@ -126,6 +136,7 @@ def test_factorize_linear_4x3_at_rank_1_gives_shapes_4x1_and_1x3_and_10_paramete
     assert _count(pair) == 10, f"parameters: expected 10, got {_count(pair)}"
 
 
+@pytest.mark.factorize_linear
 def test_factorize_linear_4x3_at_rank_3_reproduces_the_layer():
     """at rank 3 it reproduces the layer's outputs."""
     lin = Linear(4, 3)
