@@ -1850,7 +1850,7 @@ plt.show()
 #   On MNIST and CIFAR-10 the winning tickets were 10-20 % of the original size; at 3.6 % of the weights
 #   left they only fell back to the original's accuracy. Beyond small networks, the survivors must be rewound
 #   to early-training weights instead of the initialisation (Frankle et al., ICML 2020). The advanced
-#   notebook `lottery_dev.ipynb` runs it on these digits.
+#   notebook `lottery_dev.ipynb` runs it on the 8x8 digits data set.
 # - **Hardware co-design.** Compression pays when the format matches the hardware: dense and smaller
 #   (structured pruning, low rank, distillation) speeds up every BLAS; 2:4 needs sparse tensor cores
 #   (NVIDIA Ampere and later); unstructured sparsity needs very high sparsity or special accelerators (the
@@ -1940,8 +1940,8 @@ print(
 # each layer keeps costs that do not shrink with the weights (Python call, output allocation, bias add,
 # ReLU over the batch, reading the input), and small matrix products run further from peak. CSR at 90 %
 # has a large MAC ratio but gains less or loses: each multiply-add reads an index and jumps through
-# memory, and scipy-style CSR kernels are single-threaded and cache-unfriendly; sparse_dev measures the
-# break-even sparsity on this machine (well above 90 % for small batches). Unstructured sparsity pays with
+# memory, and CSR kernels are single-threaded and cache-unfriendly; sparse_dev measures the break-even
+# sparsity on this machine. Unstructured sparsity pays with
 # a sparse format and kernel at very high sparsity, or hardware built for a pattern (2:4 sparse tensor
 # cores, EIE-style accelerators).
 
@@ -1973,8 +1973,9 @@ print(
 # The measured ratio is several times smaller: each non-zero also stores a 2-byte column index, each row
 # a 4-byte pointer, and biases and scales stay float32. Closer to 40x needs fewer index bits (relative
 # indices, as in Deep Compression), fewer value bits (weight sharing), entropy coding, or structured
-# removal, which needs no index. Design: e.g. 80 % magnitude pruning (before the knee), fine-tuning to
-# recover, int8 CSR with int16 indices: about 3 bytes per kept weight, well under 25 %, within a point.
+# removal, which needs no index. Design: e.g. 80 % magnitude pruning (past the knee before fine-tuning, but
+# the 90 % outcome shows fine-tuning recovers it), int8 CSR with int16 indices: about 3 bytes per kept
+# weight, well under 25 %, within a point.
 
 
 # %%

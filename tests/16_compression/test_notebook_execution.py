@@ -147,11 +147,12 @@ def test_nbgrader_release_hides_solutions_and_autograde_of_the_source_gives_full
         "two.layers[2].bias.data[:] = 2.0",
         "cum / cum[-1]",
         "with no_grad():\n            teacher_logits",
+        "magnitude_prune(compressed, sparsity=0.8)",
     ):
         assert secret in "\n".join(c.source for c in source_nb.cells) and secret not in code
     assert "jupytext" not in release.metadata
     solution_cells = [c for c in release.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    assert len(solution_cells) == 10
+    assert len(solution_cells) == 11  # 7 tasks, the design task, 3 reflections
     for cell in solution_cells:
         if cell.cell_type == "code":
             assert "raise NotImplementedError()" in cell.source
