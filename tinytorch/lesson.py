@@ -24,6 +24,7 @@ __all__ = [
     "train",
     "accuracy",
     "mean_ci",
+    "ci",
     "compare",
     "count_macs",
     "count_bytes",
@@ -79,6 +80,12 @@ def mean_ci(values, confidence=0.95):
         return float(v.mean()), float("nan")
     sem = v.std(ddof=1) / np.sqrt(v.size)
     return float(v.mean()), float(stats.t.ppf(0.5 + confidence / 2, v.size - 1) * sem)
+
+
+def ci(values):
+    """'M ± C': the mean and the 95 % t-interval half-width with 4 decimals ('nan' for a single value)."""
+    m, c = mean_ci(values)
+    return f"{m:.4f} ± {c:.4f}"
 
 
 def compare(candidate, reference, tolerance=0.01):
