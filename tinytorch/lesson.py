@@ -18,18 +18,18 @@ from .training import evaluate, fit
 
 __all__ = [
     "LENET",
-    "reduced_run",
-    "fashion_data",
-    "make_mlp",
-    "train",
     "accuracy",
-    "mean_ci",
     "ci",
     "compare",
-    "count_macs",
     "count_bytes",
+    "count_macs",
+    "fashion_data",
     "interleaved_ms",
+    "make_mlp",
+    "mean_ci",
+    "reduced_run",
     "speedup",
+    "train",
 ]
 
 LENET = (784, 300, 100, 10)  # LeNet-300-100 (Han et al. 2015) on 28x28 images

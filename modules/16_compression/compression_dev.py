@@ -70,6 +70,7 @@ from tinytorch.core.tensor import Tensor, no_grad
 from tinytorch.data import DataLoader
 from tinytorch.lesson import LENET, accuracy, compare, count_bytes, count_macs, fashion_data, interleaved_ms
 from tinytorch.lesson import ci, make_mlp, mean_ci, reduced_run, speedup, train
+from tinytorch.lesson_plots import plot_arms, plot_energy, plot_knee, plot_macs_and_speed, plot_patterns
 from tinytorch.testing import expect, replaced
 
 # %matplotlib inline
@@ -794,63 +795,11 @@ print(
 )
 
 # %%
-fig, ax = plt.subplots()
-for (kind, points), marker in zip(knee.items(), "os"):
-    ax.plot(*zip(*points), marker + "-", label=f"{kind}, before fine-tuning (seed 0)")
-for acc, x, color, kind in (
-    (mag90_acc, 90, "C0", "magnitude 90 %"),
-    (half_acc, knee["structured"][2][0], "C1", "structured 50 %"),
-):
-    m, c = mean_ci(acc)
-    ax.errorbar(
-        x,
-        m,
-        yerr=None if np.isnan(c) else c,
-        fmt="*",
-        ms=12,
-        color=color,
-        capsize=4,
-        label=f"{kind} after fine-tuning (mean, 95 % CI)",
-    )
-ax.axhline(np.mean(dense_ft_acc), color="gray", lw=0.8, ls="--", label="dense")
-ax.axhline(0.1, color="k", lw=0.8, ls=":", label="chance (10 classes)")
-ax.set(xlabel="weights removed (% of all weights)", ylabel="test accuracy (fraction)", title="The knee")
-ax.legend(fontsize=7, loc="lower left")
-plt.show()
+after = {"magnitude 90 %": (90, mag90_acc), "structured 50 %": (knee["structured"][2][0], half_acc)}
+plot_knee(knee, after, dense=np.mean(dense_ft_acc))
 
 # %%
-from matplotlib.patches import Patch
-
-from tinytorch.compression.nm import nm_mask
-
-w_first = base.layers[0].weight.data[:32, :48]
-norms = np.linalg.norm(base.layers[0].weight.data, axis=0)[:48]
-patterns = {
-    "unstructured 50 %": np.abs(w_first) > np.median(np.abs(w_first)),
-    "structured 50 % (neurons)": np.broadcast_to(norms > np.median(norms), w_first.shape),
-    "2:4 semi-structured": nm_mask(w_first, n=2, m=4),
-}
-fig, axes = plt.subplots(1, 4, figsize=(11, 3.4))
-for ax, (name, keep) in zip(axes, patterns.items()):
-    ax.imshow(keep, cmap="gray_r", interpolation="nearest", vmin=0, vmax=1)
-    ax.set(title=f"{name}\n{100 * (1 - keep.mean()):.0f} % zero", xlabel="output neuron", ylabel="input")
-zoom = patterns["2:4 semi-structured"][:12, :8]
-axes[3].imshow(zoom, cmap="gray_r", interpolation="nearest", vmin=0, vmax=1)
-for g in range(1, 3):
-    axes[3].axhline(4 * g - 0.5, color="C3", lw=2)
-axes[3].set(title="2:4, zoom: 3 groups of 4 inputs", xlabel="output neuron", ylabel="input")
-fig.legend(
-    handles=[
-        Patch(color="black", label="kept weight"),
-        Patch(facecolor="white", edgecolor="k", label="pruned (zero)"),
-        Patch(color="C3", label="group boundary"),
-    ],
-    loc="lower center",
-    ncol=3,
-    fontsize=8,
-)
-plt.tight_layout(rect=(0, 0.08, 1, 1))
-plt.show()
+plot_patterns(base.layers[0].weight.data)
 
 # %% [markdown]
 # ## Task 4: knowledge distillation (15 points)
@@ -1163,20 +1112,8 @@ else:
     print("so here soft targets add something beyond the teacher's labels (the interval excludes 0)")
 
 # %%
-fig, ax = plt.subplots()
-for i, name in enumerate(("alone (500 labels)", "teacher labels", f"distilled, T = {KD_T:g}")):
-    m, c = mean_ci(kd[:, i])
-    ax.bar(i, m, yerr=None if np.isnan(c) else c, capsize=5, color=f"C{i}", label=name)
-ax.axhline(np.mean(dense_acc), color="gray", ls="--", lw=0.8, label="teacher (784-300-100-10)")
-ax.axhline(0.1, color="k", ls=":", lw=0.8, label="chance")
-ax.set_xticks(range(3), ["alone", "teacher labels", "distilled"])
-ax.set(
-    ylim=(0, 1),
-    ylabel="test accuracy (fraction)",
-    title=f"784-16-10 students, mean ± 95 % CI, n={len(SEEDS)}",
-)
-ax.legend(fontsize=7, loc="lower right")
-plt.show()
+arms = {"alone (500 labels)": kd[:, 0], "teacher labels": kd[:, 1], f"distilled (T = {KD_T:g})": kd[:, 2]}
+plot_arms(arms, np.mean(dense_acc), title=f"784-16-10 students, mean ± 95 % CI, n={N}")
 
 # %% [markdown]
 # Read the two `compare` lines. The first measures what the teacher's **labels** give: the student trains on
@@ -1336,21 +1273,12 @@ for tau, k in ((25 / 35, 1), (0.72, 2), (34 / 35, 2), (0.98, 3)):
 # %%
 w_first = base.layers[0].weight.data.astype(np.float64)
 spectrum = np.linalg.svd(w_first, compute_uv=False)
-energy = np.cumsum(spectrum**2) / np.sum(spectrum**2)
 m_f, n_f = w_first.shape
 k90 = len(low_rank_approximate(w_first, energy=0.9)[1])
 print(
     f"first layer {w_first.shape}: rank for 90 % of the energy {k90}; break-even rank {m_f * n_f / (m_f + n_f):.0f}"
 )
-fig, ax = plt.subplots()
-ax.plot(np.arange(1, len(energy) + 1), energy, label="retained energy, trained layer (seed 0)")
-ax.axvline(k90, color="C1", ls="--", label=f"k = {k90}: 90 % of the energy")
-ax.axvline(m_f * n_f / (m_f + n_f), color="gray", ls=":", label="break-even rank m*n/(m+n)")
-ax.set(
-    xlabel="rank k", ylabel="retained energy (fraction)", title="Energy of the first layer's top-k directions"
-)
-ax.legend(fontsize=8, loc="lower right")
-plt.show()
+plot_energy(spectrum, k90, break_even=m_f * n_f / (m_f + n_f))
 
 # %% [markdown]
 # ## Task 6: factorize a Linear layer (5 points)
@@ -1870,25 +1798,7 @@ for name in list(zoo)[1:]:
 for name in ("structured physical", "low rank"):
     scaled = np.median(ms["dense"]) * count_macs(zoo[name]) / count_macs(base)  # if time followed the MACs
     print(f"{name}: {scaled:.2f} ms if time followed the MACs, {np.median(ms[name]):.2f} ms measured")
-fig, ax = plt.subplots()
-names = list(zoo)[1:]
-xs = np.arange(len(names))
-ax.bar(
-    xs - 0.2, [count_macs(base) / count_macs(zoo[n]) for n in names], 0.4, label="MAC ratio (dense / model)"
-)
-ax.bar(
-    xs + 0.2,
-    [measured[n][0] for n in names],
-    0.4,
-    yerr=[[measured[n][0] - measured[n][1] for n in names], [measured[n][2] - measured[n][0] for n in names]],
-    capsize=4,
-    label="measured speedup (median, range)",
-)
-ax.axhline(1, color="gray", lw=0.8, ls="--", label="dense speed")
-ax.set_xticks(xs, names, fontsize=8)
-ax.set(ylabel="ratio to dense (x)", title="Fewer MACs is not the same as faster")
-ax.legend(fontsize=8)
-plt.show()
+plot_macs_and_speed({n: count_macs(base) / count_macs(zoo[n]) for n in list(zoo)[1:]}, measured)
 
 # %% [markdown]
 # Why latency falls less than MACs: every layer also pays costs that do not shrink with its weights (the

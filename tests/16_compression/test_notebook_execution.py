@@ -1,6 +1,7 @@
 """The notebook executes top to bottom, and nbgrader accepts it: the release hides solutions and hidden
 tests, and autograding the instructor source gives full marks on every auto-graded cell."""
 
+import math
 import os
 import re
 import shutil
@@ -71,7 +72,7 @@ def test_the_data_line_names_fashion_mnist_and_the_full_test_set(executed):
 )
 def test_each_outcome_line_is_printed_once_over_at_least_3_seeds_with_an_interval(executed, key):
     values = _numbers(executed[0], key)
-    assert values[-1] >= 3 and all(v == v for v in values)  # n >= 3 seeds, no nan half-width
+    assert values[-1] >= 3 and not any(math.isnan(v) for v in values)  # n >= 3 seeds, every interval
 
 
 def test_magnitude_90_with_fine_tuning_is_within_1_point_of_dense(executed):
