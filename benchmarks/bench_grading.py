@@ -126,7 +126,7 @@ def main() -> int:
         root.mkdir()
         for name in ("pyproject.toml", "jupytext.toml", "README.md"):
             shutil.copy2(REPO / name, root / name)
-        for name in ("tinytorch", "tito", f"modules/{MODULE}"):
+        for name in ("tinytorch", "tito", "grading", f"modules/{MODULE}"):
             shutil.copytree(
                 REPO / name, root / name, ignore=IGNORE, copy_function=shutil.copyfile
             )  # fresh-clone modes

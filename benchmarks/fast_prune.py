@@ -6,7 +6,8 @@ not released to students. Used by benchmarks/bench_compression.py and tests/16_c
 import numpy as np
 
 from tinytorch.core import selection
-from tinytorch.core.task_checks import RANK_WHY, check_finite_parameters, check_magnitude_prune
+from tinytorch.core.checks import check_parameters
+from tinytorch.core.task_checks import RANK_WHY, check_magnitude_prune
 
 __all__ = ["magnitude_prune_fast"]
 
@@ -71,7 +72,7 @@ def magnitude_prune_fast(model, sparsity=0.9):
     masked = sum(p.data.size - int(np.count_nonzero(p.mask)) for _, p in named if p.mask is not None)
     k = max(k, masked)
     if k == masked:  # nothing new to prune: the masks stay as they are
-        check_finite_parameters(named)
+        check_parameters(named, why=RANK_WHY)
         keeps = [
             np.ones(p.data.size, dtype=bool) if p.mask is None else p.mask.reshape(-1).copy()
             for _, p in named

@@ -1,10 +1,11 @@
 """Training loop helpers: optimizer_step (one guarded update), train_step, fit (train for some epochs),
 evaluate (accuracy), predict (class labels)."""
 
+import math
+
 import numpy as np
 
 from .core.checks import (
-    check_finite_loss,
     check_int,
     check_loader,
     check_loss_fn,
@@ -15,11 +16,7 @@ from .core.checks import (
 )
 from .core.tensor import Tensor, no_grad
 
-__all__ = ["optimizer_step", "train_step", "fit", "evaluate", "predict"]
-
-
-def _check_model(model):
-    check_module("model", model)
+__all__ = ["evaluate", "fit", "optimizer_step", "predict", "train_step"]
 
 
 class _EvalMode:
@@ -59,9 +56,20 @@ def _watched(named, optimizer):
     return list(watched.values())
 
 
+def _finite_loss(loss, where):
+    """The float value of a loss (Tensor or number); ValueError when NaN or inf, before any step."""
+    value = float(getattr(loss, "item", lambda: loss)())
+    if not math.isfinite(value):
+        raise ValueError(
+            f"non-finite loss {value}{' ' + where if where else ''}; no optimizer step was taken "
+            "(lower the learning rate or check the inputs)"
+        )
+    return value
+
+
 def _watched_step(loss, optimizer, watched, where):
     """optimizer_step with the watched (name, Parameter) pairs already listed."""
-    value = check_finite_loss(loss, where)
+    value = _finite_loss(loss, where)
     before = [(p, p.grad) for _, p in watched]  # backward builds new arrays: the old ones stay intact
     optimizer.zero_grad()
     loss.backward()
@@ -92,15 +100,27 @@ def _checked_step(model, x, y, loss_fn, optimizer, watched, modules, where):
         raise
 
 
+def _check_trainable(model):
+    """model.named_parameters() after check_parameters (NaN/inf allowed: the loss check catches them); a
+    ValueError when none requires grad, before anything changes."""
+    named = check_parameters(model.named_parameters(), finite=False)
+    if not any(p.requires_grad for _, p in named):
+        frozen = ", none requires grad" if named else ""
+        raise ValueError(
+            f"model has no parameters to train ({type(model).__name__} with {len(named)} parameters{frozen})"
+        )
+    return named
+
+
 def train_step(model, x, y, loss_fn, optimizer, where=""):
     """One update in train mode: loss = loss_fn(model(x), y), then optimizer_step; returns the loss.
 
     Parameters must be float, writable, non-empty, with masks of their shape (checked first). A rejected
     step (non-finite loss or gradient) leaves weights, gradients and train/eval modes as they were."""
-    _check_model(model)
+    check_module("model", model)
     check_loss_fn("loss_fn", loss_fn)
     check_optimizer("optimizer", optimizer)
-    named = check_parameters(model.named_parameters(), finite=False)
+    named = _check_trainable(model)
     return _checked_step(model, x, y, loss_fn, optimizer, _watched(named, optimizer), model.modules(), where)
 
 
@@ -111,14 +131,12 @@ def fit(model, loader, loss_fn, optimizer, epochs=1):
     loss.backward(), optimizer.step() (train_step). A non-finite loss or gradient raises ValueError
     naming the epoch and the batch (both 0-based); no step is taken on that batch.
     """
-    _check_model(model)
+    check_module("model", model)
     check_nonempty_loader("loader", loader)
     check_loss_fn("loss_fn", loss_fn)
     check_optimizer("optimizer", optimizer)
     epochs = check_int("epochs", epochs, low=1)
-    if not model.parameters():
-        raise ValueError(f"model has no parameters to train ({type(model).__name__} with 0 parameters)")
-    named = check_parameters(model.named_parameters(), finite=False)  # checked once: fit changes no structure
+    named = _check_trainable(model)  # checked once: fit changes no structure
     watched, modules = _watched(named, optimizer), model.modules()
     history = []
     for epoch in range(epochs):
@@ -146,7 +164,7 @@ def evaluate(model, loader):
 
     Runs in eval mode under no_grad; every module's previous mode is restored afterwards.
     """
-    _check_model(model)
+    check_module("model", model)
     check_loader("loader", loader)
     correct, count = 0, 0
     with _EvalMode(model):
@@ -161,7 +179,7 @@ def evaluate(model, loader):
 
 def predict(model, X):
     """Class labels int64 (N,) = argmax of model(X) (logits (N, C)); eval mode, no_grad, mode restored."""
-    _check_model(model)
+    check_module("model", model)
     x = X if isinstance(X, Tensor) else Tensor(X)
     with _EvalMode(model):
         logits = model(x)

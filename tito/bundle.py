@@ -120,6 +120,11 @@ def make_bundle(module: Module, course: Path, out: Path) -> list:
     withheld = _copy_student_tests(module, out, secret_regions(course / "source" / module.key))
     _write_notebooks(module, release_dir, out)
     leaks = audit(out, course / "source" / module.key)
+    from tito.audit_behaviour import answering_callables
+
+    leaks += [
+        f"{name}: computes what '{gid}' grades" for name, gid in answering_callables(out, module.number)
+    ]
     if leaks:
         shutil.rmtree(out)
         raise TitoError("the bundle would leak instructor material, not released:\n  " + "\n  ".join(leaks))

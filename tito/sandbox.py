@@ -30,7 +30,7 @@ SANDBOX_DEPTH = (
 )  # course root = <tmp>/sandbox/grading/course: ../ x6 from the kernel stays inside
 NOTES: list = []
 SOCKETS = "sockets-"  # prefix of the kernels' socket folders
-OWN_FILES = ("gradebook", "result.json", "result.tmp")  # what the grader itself keeps at the top of tmp
+OWN_FILES = ("gradebook", "result.json", "result.tmp", "judge")  # what the grader itself keeps at the top of tmp
 
 
 def _label(cell, index: int) -> str:

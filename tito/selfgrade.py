@@ -1,21 +1,17 @@
-"""Points and feedback per graded cell of a student's own notebook: nbgrader autograde in a throw-away course dir.
+"""Points and feedback per graded cell of a student's own notebook, from the same judge that grades it.
 
-The graded cells are the ones in the student's notebook (visible tests, plus hidden tests when the notebook
-is the instructor's source); the real grade comes from the instructor's `tito grade autograde`. Each graded
-cell gets one line: pass, FAIL with the first failing line and its error (the assert message carries
-expected and got), "not done yet" for NotImplementedError, or "manual" for answers the instructor grades."""
+The student's notebook is exported with nbdev (nothing executed), the claims' runner checks the export in
+a separate process, and the judge compares its answers with the expected values of the VISIBLE cases
+shipped in tinytorch/claims/expected_NN.json (never with anything computed from the student's package).
+So the points shown are exactly the visible part of the grade; the instructor's `tito grade autograde`
+adds the hidden cases. Each graded cell gets one line: pass, FAIL with the first failing case (expected
+and got), "not done yet" for NotImplementedError, or "manual" for answers the instructor grades."""
 
-import re
 import tempfile
 from pathlib import Path
 
-from tito import autograde, grading, output, submission
-from tito.errors import TitoError
+from tito import output, submission
 
-STUDENT = "me"
-ASSIGNMENT = "selfcheck"
-ARROW = re.compile(r"^\s*-+>\s*(\d+)\s?(.*)$")  # IPython marks the failing line: "----> 7 assert x == 19"
-CALLED = re.compile(r", in ([A-Za-z_][\w.]*)\(")  # "Cell In[4], line 12, in magnitude_prune(model, sparsity)"
 DETAIL_CHARS = 200
 
 
@@ -28,138 +24,76 @@ def _edited_locked(nb, name: str) -> list:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("locked") and meta.get("checksum") and compute_checksum(cell) != meta["checksum"]:
             notes.append(
-                f"{name}: locked cell '{meta.get('grade_id')}' was edited; the instructor grades "
-                f"the original cell"
+                f"{name}: locked cell '{meta.get('grade_id')}' was edited; the instructor grades the original cell"
             )
     return notes
 
 
+def _graded(nb) -> list:
+    """[(grade id, points, 'auto'|'manual')] of a notebook's graded cells, canaries left out."""
+    from tito.judge_apply import CANARIES
+
+    out = []
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and meta.get("grade_id") not in CANARIES:
+            manual = cell.cell_type == "markdown" or meta.get("solution")
+            out.append((meta["grade_id"], float(meta.get("points", 0)), "manual" if manual else "auto"))
+    return out
+
+
+def _row(name: str, gid: str, points: float, kind: str, v) -> dict:
+    row = {"notebook": name, "grade_id": gid, "kind": kind, "max_score": points, "traceback": ""}
+    if kind == "manual":
+        return {**row, "score": 0.0, "status": "manual", "detail": "graded by your instructor"}
+    if v is None:
+        return {**row, "score": 0.0, "status": "FAIL", "detail": "no check is defined for this cell"}
+    if v.passed:
+        return {**row, "score": points, "status": "pass", "detail": ""}
+    if "NotImplementedError" in v.message:
+        from tinytorch.claims import claims_of
+
+        needs = claims_of("16")[gid].needs[0] if gid in claims_of("16") else "your code"
+        return {
+            **row,
+            "score": 0.0,
+            "status": "not done yet",
+            "detail": f"{needs} raises NotImplementedError",
+        }
+    detail = v.message if len(v.message) <= DETAIL_CHARS else v.message[: DETAIL_CHARS - 3] + "..."
+    return {**row, "score": 0.0, "status": "FAIL", "detail": detail}
+
+
 def grade(root: Path | None, notebooks: dict, log: Path | None = None) -> dict:
-    """Autograde {notebook name: nb} as submitted by one student. Returns {"cells": [row], "notes": [...]}
-    with one row per graded cell (and per solution cell that raised an error), in notebook order.
-    log: nbgrader's and the kernels' messages go there instead of the terminal."""
+    """Judge {notebook name: nb} as submitted by one student, on the visible cases. Returns {"cells": [row],
+    "notes": [...]} with one row per graded cell, in notebook order."""
     import nbformat
 
-    grading.prepare_env(root)
-    notes = []
+    from tito import judge, judge_run
+    from tito.judge_apply import student_export
+
+    root = Path(root) if root is not None else Path.cwd()
+    notes, rows, export = [], [], {}
+    for name, nb in notebooks.items():
+        nb = nbformat.from_dict(nb)
+        notes += submission.dedupe_cells(nb, name) + _edited_locked(nb, name)
+        export.update(student_export(root, "self-check", name, nbformat.writes(nb)))
+    module = "16"
+    all_cases = judge.cases(module, {})
     with tempfile.TemporaryDirectory(prefix="tito-selfgrade-") as tmp:
-        course = Path(tmp)
-        for name, nb in notebooks.items():
-            nb = nbformat.from_dict(nb)
-            nb.metadata.pop("jupytext", None)
-            notes += submission.dedupe_cells(nb, name) + _edited_locked(nb, name)  # copy/pasted cells
-            source = nbformat.from_dict(
-                nb
-            )  # the grade cells' definitions: the nbgrader cells are enough (a plain
-            source.cells = [
-                c for c in source.cells if "nbgrader" in c.get("metadata", {})
-            ]  # copy may quote markers)
-            for folder, copy in (
-                (course / "source" / ASSIGNMENT, source),
-                (course / "submitted" / STUDENT / ASSIGNMENT, nb),
-            ):
-                folder.mkdir(parents=True, exist_ok=True)
-                nbformat.write(copy, str(folder / f"{name}.ipynb"))
-        with output.stderr_to(log):
-            made = grading.api(course).generate_assignment(ASSIGNMENT, force=True, create=True)
-            output.append(log, grading.ANSI.sub("", made.get("log") or ""))
-            if not made.get("success"):
-                lines = [
-                    line
-                    for line in grading.ANSI.sub("", made.get("log") or "").splitlines()
-                    if "Error" in line
-                ]
-                raise TitoError(
-                    "nbgrader cannot read the graded cells of your notebook: "
-                    + (lines[-1].strip() if lines else "see the log")
-                    + f" (log: {log})"
-                )
-            result = autograde.autograde_one(str(course), ASSIGNMENT, STUDENT, sandbox=False)
-        if not result["ok"]:
-            raise TitoError(f"autograding your notebook failed:\n{result['message']}")
-        notes += result["notes"]
-        cells = []
-        for row in grading.scores(course, ASSIGNMENT, [STUDENT]):
-            graded = nbformat.read(
-                str(course / "autograded" / STUDENT / ASSIGNMENT / f"{row['notebook']}.ipynb"), as_version=4
-            )
-            cells += _rows(row, graded)
-    return {"cells": cells, "notes": list(dict.fromkeys(notes))}
-
-
-def _rows(score_row: dict, graded_nb) -> list:
-    """One feedback row per graded cell of a scores() row, plus solution cells that raised an error."""
-    points = {gid: (score, max_score, kind) for gid, score, max_score, kind in score_row["grades"]}
-    rows = []
-    for cell in graded_nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        gid = meta.get("grade_id")
-        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        if gid in points:
-            score, max_score, kind = points[gid]
-            row = {
-                "notebook": score_row["notebook"],
-                "grade_id": gid,
-                "kind": kind,
-                "score": score,
-                "max_score": max_score,
-                "traceback": _traceback(errors),
-            }
-            if kind == "manual":
-                row.update(status="manual", detail="graded by your instructor")
-            elif score >= max_score:
-                row.update(status="pass", detail="")
-            else:
-                row.update(zip(("status", "detail"), _failure(cell, errors)))
-            rows.append(row)
-        elif gid and meta.get("solution") and errors and errors[0].get("ename") != "NotImplementedError":
-            status, detail = _failure(cell, errors)
-            rows.append(
-                {
-                    "notebook": score_row["notebook"],
-                    "grade_id": gid,
-                    "kind": "code",
-                    "score": None,
-                    "max_score": None,
-                    "status": "ERROR",
-                    "detail": detail,
-                    "traceback": _traceback(errors),
-                }
-            )
-    return rows
-
-
-def _traceback(errors: list) -> str:
-    return "\n".join(grading.ANSI.sub("", "\n".join(e.get("traceback", []))) for e in errors)
-
-
-def _failure(cell, errors: list) -> tuple:
-    """(status, detail) of a failed cell from its first error output."""
-    if not errors:
-        if any(o.get("name") == "stderr" for o in cell.get("outputs", [])):
-            return "FAIL", "the cell wrote to stderr (nbgrader counts that as a failure)"
-        return "FAIL", "no error shown (see the log)"
-    error = errors[0]
-    ename, evalue = error.get("ename", "Error"), str(error.get("evalue", "")).strip()
-    lines = grading.ANSI.sub("", "\n".join(error.get("traceback", []))).splitlines()
-    if ename == "NotImplementedError":
-        called = [m.group(1) for line in lines for m in [CALLED.search(line)] if m]
-        return (
-            "not done yet",
-            f"{called[-1]} raises NotImplementedError" if called else "raises NotImplementedError",
+        tmp = Path(tmp)
+        judge_run.package_with(export, root / "tinytorch" / "compression", tmp / "pkg", root)
+        (tmp / "run").mkdir()
+        answers, problems = judge_run.run(
+            module, all_cases, judge.IMPORTS[module], tmp / "run", tmp / "pkg", sandbox=False
         )
-    arrow = next((m for line in lines for m in [ARROW.match(line)] if m), None)
-    where = f"line {arrow.group(1)}: {arrow.group(2).strip()}" if arrow else ""
-    if not where:
-        number = next((m.group(1) for line in lines for m in [re.search(r"\bline (\d+)", line)] if m), None)
-        where = f"line {number}" if number else ""
-    if evalue:  # the assert's own message says what was expected and what came out: show it first, whole
-        number = where.split(":")[0] if where else ""
-        detail = " ".join(f"{ename}: {evalue}{f' ({number})' if number else ''}".split())
-    else:
-        message = f"{ename} (no message)"
-        detail = " ".join(f"{where} -> {message}".split()) if where else message
-    return "FAIL", detail if len(detail) <= DETAIL_CHARS else detail[: DETAIL_CHARS - 3] + "..."
+    found = judge.decide(module, all_cases, judge.shipped_expected(module), answers, problems)
+    output.append(log, "\n".join(f"{g}: {'pass' if v.passed else v.message}" for g, v in found.items()))
+    for name, nb in notebooks.items():
+        rows += [
+            _row(name, gid, pts, kind, found.get(gid)) for gid, pts, kind in _graded(nbformat.from_dict(nb))
+        ]
+    return {"cells": rows, "notes": list(dict.fromkeys(notes))}
 
 
 def totals(cells: list) -> tuple:

@@ -13,11 +13,12 @@ import shutil
 import signal
 import sqlite3
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from nbgrader.apps import NbGraderAPI  # noqa: F401 - imported here so that the fork server preloads nbgrader
+from nbgrader.apps import NbGraderAPI
 
-from tito import sandbox, submission
+from tito import judge_apply, sandbox, submission
 from tito.grading import ANSI, config
 
 RESULT = "result.json"
@@ -124,7 +125,12 @@ def grade(
         )
         root = _build_tree(course, assignment, student, tmp, prepared)
         api_ = NbGraderAPI(config=_config(course, root, tmp, timeout, sandboxed, limits))
-        result = api_.autograde(assignment, student, force=True, create=True)
+        with ThreadPoolExecutor(
+            1
+        ) as pool:  # the judge's sandbox runs while nbgrader's kernel runs the notebook
+            judged = pool.submit(_verdicts, assignment, tmp, prepared, sandboxed, limits)
+            result = api_.autograde(assignment, student, force=True, create=True)
+            found = judged.result()
         notes += list(dict.fromkeys(sandbox.NOTES))
         stray = sandbox.stray_files(tmp, root, assignment, student)
         if stray:
@@ -135,10 +141,27 @@ def grade(
             for note in died:
                 notes.remove(note)
             raise submission.SubmissionError(died[0] if died else _error_text(result))
-        return {"student": student, "ok": True, "message": "", "notes": notes}
+        points = judge_apply.write_scores(f"sqlite:///{private_db(tmp)}", assignment, student, found)
+        more = judge_apply.annotate(graded_dir(tmp, assignment, student), found, points)
+        failed = {gid: v.message for gid, v in found.items() if not v.passed}
+        return {"student": student, "ok": True, "message": "", "notes": notes + more, "judge": failed}
     except Exception as exc:  # noqa: BLE001 - one broken submission never stops the batch
         message = str(exc) if isinstance(exc, submission.SubmissionError) else f"{type(exc).__name__}: {exc}"
         return {"student": student, "ok": False, "message": message, "notes": notes}
+
+
+def _verdicts(assignment: str, tmp: Path, prepared: dict, sandboxed: bool, limits) -> dict:
+    """The judge's verdicts on the submission's export (tito/judge_apply.py), judged in tmp/judge."""
+    base = (limits or {}).get("overlays", {}).get("compression")
+    if not base:
+        raise submission.SubmissionError(
+            "no release (stub) package to judge against: run `tito grade generate`"
+        )
+    work = Path(tmp) / "judge"
+    try:
+        return judge_apply.verdicts(assignment, prepared, work, Path(base), sandbox=sandboxed, limits=limits)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def child(

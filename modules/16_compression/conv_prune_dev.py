@@ -191,16 +191,15 @@ def channel_prune(model, prune_ratio=0.5, physical=True):
 import copy
 
 import tinytorch
-from tinytorch.compression.sparse import best_time
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optim import Adam
 from tinytorch.core.tensor import Tensor, no_grad
-from tinytorch.data import DataLoader, load_digits, train_test_split
+from tinytorch.data import DataLoader
+from tinytorch.lesson import digits_split, interleaved_ms, speedup
 from tinytorch.training import evaluate, fit
 
-X, y = load_digits()
-X = X.reshape(-1, 1, 8, 8)
-X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0)
+X_train, X_test, y_train, y_test = digits_split()
+X_train, X_test = X_train.reshape(-1, 1, 8, 8), X_test.reshape(-1, 1, 8, 8)
 train_loader = DataLoader(X_train, y_train, batch_size=32, shuffle=True, seed=0)
 test_loader = DataLoader(X_test, y_test, batch_size=512)
 tinytorch.manual_seed(0)
@@ -220,42 +219,35 @@ kept_m = channel_prune(masked, 0.5, physical=False)
 kept_p = channel_prune(small, 0.5, physical=True)
 assert all(np.array_equal(kept_m[k], kept_p[k]) for k in kept_m)
 print(small)
-xb = Tensor(X_test[:256])
+xb = X_test[:256]
 with no_grad():
-    out_m, out_p = masked(xb).data, small(xb).data
+    out_m, out_p = masked(Tensor(xb)).data, small(Tensor(xb)).data
 print(f"max |masked - physical| logits: {np.max(np.abs(out_m - out_p)):.2e}")
 assert np.allclose(out_m, out_p, atol=1e-5)
 
-
-def latencies_ms(models, x, rounds=7):
-    """Best forward time (ms) of each model; the models are timed in turn, round after round, so that
-    all of them see the same machine load."""
-    best = {name: float("inf") for name in models}
-    with no_grad():
-        for _ in range(rounds):
-            for name, m in models.items():
-                best[name] = min(best[name], 1e3 * best_time(lambda: m(x), repeats=1, warmup=1))
-    return best
-
-
 models = {"dense": cnn, "masked 50 %": masked, "physical 50 %": small}
-times = latencies_ms(models, xb)
-base_ms = times["dense"]
-print(f"{'model':18s} {'params':>7s} {'non-zero':>8s} {'accuracy':>8s} {'ms/256':>7s} {'speedup':>7s}")
+ms = interleaved_ms(models, xb)  # A B C A B C ..., one BLAS thread
+print(
+    f"{'model':18s} {'params':>7s} {'non-zero':>8s} {'accuracy':>8s} {'ms/256':>7s} {'speedup [range]':>20s}"
+)
 for name, m in models.items():
     nz = sum(int(np.count_nonzero(p.data)) for p in m.parameters())
-    ms = times[name]
+    med, lo, hi = speedup(ms["dense"], ms[name])
     print(
-        f"{name:18s} {m.num_parameters():>7d} {nz:>8d} {evaluate(m, test_loader):>8.4f} {ms:>7.2f} {base_ms / ms:>6.2f}x"
+        f"{name:18s} {m.num_parameters():>7d} {nz:>8d} {evaluate(m, test_loader):>8.4f} "
+        f"{np.median(ms[name]):>7.2f} {med:>6.2f}x [{lo:.2f}, {hi:.2f}]"
     )
+phys_speedup = speedup(ms["dense"], ms["physical 50 %"])[0]
+mask_speedup = speedup(ms["dense"], ms["masked 50 %"])[0]
 
 # %% [markdown]
 # Removing half the filters of both convs cuts conv2's work to a quarter (half the inputs, half the
-# outputs): the physical model is faster (speedup column) while the masked one runs at dense speed,
-# because its zeros are still multiplied.
+# outputs), while the masked model still multiplies its zeros. The measured median speedups
+# (interleaved, one BLAS thread) are printed below.
 # Fine-tuning the physically smaller model for 2 epochs recovers most of the accuracy:
 
 # %%
+print(f"physical 50 %: {phys_speedup:.2f}x the dense speed; masked 50 %: {mask_speedup:.2f}x")
 pruned, before = {}, {}
 for ratio in (0.25, 0.5, 0.75):
     m = copy.deepcopy(cnn)
@@ -269,12 +261,11 @@ for ratio in (0.25, 0.5, 0.75):
         epochs=2,
     )
     pruned[ratio] = m
-times = latencies_ms({"dense": cnn, **pruned}, xb)
-base_ms = times["dense"]
+ms = interleaved_ms({"dense": cnn, **{f"ratio {r}": m for r, m in pruned.items()}}, xb)
 for ratio, m in pruned.items():
-    ms = times[ratio]
+    med, lo, hi = speedup(ms["dense"], ms[f"ratio {ratio}"])
     print(
         f"ratio {ratio:.2f}: params {m.num_parameters():>5d} ({m.num_parameters() / cnn.num_parameters():.2f}x), "
         f"accuracy {before[ratio]:.4f} -> {evaluate(m, test_loader):.4f} after 2 epochs, "
-        f"{ms:.2f} ms ({base_ms / ms:.2f}x faster)"
+        f"{np.median(ms[f'ratio {ratio}']):.2f} ms ({med:.2f}x faster, range {lo:.2f}-{hi:.2f})"
     )

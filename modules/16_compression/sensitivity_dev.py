@@ -15,17 +15,17 @@
 #| export
 import numpy as np
 
-from tinytorch.compression import prunable_parameters
+from tinytorch.compression.sparsity import prunable_parameters
 from tinytorch.core.checks import (
     check_amount,
     check_array,
     check_module,
     check_nonempty_loader,
-    check_parameter,
     check_parameters,
     check_real,
 )
-from tinytorch.core.module import Parameter
+from tinytorch.core.module import Module, Parameter
+from tinytorch.lesson import graded
 from tinytorch.training import evaluate
 
 
@@ -38,26 +38,18 @@ def _check_sparsities(sparsities):
     return [float(v) for v in s]
 
 
-def layer_mask(param, sparsity):
-    """Bool mask (True = kept) pruning exactly max(round(sparsity * size), already pruned) entries of one
-    parameter by |w| (stable ties: lower flat index first); entries masked before stay pruned.
+class _Holder(Module):
+    """A model holding one parameter, so a global pruner (magnitude_prune) prunes that parameter alone."""
 
-    param: a tinytorch Parameter with finite entries (its `mask`, if any, is read, never changed)."""
-    if not isinstance(param, Parameter):
-        raise TypeError(
-            f"param must be a tinytorch Parameter (e.g. model.layers[0].weight), got {type(param).__name__}"
-        )
-    check_array("param", param.data)
-    check_parameter("param", param, writable=False)
-    k = check_amount("sparsity", sparsity, param.data.size)
-    scores = np.abs(param.data.astype(np.float64)).ravel()
-    old = param.mask
-    if old is not None:
-        scores[~old.ravel()] = -1.0
-        k = max(k, int(np.count_nonzero(~old)))
-    keep = np.ones(param.data.size, dtype=bool)
-    keep[np.argsort(scores, kind="stable")[:k]] = False
-    return keep.reshape(param.data.shape)
+    def __init__(self, param):
+        super().__init__()
+        self.weight = param
+
+
+def _prune_alone(prune, param, sparsity):
+    """prune(model, sparsity) on a model holding only `param` (pruned in place); returns param.data."""
+    prune(_Holder(param), sparsity)
+    return param.data
 
 
 def _weights(model, names, arg="names", writable=True):
@@ -85,8 +77,12 @@ def _weights(model, names, arg="names", writable=True):
     return weights
 
 
-def sensitivity_scan(model, eval_loader, sparsities=(0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98), names=None):
-    """Accuracy of `model` with one weight at a time pruned (layer_mask) at each sparsity.
+def sensitivity_scan(
+    model, eval_loader, sparsities=(0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98), names=None, prune=None
+):
+    """Accuracy of `model` with one weight at a time pruned at each sparsity, by `prune` applied to that
+    weight alone (a copy of it; prune=None: tinytorch.compression.magnitude.magnitude_prune, looked up
+    at call time, so in the student bundle it is the student's own export).
 
     names: a list of weights to scan (default None: every parameter with ndim >= 2; a bare str is
     rejected). The model is restored exactly (data and mask) after every trial. Returns {"baseline":
@@ -95,6 +91,7 @@ def sensitivity_scan(model, eval_loader, sparsities=(0.0, 0.5, 0.7, 0.8, 0.9, 0.
     sps = _check_sparsities(sparsities)
     weights = _weights(model, names, writable=False)  # trials replace p.data, never write into it
     check_nonempty_loader("eval_loader", eval_loader)
+    prune = graded("magnitude_prune", prune, "prune")
     baseline = evaluate(model, eval_loader)
     acc = {}
     for name, p in weights.items():
@@ -102,8 +99,10 @@ def sensitivity_scan(model, eval_loader, sparsities=(0.0, 0.5, 0.7, 0.8, 0.9, 0.
         row = []
         try:
             for s in sps:
-                p.data = data  # rank the original weights at every sparsity, in any order
-                p.data = data * layer_mask(p, s)
+                trial = Parameter(data.copy(), requires_grad=False)  # rank the original weights every time
+                if mask is not None:
+                    trial.set_mask(mask)
+                p.data = _prune_alone(prune, trial, s)
                 row.append(evaluate(model, eval_loader))
         finally:
             p.data, p.mask = data, mask
@@ -145,19 +144,21 @@ def layer_sparsities(scan, tolerance=0.01):
     return out
 
 
-def layerwise_prune(model, sparsities):
-    """Prune each named weight to its own cumulative target (layer_mask), in place; sets masks and returns
-    {name: mask}. Every name and amount is validated before any weight changes."""
+def layerwise_prune(model, sparsities, prune=None):
+    """Prune each named weight to its own cumulative target, in place, by `prune` applied to that weight
+    alone (prune=None: tinytorch.compression.magnitude.magnitude_prune, looked up at call time).
+    Returns {name: mask}. Every name and amount is validated before any weight changes."""
     if not isinstance(sparsities, dict):
         raise TypeError(f"sparsities must be a dict name -> sparsity, got {type(sparsities).__name__}")
     if not sparsities:
         raise ValueError("sparsities={} is empty; expected at least one weight name -> sparsity")
     weights = _weights(model, list(sparsities), arg="the keys of sparsities")
-    masks = {name: layer_mask(weights[name], s) for name, s in sparsities.items()}
-    for name, mask in masks.items():
-        weights[name].mask = mask
-        weights[name].data[~mask] = 0
-    return masks
+    for name, s in sparsities.items():
+        check_amount("sparsity", s, weights[name].data.size)
+    prune = graded("magnitude_prune", prune, "prune")
+    for name, s in sparsities.items():
+        _prune_alone(prune, weights[name], s)
+    return {name: weights[name].mask for name in sparsities}
 
 
 # %% [markdown]
@@ -172,20 +173,17 @@ import io
 from IPython.display import Image, display
 from matplotlib.figure import Figure
 
-import tinytorch
 from tinytorch.compression import magnitude_prune, measure_sparsity
-from tinytorch.core.layers import Linear, ReLU, Sequential
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optim import Adam
-from tinytorch.data import DataLoader, load_digits, train_test_split
+from tinytorch.data import DataLoader
+from tinytorch.lesson import digits_split, make_mlp
 from tinytorch.training import fit
 
-X, y = load_digits()
-X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0)
+X_train, X_test, y_train, y_test = digits_split()
 train_loader = DataLoader(X_train, y_train, batch_size=32, shuffle=True, seed=0)
 test_loader = DataLoader(X_test, y_test, batch_size=512)
-tinytorch.manual_seed(0)
-model = Sequential(Linear(64, 256), ReLU(), Linear(256, 128), ReLU(), Linear(128, 10))
+model = make_mlp((64, 256, 128, 10), seed=0)
 fit(model, train_loader, CrossEntropyLoss(), Adam(model.parameters(), lr=3e-3), epochs=30)
 
 scan = sensitivity_scan(model, test_loader, sparsities=(0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99))

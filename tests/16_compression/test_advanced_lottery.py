@@ -142,3 +142,18 @@ def test_rejected_float_masks_leave_every_parameter_untouched():
     ):
         apply_masks(model, masks)
     assert all(np.array_equal(before[n], p.data) and p.mask is None for n, p in model.named_parameters())
+
+
+def test_lottery_prunes_with_the_given_prune_or_the_package_one_looked_up_at_call_time(monkeypatch):
+    from tinytorch.compression import magnitude
+
+    train, test = _data()
+    kw = dict(rounds=2, prune_fraction=0.5, epochs=1, rewind_steps=1, seed=0)
+    package, given = [], []
+    monkeypatch.setattr(magnitude, "magnitude_prune", lambda m, s: package.append(s) or magnitude_prune(m, s))
+    a = lottery_ticket(make_model, train, test, **kw)
+    assert package == [0.5, 0.5, 0.75, 0.75]  # per round: the rewound model, then the fine-tuned one
+    b = lottery_ticket(
+        make_model, train, test, **kw, prune=lambda m, s: given.append(s) or magnitude_prune(m, s)
+    )
+    assert given == [0.5, 0.5, 0.75, 0.75] and len(package) == 4 and a == b

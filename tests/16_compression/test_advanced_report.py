@@ -15,7 +15,7 @@ from tinytorch.compression.report import (
 )
 from tinytorch.compression.sparse import csr_nbytes, to_sparse
 from tinytorch.core.conv import Conv2d
-from tinytorch.core.layers import Flatten, Linear, ReLU, Sequential
+from tinytorch.core.layers import Linear, ReLU, Sequential
 from tinytorch.data import DataLoader
 
 
@@ -35,7 +35,23 @@ def test_storage_counts_values_indices_pointers_and_fp32_biases():
     # weights stored as CSR of (out, in): rows = out features, int16 column indices; biases fp32
     assert s["csr"] == csr_nbytes(3, 3, 4, 2) + csr_nbytes(w2, 2, 4, 2) + 4 * 5
     assert s["int8"] == min(12, csr_nbytes(3, 3, 1, 2)) + 4 + min(6, csr_nbytes(w2, 2, 1, 2)) + 4 + 4 * 5
-    assert s["weight_sparsity"] == pytest.approx(100 * (18 - 3 - w2) / 18)
+    assert set(s) == {"params", "nonzeros", "dense", "csr", "int8"}  # no sparsity: that is measure_sparsity's
+
+
+def test_report_weight_sparsity_is_the_package_measure_sparsity_looked_up_at_call_time(monkeypatch):
+    from tinytorch.compression import sparsity
+
+    model = _model()
+    X = np.zeros((2, 4), np.float32)
+    loader = DataLoader(X, np.zeros(2, np.int64))
+    w2 = int(np.count_nonzero(model.layers[2].weight.data))
+    rows = compression_report({"base": model, "csr": to_sparse(model)}, loader, X, repeats=1)
+    assert rows[0]["weight_sparsity"] == rows[1]["weight_sparsity"] == 100 * (18 - 3 - w2) / 18
+    seen = []
+    monkeypatch.setattr(sparsity, "measure_sparsity", lambda m, weights_only: seen.append(m) or 42.0)
+    rows = compression_report({"base": model, "csr": to_sparse(model)}, loader, X, repeats=1)
+    assert [r["weight_sparsity"] for r in rows] == [42.0, 42.0] and seen[0] is model
+    assert np.array_equal(seen[1].layers[0].weight.data, model.layers[0].weight.data)  # the CSR, made dense
 
 
 def test_storage_of_a_conv_uses_output_channels_as_rows():
@@ -128,6 +144,40 @@ def test_format_and_plot_name_the_row_and_the_missing_key_instead_of_a_key_error
             fn(broken)
         with pytest.raises(TypeError, match="rows must be the list of dicts returned by compression_report"):
             fn(None)
+
+
+def _spy_loader(X):
+    class Loader(DataLoader):  # counts the batches drawn: evaluating a variant draws at least one
+        drawn = 0
+
+        def __iter__(self):
+            for batch in super().__iter__():
+                Loader.drawn += 1
+                yield batch
+
+    return Loader(X, np.zeros(len(X), np.int64), batch_size=len(X))
+
+
+def test_report_rejects_a_latency_input_of_the_wrong_width_naming_it_before_evaluating():
+    model = _model()
+    model.layers[2].eval()
+    loader = _spy_loader(np.zeros((2, 4), np.float32))
+    with pytest.raises(ValueError, match=r"latency_input of shape \(2, 3\) does not fit variants\['a'\]"):
+        compression_report({"a": model}, loader, np.zeros((2, 3), np.float32))
+    assert loader.drawn == 0 and [m.training for m in model.modules()] == [True, True, True, False]
+
+
+def test_report_rejects_a_3_tuple_variant_and_a_variant_without_parameters_naming_them():
+    model = _model()
+    loader = _spy_loader(np.zeros((2, 4), np.float32))
+    x = np.zeros((1, 4), np.float32)
+    with pytest.raises(
+        ValueError, match=r"variants\['a'\] must be a model or a pair \(model, format\), got 3"
+    ):
+        compression_report({"a": (model, "csr", "int8")}, loader, x)
+    with pytest.raises(ValueError, match=r"variants\['relu'\] has no parameters"):
+        compression_report({"a": model, "relu": Sequential(ReLU())}, loader, x)
+    assert loader.drawn == 0
 
 
 def test_report_names_a_bad_latency_input_or_variant_name_before_evaluating_anything():

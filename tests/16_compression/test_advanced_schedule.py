@@ -151,3 +151,68 @@ def test_gradual_prune_accepts_an_optimizer_over_part_of_the_model_and_rejects_o
     other, _, _ = _toy(1)
     with pytest.raises(ValueError, match="optimizer holds none of the model's parameters"):
         gradual_prune(model, loader, CrossEntropyLoss(), SGD(other.parameters(), lr=0.1))
+
+
+def test_gradual_prune_of_a_fully_frozen_model_is_rejected_before_any_prune_or_step():
+    model, loader, _ = _toy()
+    for p in model.parameters():
+        p.requires_grad = False
+    before = [p.data.copy() for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"model has no trainable parameter in optimizer \(all frozen\)"):
+        gradual_prune(model, loader, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), n_steps=1)
+    assert all(np.array_equal(a, p.data) and p.mask is None for a, p in zip(before, model.parameters()))
+
+
+def test_gradual_prune_calls_the_given_prune_or_the_package_one_looked_up_at_call_time(monkeypatch):
+    from tinytorch.compression import magnitude
+
+    targets = []
+
+    def spy(model, sparsity):  # stands in for the student's magnitude_prune (the package export)
+        targets.append(sparsity)
+        return magnitude_prune(model, sparsity)
+
+    model, loader, _ = _toy()
+    monkeypatch.setattr(magnitude, "magnitude_prune", spy)
+    hist = gradual_prune(model, loader, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), 0.5, n_steps=2)
+    assert targets == [s for _, s in cubic_schedule(0.0, 0.5, 2)]
+    n = 8 * 16 + 16 * 2
+    assert hist[-1]["weight_sparsity"] == 100.0 * round(0.5 * n) / n
+    given = []
+    model, loader, _ = _toy()
+    gradual_prune(
+        model,
+        loader,
+        CrossEntropyLoss(),
+        SGD(model.parameters(), lr=0.1),
+        0.5,
+        n_steps=1,
+        prune=lambda m, s: given.append(s) or magnitude_prune(m, s),
+    )
+    assert given == [0.0, 0.5] and len(targets) == 3
+
+
+def test_gradual_prune_names_a_prune_that_returns_no_masks():
+    model, loader, _ = _toy()
+    with pytest.raises(TypeError, match=r"prune must return a dict name -> bool mask .*got None"):
+        gradual_prune(
+            model, loader, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), prune=lambda m, s: None
+        )
+
+
+def test_gradual_prune_given_the_notebook_prune_runs_while_the_package_still_holds_stubs(monkeypatch):
+    """The main notebook calls gradual_prune(..., prune=magnitude_prune) before the student exports."""
+    from tinytorch.compression import magnitude, sparsity
+
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    monkeypatch.setattr(magnitude, "magnitude_prune", stub)
+    monkeypatch.setattr(sparsity, "measure_sparsity", stub)
+    model, loader, _ = _toy()
+    opt = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(NotImplementedError):
+        gradual_prune(model, loader, CrossEntropyLoss(), opt, 0.5, n_steps=1)
+    hist = gradual_prune(model, loader, CrossEntropyLoss(), opt, 0.5, n_steps=1, prune=magnitude_prune)
+    n = 8 * 16 + 16 * 2
+    assert hist[-1]["weight_sparsity"] == 100.0 * round(0.5 * n) / n

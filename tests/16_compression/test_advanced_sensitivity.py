@@ -6,9 +6,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tinytorch
-from tinytorch.compression.sensitivity import layer_mask, layer_sparsities, layerwise_prune, sensitivity_scan
+from tinytorch.compression import magnitude
+from tinytorch.compression.sensitivity import layer_sparsities, layerwise_prune, sensitivity_scan
 from tinytorch.core.layers import Linear, ReLU, Sequential
-from tinytorch.core.module import Parameter
 from tinytorch.data import DataLoader
 
 
@@ -22,20 +22,61 @@ def _model_and_data(seed=0):
     return model, DataLoader(X, y, batch_size=40)
 
 
-def test_layer_mask_prunes_exactly_round_s_times_n_with_stable_ties():
-    p = Parameter(np.array([[3.0, 1.0, 1.0], [2.0, 1.0, 5.0]]))
-    assert layer_mask(p, 0.5).astype(int).tolist() == [[1, 0, 0], [1, 0, 1]]
+def _one_weight(values, mask=None):
+    model = Sequential(Linear(*np.shape(values)))
+    model.layers[0].weight.data[:] = values
+    if mask is not None:
+        model.layers[0].weight.mask = mask
+    return model
+
+
+def test_layerwise_prune_prunes_exactly_round_s_times_n_with_stable_ties():
+    values = np.array([[3.0, 1.0, 1.0], [2.0, 1.0, 5.0]])
+    masks = [
+        layerwise_prune(_one_weight(values), {"layers.0.weight": s})["layers.0.weight"] for s in (0.5, 0.25)
+    ]
+    assert masks[0].astype(int).tolist() == [[1, 0, 0], [1, 0, 1]]
     # 0.25 * 6 = 1.5 -> round half to even = 2 pruned; of the tied 1.0s the lower flat indices 1, 2 go first
-    assert layer_mask(p, 0.25).astype(int).tolist() == [[1, 0, 0], [1, 1, 1]]
-    assert (~layer_mask(p, 1.0)).all() and layer_mask(p, 0.0).all()
-    assert np.count_nonzero(~layer_mask(p, 2)) == 2  # int = count
+    assert masks[1].astype(int).tolist() == [[1, 0, 0], [1, 1, 1]]
+    assert (
+        np.count_nonzero(~layerwise_prune(_one_weight(values), {"layers.0.weight": 2})["layers.0.weight"])
+        == 2
+    )
 
 
-def test_layer_mask_never_regrows():
-    p = Parameter(np.array([5.0, 4.0, 3.0, 2.0]))
-    p.mask = np.array([False, True, True, True])
-    assert layer_mask(p, 0.25).tolist() == [False, True, True, True]
-    assert layer_mask(p, 0.5).tolist() == [False, True, True, False]
+def test_layerwise_prune_never_regrows():
+    model = _one_weight(np.array([[5.0, 4.0, 3.0, 2.0]]).T, mask=np.array([[False, True, True, True]]).T)
+    assert layerwise_prune(model, {"layers.0.weight": 0.25})["layers.0.weight"].ravel().tolist() == [
+        False,
+        True,
+        True,
+        True,
+    ]
+    assert layerwise_prune(model, {"layers.0.weight": 0.5})["layers.0.weight"].ravel().tolist() == [
+        False,
+        True,
+        True,
+        False,
+    ]
+
+
+def test_scan_and_layerwise_prune_call_the_package_magnitude_prune_at_call_time_or_the_one_given(monkeypatch):
+    model, loader = _model_and_data()
+    calls = []
+
+    def spy(m, sparsity):
+        calls.append((type(m).__name__, [n for n, _ in m.named_parameters()], sparsity))
+        return {}
+
+    monkeypatch.setattr(magnitude, "magnitude_prune", spy)  # what the student's export would be
+    sensitivity_scan(model, loader, sparsities=(0.5,), names=["layers.2.weight"])
+    layerwise_prune(model, {"layers.0.weight": 0.25})
+    assert calls == [("_Holder", ["weight"], 0.5), ("_Holder", ["weight"], 0.25)]
+    given = []
+    layerwise_prune(model, {"layers.0.weight": 0.75}, prune=lambda m, s: given.append(s))
+    assert given == [0.75] and len(calls) == 2
+    with pytest.raises(TypeError, match=r"prune must be None or a callable like magnitude_prune, got 3"):
+        layerwise_prune(model, {"layers.0.weight": 0.75}, prune=3)
 
 
 def test_scan_restores_the_model_exactly_and_reports_one_row_per_weight():
@@ -53,8 +94,7 @@ def test_scan_equals_pruning_that_layer_alone_by_hand():
 
     model, loader = _model_and_data(1)
     scan = sensitivity_scan(model, loader, sparsities=(0.75,), names=["layers.2.weight"])
-    w = model.layers[2].weight
-    w.data = w.data * layer_mask(w, 0.75)
+    layerwise_prune(model, {"layers.2.weight": 0.75})
     assert scan["accuracy"]["layers.2.weight"] == [evaluate(model, loader)]
 
 

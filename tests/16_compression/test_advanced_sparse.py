@@ -258,3 +258,38 @@ def test_int8_csr_scale_must_be_a_positive_finite_number():
     ):
         with pytest.raises(exc, match="scale"):
             CSRMatrix(*args, scale=bad)
+
+
+def test_from_dense_names_dense_for_int8_input_and_builds_nothing():
+    with pytest.raises(TypeError, match=r"dense has dtype int8, but int8 CSR values need their scale"):
+        CSRMatrix.from_dense(np.ones((2, 3), dtype=np.int8))
+    q = CSRMatrix.from_dense(np.array([[0.0, 2.0], [1.0, 0.0]], np.float32)).quantize_int8()
+    assert q.data.dtype == np.int8 and np.allclose(q.to_dense(), [[0.0, 2.0], [1.0, 0.0]], atol=q.scale / 2)
+
+
+def test_sparse_re_exports_the_csr_format_defined_in_compression_csr():
+    from tinytorch.compression import csr, sparse
+
+    assert sparse.CSRMatrix is csr.CSRMatrix and sparse.csr_matmul is csr.csr_matmul
+    assert sparse.csr_nbytes is csr.csr_nbytes and set(csr.__all__) == {
+        "CSRMatrix",
+        "csr_matmul",
+        "csr_nbytes",
+    }
+
+
+def test_speedup_table_times_every_kernel_on_one_blas_thread():
+    from threadpoolctl import threadpool_info
+
+    seen = []
+
+    def probe(w):
+        def f(x):
+            seen.append([i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"])
+            return x @ w
+
+        return f
+
+    csr_speedup_table(n=8, sparsities=(0.5,), batch_sizes=(1,), repeats=2, baselines={"probe": probe})
+    assert seen and all(threads == [1] * len(threads) for threads in seen)
+    assert all(n == 1 for threads in seen for n in threads) and seen[0] != []

@@ -52,6 +52,7 @@ def make_repo(dest: Path, notebook_tests: bool = False) -> Path:
         "tinytorch",
         "tito",
         "bin",
+        "grading",
     ):  # file modes as in a fresh clone (copyfile: umask, not the source's)
         if (REPO / name).is_dir():
             shutil.copytree(REPO / name, dest / name, ignore=IGNORE, copy_function=shutil.copyfile)

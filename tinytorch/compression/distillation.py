@@ -67,7 +67,7 @@ class KnowledgeDistillation:
         """One optimizer step of the student on batch (x, y); returns the loss as a float. A non-finite
         loss raises ValueError before any gradient or weight changes."""
         x = check_batch("x", x)
-        check_optimizer("optimizer", optimizer)
+        check_optimizer("optimizer", optimizer, owner=self.student_model)
         check_parameters(self.student_model.named_parameters(), why="the student cannot be trained")
         loss = self.batch_loss(x, y)
         return optimizer_step(loss, optimizer, self.student_model.named_parameters(), "in train_step")
@@ -75,6 +75,5 @@ class KnowledgeDistillation:
     def fit(self, loader, optimizer, epochs=1):
         """train_step over every batch of `loader` for `epochs` epochs; returns the mean loss per epoch."""
         check_nonempty_loader("loader", loader)
-        check_optimizer("optimizer", optimizer)
-        epochs = check_int("epochs", epochs, low=1)
+        epochs = check_int("epochs", epochs, low=1)  # train_step checks the optimizer before the first step
         return [float(np.mean([self.train_step(x, y, optimizer) for x, y in loader])) for _ in range(epochs)]

@@ -9,7 +9,7 @@ import copy
 import numpy as np
 
 import tinytorch
-from . import magnitude_prune, prunable_parameters
+from .sparsity import prunable_parameters
 from tinytorch.core.checks import (
     check_array,
     check_fraction,
@@ -25,6 +25,7 @@ from tinytorch.core.checks import (
 from ..core.losses import CrossEntropyLoss
 from ..core.module import Module
 from ..core.optim import Adam
+from ..lesson import graded
 from ..training import evaluate, fit, train_step
 
 # %% ../../modules/16_compression/lottery_dev.ipynb #378ff20d
@@ -101,6 +102,17 @@ def remaining_fraction(model):
     return kept / total
 
 # %% ../../modules/16_compression/lottery_dev.ipynb #325d6fc5
+def _new_model(make_model):
+    """make_model(), checked: a Module with prunable weights, every parameter finite and writable."""
+    model = make_model()
+    if not isinstance(model, Module):
+        raise TypeError(f"make_model() must return a tinytorch Module, got {type(model).__name__}")
+    if not prunable_parameters(model):
+        raise ValueError("make_model() returned a model with no prunable weights (parameters with ndim >= 2)")
+    check_parameters(model.named_parameters(), why="make_model() must build a trainable model")
+    return model
+
+
 def lottery_ticket(
     make_model,
     train_loader,
@@ -111,13 +123,15 @@ def lottery_ticket(
     rewind_steps=20,
     lr=3e-3,
     seed=0,
+    prune=None,
 ):
     """Iterative magnitude pruning with rewinding to theta_k, random re-init of the same masks, and
     keep-trained fine-tuning.
 
     make_model(): a fresh Module (initialised from the global generator, seeded here). Round r prunes to
-    the cumulative target 1 - (1 - prune_fraction)**r, then trains `epochs` with a fresh Adam(lr).
-    Returns {"dense": accuracy, "rewind" | "reinit" | "finetune": [{round, remaining, accuracy}]}.
+    the cumulative target 1 - (1 - prune_fraction)**r with prune(model, sparsity) -> {name: mask} (None:
+    tinytorch.compression.magnitude.magnitude_prune, looked up at call time, i.e. the student's export),
+    then trains `epochs` with a fresh Adam(lr). Returns {"dense": accuracy, "rewind" | "reinit" | "finetune": [{round, remaining, accuracy}]}.
     """
     if not callable(make_model) or isinstance(make_model, Module):
         raise TypeError(
@@ -131,6 +145,7 @@ def lottery_ticket(
     seed = check_int("seed", seed, low=0)
     check_nonempty_loader("train_loader", train_loader)
     check_nonempty_loader("eval_loader", eval_loader)
+    prune = graded("magnitude_prune", prune, "prune")
     loss_fn = CrossEntropyLoss()
 
     def train(model):
@@ -138,12 +153,7 @@ def lottery_ticket(
         return evaluate(model, eval_loader)
 
     tinytorch.manual_seed(seed)
-    model = make_model()
-    if not isinstance(model, Module):
-        raise TypeError(f"make_model() must return a tinytorch Module, got {type(model).__name__}")
-    if not prunable_parameters(model):
-        raise ValueError("make_model() returned a model with no prunable weights (parameters with ndim >= 2)")
-    check_parameters(model.named_parameters(), why="make_model() must build a trainable model")
+    model = _new_model(make_model)
     opt = Adam(model.parameters(), lr=lr)
     train_steps(model, train_loader, loss_fn, opt, rewind_steps)
     theta_k = model.state_dict()
@@ -152,12 +162,12 @@ def lottery_ticket(
     tuned = copy.deepcopy(model)
     for r in range(1, rounds + 1):
         target = 1.0 - (1.0 - p) ** r
-        masks = magnitude_prune(model, target)
+        masks = prune(model, target)
         apply_masks(model, masks, theta_k)
         out["rewind"].append(dict(round=r, remaining=remaining_fraction(model), accuracy=train(model)))
         tinytorch.manual_seed(seed + r)
         fresh = apply_masks(make_model(), masks)
         out["reinit"].append(dict(round=r, remaining=remaining_fraction(fresh), accuracy=train(fresh)))
-        magnitude_prune(tuned, target)
+        prune(tuned, target)
         out["finetune"].append(dict(round=r, remaining=remaining_fraction(tuned), accuracy=train(tuned)))
     return out

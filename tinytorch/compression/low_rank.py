@@ -18,11 +18,29 @@ def _ratio_rank(rank_ratio, full):
     return min(max(round(rank_ratio * full), 1), full)
 
 
-def _top_svd(w, k, method="svd", n_iter=2, oversample=10, seed=0):
+def _svd(w, name="weight_matrix", dtype=None):
+    """np.linalg.svd(w, full_matrices=False) computed on w / max|w| (no square overflows near the float
+    maximum), in float32 for results of `dtype` (default w's) up to 32 bits (LAPACK has no float16), else in
+    float64; S comes back times max|w|, as float64 (energy sums accumulate in float64). ValueError naming
+    `name` when a singular value does not fit `dtype`."""
+    dtype = np.dtype(w.dtype if dtype is None else dtype)
+    w = w.astype(np.float32 if dtype.itemsize <= 4 else np.float64, copy=False)
+    peak = float(np.max(np.abs(w)))
+    u, s, vh = np.linalg.svd(w / peak if peak > 0 else w, full_matrices=False)
+    s = s.astype(np.float64) * peak if peak > 0 else s.astype(np.float64)
+    if s[0] > np.finfo(dtype).max:
+        raise ValueError(
+            f"{name} has a singular value of {s[0]:.4g}, above the {dtype} maximum (max |entry| "
+            f"{peak:.4g}); its factors cannot be stored in {dtype}: pass a float64 matrix"
+        )
+    return u, s, vh
+
+
+def _top_svd(w, k, method="svd", n_iter=2, oversample=10, seed=0, dtype=None):
     """The k leading singular triplets of w (m, n): U (m, k), S (k,), Vh (k, n), exact or randomized."""
     if method == "randomized":
         return randomized_svd(w, k, n_iter, oversample, seed)
-    u, s, vh = np.linalg.svd(w, full_matrices=False)
+    u, s, vh = _svd(w, "linear.weight", dtype)
     return u[:, :k], s[:k], vh[:k]
 
 # %% ../../modules/16_compression/compression_dev.ipynb #af67e78a
@@ -32,8 +50,9 @@ def low_rank_approximate(
     """Rank-k truncated SVD of a 2-D (m, n) matrix: returns U (m, k), S (k,), Vh (k, n), arrays of their own.
 
     k = round(rank_ratio * min(m, n)) clipped to [1, min(m, n)], rank_ratio in (0, 1]; when energy (in
-    (0, 1]) is given it overrides rank_ratio: k = the smallest rank keeping that share of sum(S**2).
-    Float input keeps its dtype (float16 is computed in float32), integer input gives float64.
+    (0, 1]) is given it overrides rank_ratio: k = the smallest rank keeping that share of sum(S**2) (an
+    all-zero matrix keeps every rank, k = min(m, n)). Float input keeps its dtype (float16 is computed in
+    float32), integer input gives float64.
     method="randomized": the randomized range finder (n_iter power iterations, oversample extra columns,
     a seeded Gaussian sketch; rank_ratio only).
     """
@@ -42,14 +61,16 @@ def low_rank_approximate(
     if method == "randomized":
         factors = _top_svd(w, _ratio_rank(r, min(w.shape)), method, n_iter, oversample, seed)
     else:
+        u, s, vh = _svd(w, dtype=dtype)  # np.linalg.svd(w, full_matrices=False), scaled; S in float64
         ### BEGIN SOLUTION
-        u, s, vh = np.linalg.svd(w, full_matrices=False)
         full = len(s)
         if tau is None:
             k = round(r * full)
+        elif s[0] == 0:
+            k = full  # an all-zero matrix: every rank keeps all of its (zero) energy
         else:
-            cum = np.cumsum((s / s[0]) ** 2) if s[0] > 0 else np.ones(full)
-            k = full if cum[-1] == 0 else int(np.searchsorted(cum / cum[-1], tau, side="left")) + 1
+            cum = np.cumsum((s / s[0]) ** 2)  # divided by S[0] first: no overflow
+            k = int(np.searchsorted(cum / cum[-1], tau, side="left")) + 1
         k = min(max(k, 1), full)
         factors = (u[:, :k], s[:k], vh[:k])
         ### END SOLUTION
@@ -67,9 +88,10 @@ def _linear_from(weight, bias=None, like=None):
     grad = True if like is None else like.weight.requires_grad
     layer.weight = Parameter(np.array(weight, dtype=dtype), requires_grad=grad)
     if bias is not None:
-        layer.bias = Parameter(
-            np.array(bias, dtype=dtype), requires_grad=grad if like.bias is None else like.bias.requires_grad
-        )
+        layer.bias = Parameter(bias, requires_grad=grad if like.bias is None else like.bias.requires_grad)
+    for p in (layer.weight, layer.bias):
+        if p is not None and dtype is not None:
+            p.data = p.data.astype(dtype, copy=False)  # a Tensor stores float16 as float32
     return layer
 
 # %% ../../modules/16_compression/compression_dev.ipynb #53d6ac38
@@ -81,9 +103,8 @@ def factorize_linear(linear, rank, method="svd", n_iter=2, oversample=10, seed=0
     oversample, seed: as in low_rank_approximate.
     """
     w, k = check_factorize(linear, rank)
-    u, s, vh = _top_svd(
-        w, k, *check_low_rank_method(method, n_iter, oversample, seed)
-    )  # U (m, k), S (k,), Vh (k, n)
+    options = check_low_rank_method(method, n_iter, oversample, seed)
+    u, s, vh = _top_svd(w, k, *options, dtype=linear.weight.data.dtype)  # U (m, k), S (k,), Vh (k, n)
     ### BEGIN SOLUTION
     bias = None if linear.bias is None else linear.bias.data
     return Sequential(_linear_from(u * s, like=linear), _linear_from(vh, bias, like=linear))

@@ -7,7 +7,8 @@ __all__ = ['magnitude_prune']
 import numpy as np
 
 from ..core.selection import kth_smallest
-from ..core.task_checks import check_magnitude_prune, kept_mask as _kept
+from ..core.module import kept_mask as _kept
+from ..core.task_checks import check_magnitude_prune
 
 # %% ../../modules/16_compression/compression_dev.ipynb #a7de8089
 def magnitude_prune(model, sparsity=0.9):

@@ -6,7 +6,7 @@ __all__ = ['cubic_sparsity', 'cubic_schedule', 'relative_amount', 'gradual_prune
 # %% ../../modules/16_compression/schedule_dev.ipynb #ac5dfafd
 import numpy as np
 
-from . import magnitude_prune, measure_sparsity, prunable_parameters
+from .sparsity import prunable_parameters
 from tinytorch.core.checks import (
     check_fraction,
     check_int,
@@ -17,6 +17,7 @@ from tinytorch.core.checks import (
     check_parameters,
     check_real,
 )
+from ..lesson import graded
 from ..training import evaluate, fit
 
 # %% ../../modules/16_compression/schedule_dev.ipynb #f7c991ab
@@ -65,6 +66,16 @@ def relative_amount(previous, target):
     return (tgt - prev) / (1.0 - prev)
 
 # %% ../../modules/16_compression/schedule_dev.ipynb #e0edd118
+def _masked_percent(masks):
+    """Percent of the entries that `masks` ({name: bool mask, True = kept}, as prune returns) mark pruned."""
+    if not isinstance(masks, dict) or not all(np.asarray(m).dtype == np.bool_ for m in masks.values()):
+        raise TypeError(
+            f"prune must return a dict name -> bool mask (as magnitude_prune does), got {masks!r}"
+        )
+    total = sum(np.size(m) for m in masks.values())
+    return 100.0 * sum(np.size(m) - np.count_nonzero(m) for m in masks.values()) / total if total else 0.0
+
+
 def gradual_prune(
     model,
     train_loader,
@@ -75,13 +86,18 @@ def gradual_prune(
     epochs_per_step=1,
     initial_sparsity=0.0,
     eval_loader=None,
+    prune=None,
 ):
     """Prune `model` in place along the cubic schedule, fine-tuning `epochs_per_step` epochs after each
     of the n_steps + 1 steps (so (n_steps + 1) * epochs_per_step epochs in total).
 
-    optimizer must hold the model's parameters (masks are honoured by the optimizer).
-    Returns [{step, target, weight_sparsity (percent), loss, accuracy (None without eval_loader)}].
-    Every argument is checked before the first prune, so a rejected call leaves the model untouched.
+    prune: the global, cumulative pruner prune(model, sparsity) -> {name: mask}; None means
+    tinytorch.compression.magnitude.magnitude_prune looked up at call time (in the student bundle: the
+    student's own export). Pass the notebook's magnitude_prune to use it before it is exported.
+    optimizer must hold trainable parameters of the model (masks are honoured by the optimizer).
+    Returns [{step, target, weight_sparsity (percent of the prunable weights masked), loss, accuracy
+    (None without eval_loader)}]. Every argument is checked before the first prune, so a rejected call
+    leaves the model untouched.
     """
     check_module("model", model)
     if not prunable_parameters(model):
@@ -95,17 +111,20 @@ def gradual_prune(
     held = {id(p) for p in getattr(optimizer, "params", model.parameters())}
     if not any(id(p) in held for p in model.parameters()):
         raise ValueError("optimizer holds none of the model's parameters; build it from model.parameters()")
+    if not any(id(p) in held and p.requires_grad for p in model.parameters()):
+        raise ValueError("model has no trainable parameter in optimizer (all frozen); nothing to fine-tune")
     epochs = check_int("epochs_per_step", epochs_per_step, low=1)
     schedule = cubic_schedule(initial_sparsity, final_sparsity, n_steps)
+    prune = graded("magnitude_prune", prune, "prune")
     history = []
     for step, target in schedule:
-        magnitude_prune(model, target)
+        masks = prune(model, target)
         loss = fit(model, train_loader, loss_fn, optimizer, epochs=epochs)[-1]
         history.append(
             dict(
                 step=step,
                 target=target,
-                weight_sparsity=measure_sparsity(model, weights_only=True),
+                weight_sparsity=_masked_percent(masks),
                 loss=loss,
                 accuracy=None if eval_loader is None else evaluate(model, eval_loader),
             )

@@ -6,12 +6,9 @@ __all__ = ['structured_prune']
 # %% ../../modules/16_compression/compression_dev.ipynb #79fe33c2
 import numpy as np
 
-from ..core.module import Parameter
-from tinytorch.core.task_checks import (
-    check_structured_prune,
-    kept_mask as _kept,
-    zero_response as _zero_response,
-)
+from ..core.layers import zero_response as _zero_response
+from ..core.module import Parameter, kept_mask as _kept
+from ..core.task_checks import check_structured_prune
 
 
 def _replace(layer, attr, index):
@@ -19,6 +16,7 @@ def _replace(layer, attr, index):
     dtype and requires_grad are kept; a Linear's in_features/out_features follow its new weight."""
     old = getattr(layer, attr)
     new = Parameter(np.ascontiguousarray(old.data[index]), requires_grad=old.requires_grad)
+    new.data = new.data.astype(old.data.dtype, copy=False)  # a Tensor stores float16 as float32
     if old.mask is not None:
         new.set_mask(np.ascontiguousarray(old.mask[index]))
     setattr(layer, attr, new)

@@ -1,10 +1,11 @@
-"""Grad mode (no_grad, is_grad_enabled) and the shape helpers the Tensor ops' backward passes use."""
+"""Grad mode (no_grad, is_grad_enabled), the graph walk of `Tensor.backward` (backpropagate) and the shape
+helpers the Tensor ops' backward passes use."""
 
 import functools
 
 import numpy as np
 
-__all__ = ["no_grad", "is_grad_enabled"]
+__all__ = ["is_grad_enabled", "no_grad"]
 
 _GRAD_ENABLED = [True]
 
@@ -70,3 +71,34 @@ def row_max(z, axis=-1):
     if z.ndim == 2 and axis in (-1, 1) and z.shape[1] <= 64 and z.shape[0] >= 16:
         return np.maximum.reduce(np.ascontiguousarray(z.T), axis=0)[:, None]
     return z.max(axis=axis, keepdims=True)
+
+
+def backpropagate(root, grad):
+    """Accumulate d(root)/d(leaf) * grad into every leaf's `.grad`: an iterative post-order DFS gives the
+    topological order (deep graphs would overflow recursion), then each node's `_backward` maps its output
+    gradient to its parents' gradients, summed back to their shapes (`_unbroadcast`)."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            stack += [(p, False) for p in node._parents if p.requires_grad and id(p) not in seen]
+    grads = {id(root): grad}
+    for node in reversed(order):
+        g = grads.pop(id(node), None)
+        if g is None:
+            continue
+        if node._backward is None:  # leaf
+            g = g.astype(node.data.dtype, copy=False)
+            node.grad = g.copy() if node.grad is None else node.grad + g
+            continue
+        for parent, pg in zip(node._parents, node._backward(g)):
+            if pg is None or not parent.requires_grad:
+                continue
+            pg = pg if type(pg) is np.ndarray else np.asarray(pg)
+            pg = pg if pg.shape == parent.data.shape else _unbroadcast(pg, parent.data.shape)
+            key = id(parent)
+            grads[key] = pg if key not in grads else grads[key] + pg

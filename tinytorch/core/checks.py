@@ -6,24 +6,25 @@ import numbers
 
 import numpy as np
 
+from .tensor import Tensor
+
 __all__ = [
-    "check_real",
-    "check_fraction",
-    "check_int",
     "check_amount",
-    "check_choice",
     "check_array",
     "check_bool",
+    "check_choice",
+    "check_fraction",
+    "check_int",
     "check_loader",
-    "check_nonempty_loader",
-    "check_optimizer",
     "check_loss_fn",
     "check_module",
+    "check_nonempty_loader",
+    "check_optimizer",
     "check_parameter",
     "check_parameters",
+    "check_real",
+    "check_tensor",
     "check_unshared",
-    "check_finite_loss",
-    "as_class_indices",
 ]
 
 
@@ -37,16 +38,12 @@ def check_real(name, value, *, low=None, high=None, low_open=False, high_open=Fa
     """A finite real number (bool and str rejected) inside [low, high]; open ends when low_open/high_open."""
     if not _is_real(value):
         raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
-    v = float(value)
-    lo = "(" if low_open else "["
-    hi = ")" if high_open else "]"
-    rng = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
-    if not math.isfinite(v):
-        raise ValueError(f"{name}={value!r} is not finite; expected a value in {rng}")
-    if low is not None and (v < low or (low_open and v == low)):
-        raise ValueError(f"{name}={value!r} is out of range; expected a value in {rng}")
-    if high is not None and (v > high or (high_open and v == high)):
-        raise ValueError(f"{name}={value!r} is out of range; expected a value in {rng}")
+    v, lo, hi = float(value), -math.inf if low is None else low, math.inf if high is None else high
+    inside = (lo < v if low_open else lo <= v) and (v < hi if high_open else v <= hi)
+    if not (math.isfinite(v) and inside):
+        rng = f"{'(' if low_open else '['}{'-inf' if low is None else low}, {'inf' if high is None else high}"
+        why = "is out of range" if math.isfinite(v) else "is not finite"
+        raise ValueError(f"{name}={value!r} {why}; expected a value in {rng}{')' if high_open else ']'}")
     return v
 
 
@@ -72,26 +69,18 @@ def check_amount(name, value, n):
     Returns the number of entries to prune, k = round(value * n) (Python round, half to even) for
     floats and the int itself for counts.
     """
-    if isinstance(value, (bool, np.bool_)) or not _is_real(value):
+    if not _is_real(value):
         raise TypeError(
             f"Invalid type for {name}: {value!r} of type {type(value).__name__}; "
             "expected a float in [0, 1] or a non-negative int"
         )
-    if isinstance(value, (numbers.Integral, np.integer)):
-        k = int(value)
-        if k < 0:
-            raise ValueError(
-                f"{name}={k} should either be a float in the range [0, 1] or a non-negative integer"
-            )
-        if k > n:
-            raise ValueError(f"{name}={k} should be smaller than the number of parameters to prune={n}")
-        return k
-    v = float(value)
-    if not math.isfinite(v) or v < 0.0 or v > 1.0:
-        raise ValueError(
-            f"{name}={value!r} should either be a float in the range [0, 1] or a non-negative integer"
-        )
-    return round(v * n)
+    count = isinstance(value, (numbers.Integral, np.integer))
+    if count and 0 <= value <= n or not count and 0.0 <= value <= 1.0:  # NaN fails both
+        return int(value) if count else round(float(value) * n)
+    shown = int(value) if count else repr(value)
+    if count and value > n:
+        raise ValueError(f"{name}={shown} should be smaller than the number of parameters to prune={n}")
+    raise ValueError(f"{name}={shown} should either be a float in the range [0, 1] or a non-negative integer")
 
 
 def check_choice(name, value, choices):
@@ -122,6 +111,13 @@ def _all_finite(arr):
     return bool(np.all(np.isfinite(arr)))
 
 
+def check_tensor(name, value):
+    """A tinytorch Tensor (layers and functional ops take Tensors, not arrays)."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name} must be a Tensor, got {type(value).__name__}")
+    return value
+
+
 def check_bool(name, value):
     """True or False (NumPy bools too); 0/1, None and strings are rejected."""
     if not isinstance(value, (bool, np.bool_)):
@@ -143,8 +139,7 @@ def check_loader(name, value):
 
 def check_nonempty_loader(name, value):
     """check_loader plus ValueError when the loader holds no batches (len == 0)."""
-    check_loader(name, value)
-    if len(value) == 0:
+    if len(check_loader(name, value)) == 0:
         raise ValueError(f"{name} is empty (len 0); expected at least one (x, y) batch")
     return value
 
@@ -160,13 +155,29 @@ def check_module(name, value, cls=None):
     return value
 
 
-def check_optimizer(name, value):
-    """An object with callable step() and zero_grad() (SGD, Adam)."""
+def check_optimizer(name, value, owner=None):
+    """An object with callable step() and zero_grad() (SGD, Adam) whose `params` (when it lists them) include
+    one that requires grad (a fully frozen model has nothing to train) and, with `owner` (a Module), belong
+    to that module only."""
     if not (callable(getattr(value, "step", None)) and callable(getattr(value, "zero_grad", None))):
         raise TypeError(
             f"{name} must be an optimizer with step() and zero_grad() (e.g. SGD or Adam), "
             f"got {value!r} of type {type(value).__name__}"
         )
+    params = list(getattr(value, "params", None) or ())
+    if params and not any(getattr(p, "requires_grad", False) for p in params):
+        raise ValueError(
+            f"{name}={value!r} holds {len(params)} parameters and none requires grad (a fully frozen "
+            "model?); nothing would be trained"
+        )
+    if owner is not None and params:
+        own = {id(p) for p in owner.parameters()}
+        foreign = [i for i, p in enumerate(params) if id(p) not in own]
+        if foreign:
+            raise ValueError(
+                f"{name}={value!r} holds parameters that are not the model's (params{foreign[:5]}); "
+                "build it from the trained model's parameters()"
+            )
     return value
 
 
@@ -206,11 +217,8 @@ def check_parameter(name, param, *, finite=True, writable=True, why=""):
             f"{np.asarray(mask).dtype} for data of shape {data.shape}; expected a bool mask of "
             "the data's shape (clear a stale mask with p.mask = None)"
         )
-    if finite:
-        with np.errstate(over="ignore", invalid="ignore"):
-            total = np.sum(data)  # a finite sum means no NaN/inf, without a temporary array
-        if not np.isfinite(total) and not np.all(np.isfinite(data)):
-            raise ValueError(f"model parameter {name!r} contains NaN or inf" + (f"; {why}" if why else ""))
+    if finite and data.size and not _all_finite(data):
+        raise ValueError(f"model parameter {name!r} contains NaN or inf" + (f"; {why}" if why else ""))
     return param
 
 
@@ -247,70 +255,3 @@ def check_unshared(name, model, layers=None):
             "layers one by one and needs each to be distinct (copy.deepcopy the shared one)"
         )
     return model
-
-
-def check_finite_loss(value, where=""):
-    """The float value of a loss (Tensor or number); ValueError when NaN or inf, before any step."""
-    v = float(getattr(value, "item", lambda: value)())
-    if not math.isfinite(v):
-        raise ValueError(
-            f"non-finite loss {v}{' ' + where if where else ''}; no optimizer step was taken "
-            "(lower the learning rate or check the inputs)"
-        )
-    return v
-
-
-def _integral(arr):
-    return (
-        np.issubdtype(arr.dtype, np.floating)
-        and bool(np.all(np.isfinite(arr)))
-        and bool(np.all(arr == np.round(arr)))
-    )
-
-
-def as_class_indices(name, labels, batch, classes):
-    """Class labels as an int64 (batch,) array in [0, classes): integer arrays, Tensors holding integers
-    (a Tensor stores float32) or one-hot rows (batch, classes). TypeError for other dtypes (bool, float
-    arrays, str, object); ValueError for a wrong shape, a label out of range or a row that is not one-hot."""
-    if (
-        type(labels) is np.ndarray
-        and labels.dtype.kind in "iu"
-        and labels.shape == (batch,)
-        and (not batch or (labels.min() >= 0 and labels.max() < classes))
-    ):
-        return labels.astype(np.int64, copy=False)  # the common case, checked in one pass each way
-    is_tensor = hasattr(labels, "data") and not isinstance(labels, np.ndarray)
-    y = np.asarray(labels.data if is_tensor else labels)
-    numeric = y.dtype == np.bool_ or np.issubdtype(y.dtype, np.number)
-    if numeric and y.ndim != 1 and y.shape != (batch, classes):
-        raise ValueError(
-            f"{name} shape {y.shape} must be ({batch},) to match the logits (class indices) "
-            f"or ({batch}, {classes}) (one-hot rows)"
-        )
-    if numeric and y.ndim == 2:
-        if not np.all((y == 0) | (y == 1)) or not np.all(np.count_nonzero(y, axis=1) == 1):
-            raise ValueError(
-                f"{name} of shape {y.shape} must be one-hot rows (exactly one 1 per row, zeros "
-                "elsewhere); pass soft targets to a distillation loss instead"
-            )
-        return np.argmax(y, axis=1).astype(np.int64)
-    integer = np.issubdtype(y.dtype, np.integer) or (is_tensor and y.size and _integral(y))
-    if y.dtype == np.bool_ or not (integer or (y.size == 0 and np.issubdtype(y.dtype, np.number))):
-        got = (
-            "a Tensor with non-integer values"
-            if is_tensor and np.issubdtype(y.dtype, np.floating)
-            else f"dtype {y.dtype}"
-        )
-        raise TypeError(
-            f"{name} must be an integer array of class indices, got {got}; integer Tensors and "
-            f"one-hot rows ({batch}, {classes}) are accepted too"
-        )
-    if y.shape != (batch,):
-        raise ValueError(
-            f"{name} shape {y.shape} must be ({batch},) to match the logits (class indices) "
-            f"or ({batch}, {classes}) (one-hot rows)"
-        )
-    if y.size and (y.min() < 0 or y.max() >= classes):
-        bad = y[(y < 0) | (y >= classes)][0]
-        raise ValueError(f"{name} contains {bad:g}; expected class indices in [0, {classes - 1}]")
-    return y.astype(np.int64)

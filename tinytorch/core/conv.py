@@ -13,7 +13,7 @@ from .module import Module, Parameter
 from .random import get_rng
 from .tensor import Tensor
 
-__all__ = ["Conv2d", "MaxPool2d", "im2col", "col2im"]
+__all__ = ["Conv2d", "MaxPool2d", "col2im", "im2col"]
 
 
 def _pair(name, value, low):

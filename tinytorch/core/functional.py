@@ -2,27 +2,22 @@
 
 import numpy as np
 
-from .checks import as_class_indices, check_array, check_choice
 from .autograd import row_max
+from .checks import check_array, check_choice, check_tensor
+from .labels import as_class_indices
 from .tensor import Tensor
 
-__all__ = ["softmax", "log_softmax", "cross_entropy", "kl_div", "mse", "check_labels"]
-
-
-def _tensor(name, x):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name} must be a Tensor, got {type(x).__name__}")
-    return x
+__all__ = ["check_labels", "cross_entropy", "kl_div", "log_softmax", "mse", "softmax"]
 
 
 def softmax(x, axis=-1):
     """exp(x) / sum(exp(x)) along `axis` (max-shifted); output shape = x shape."""
-    return _tensor("x", x).softmax(axis=axis)
+    return check_tensor("x", x).softmax(axis=axis)
 
 
 def log_softmax(x, axis=-1):
     """x - logsumexp(x) along `axis`; finite for logits of any finite magnitude."""
-    return _tensor("x", x).log_softmax(axis=axis)
+    return check_tensor("x", x).log_softmax(axis=axis)
 
 
 def check_labels(labels, batch, num_classes):
@@ -36,7 +31,7 @@ def cross_entropy(logits, labels):
     logits: Tensor (B, C) (raw scores, never probabilities); labels: ints (B,) in [0, C), an integer Tensor or one-hot rows (B, C).
     Gradient w.r.t. logits: (softmax(logits) - onehot(labels)) / B.
     """
-    _tensor("logits", logits)
+    check_tensor("logits", logits)
     if logits.ndim != 2:
         raise ValueError(f"logits must have shape (B, C), got {logits.shape}")
     b, c = logits.shape
@@ -63,7 +58,7 @@ def kl_div(log_q, p, reduction="batchmean"):
     probabilities with the same shape (the target). reduction: 'batchmean' (divide by B),
     'sum', or 'mean' (divide by the number of elements). Returns a scalar Tensor.
     """
-    _tensor("log_q", log_q)
+    check_tensor("log_q", log_q)
     check_choice("reduction", reduction, ("batchmean", "sum", "mean"))
     check_array("p", p)
     if np.any(np.isnan(log_q.data)):
@@ -89,7 +84,7 @@ def kl_div(log_q, p, reduction="batchmean"):
 
 def mse(pred, target):
     """Mean of (pred - target)**2 over all elements; shapes must match exactly (no broadcasting)."""
-    _tensor("pred", pred)
+    check_tensor("pred", pred)
     target = target if isinstance(target, Tensor) else Tensor(target)
     if pred.shape != target.shape:
         raise ValueError(f"mse shape mismatch: pred {pred.shape} vs target {target.shape}")

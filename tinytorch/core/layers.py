@@ -2,17 +2,12 @@
 
 import numpy as np
 
-from .checks import check_bool, check_fraction, check_int, check_module
+from .checks import check_bool, check_fraction, check_int, check_module, check_tensor
 from .module import Module, Parameter
 from .random import get_rng
 from .tensor import Tensor
 
-__all__ = ["Linear", "ReLU", "Sigmoid", "Tanh", "Flatten", "Dropout", "Sequential"]
-
-
-def _check_tensor(name, x):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name} must be a Tensor, got {type(x).__name__}")
+__all__ = ["Dropout", "Flatten", "Linear", "ReLU", "Sequential", "Sigmoid", "Tanh"]
 
 
 class Linear(Module):
@@ -32,7 +27,7 @@ class Linear(Module):
         self.bias = Parameter(np.zeros(self.out_features, dtype=np.float32)) if bias else None
 
     def forward(self, x):
-        _check_tensor("x", x)
+        check_tensor("x", x)
         n_in = self.weight.shape[0]
         if x.ndim < 1 or x.shape[-1] != n_in:
             raise ValueError(
@@ -52,7 +47,7 @@ class ReLU(Module):
     """max(x, 0), elementwise; any shape."""
 
     def forward(self, x):
-        _check_tensor("x", x)
+        check_tensor("x", x)
         return x.relu()
 
 
@@ -60,7 +55,7 @@ class Sigmoid(Module):
     """1 / (1 + exp(-x)), elementwise; any shape."""
 
     def forward(self, x):
-        _check_tensor("x", x)
+        check_tensor("x", x)
         return x.sigmoid()
 
 
@@ -68,7 +63,7 @@ class Tanh(Module):
     """tanh(x), elementwise; any shape."""
 
     def forward(self, x):
-        _check_tensor("x", x)
+        check_tensor("x", x)
         return x.tanh()
 
 
@@ -76,7 +71,7 @@ class Flatten(Module):
     """(B, d1, d2, ...) -> (B, d1*d2*...); the batch dimension is kept."""
 
     def forward(self, x):
-        _check_tensor("x", x)
+        check_tensor("x", x)
         if x.ndim < 1:
             raise ValueError(f"Flatten needs a batch dimension, got x shape {x.shape}")
         return x.reshape(x.shape[0], -1)
@@ -91,7 +86,7 @@ class Dropout(Module):
         self.p = check_fraction("p", p)
 
     def forward(self, x):
-        _check_tensor("x", x)
+        check_tensor("x", x)
         if not self.training or self.p == 0.0:
             return x
         if self.p == 1.0:
@@ -134,3 +129,19 @@ class Sequential(Module):
 
     def __iter__(self):
         return iter(self.layers)
+
+
+ELEMENTWISE = ("ReLU", "Sigmoid", "Tanh", "Dropout", "Flatten")
+
+
+def zero_response(layers):
+    """Output f(0) of the element-wise `layers` (between two Linears) for an input of 0; Dropout is skipped
+    (it is the identity in eval mode)."""
+    from .autograd import no_grad
+
+    z = Tensor(np.zeros((1, 1)))
+    with no_grad():
+        for layer in layers:
+            if type(layer).__name__ != "Dropout":
+                z = layer(z)
+    return float(z.data.ravel()[0])

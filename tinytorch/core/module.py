@@ -6,7 +6,7 @@ import numpy as np
 
 from .tensor import Tensor
 
-__all__ = ["Parameter", "Module"]
+__all__ = ["Module", "Parameter", "kept_mask"]
 
 
 class Parameter(Tensor):
@@ -48,6 +48,13 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter" + super().__repr__()[len("Tensor") :]
+
+
+def kept_mask(param):
+    """The parameter's mask (True = kept), or all True when it has none: a read-only bool array of its shape
+    (combine it with &, ~ or np.where; an unmasked parameter costs no allocation)."""
+    mask = getattr(param, "mask", None)
+    return np.broadcast_to(True, param.data.shape) if mask is None else np.asarray(mask, dtype=bool)
 
 
 class Module:

@@ -9,7 +9,7 @@ import numpy as np
 from .checks import check_real
 from .tensor import Tensor
 
-__all__ = ["Optimizer", "SGD", "Adam"]
+__all__ = ["SGD", "Adam", "Optimizer"]
 
 
 class Optimizer:

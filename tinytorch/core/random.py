@@ -4,7 +4,7 @@ import numpy as np
 
 from .checks import check_int
 
-__all__ = ["manual_seed", "get_rng"]
+__all__ = ["get_rng", "manual_seed"]
 
 _STATE = {"rng": np.random.default_rng()}
 

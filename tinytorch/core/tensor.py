@@ -4,9 +4,9 @@ topological order; broadcasting ops sum the gradient back to each parent's shape
 
 import numpy as np
 
-from .autograd import _norm_axes, _unbroadcast, is_grad_enabled, no_grad, row_max
+from .autograd import _norm_axes, _unbroadcast, backpropagate, is_grad_enabled, no_grad, row_max
 
-__all__ = ["Tensor", "no_grad", "is_grad_enabled"]
+__all__ = ["Tensor", "is_grad_enabled", "no_grad"]
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -104,31 +104,7 @@ class Tensor:
         grad = np.asarray(getattr(grad, "data", grad), dtype=self.data.dtype)
         if grad.shape != self.data.shape:
             raise ValueError(f"grad shape {grad.shape} does not match tensor shape {self.data.shape}")
-        order, seen, stack = [], set(), [(self, False)]
-        while stack:  # iterative post-order DFS (deep graphs would overflow recursion)
-            node, done = stack.pop()
-            if done:
-                order.append(node)
-            elif id(node) not in seen:
-                seen.add(id(node))
-                stack.append((node, True))
-                stack += [(p, False) for p in node._parents if p.requires_grad and id(p) not in seen]
-        grads = {id(self): grad}
-        for node in reversed(order):
-            g = grads.pop(id(node), None)
-            if g is None:
-                continue
-            if node._backward is None:  # leaf
-                g = g.astype(node.data.dtype, copy=False)
-                node.grad = g.copy() if node.grad is None else node.grad + g
-                continue
-            for parent, pg in zip(node._parents, node._backward(g)):
-                if pg is None or not parent.requires_grad:
-                    continue
-                pg = pg if type(pg) is np.ndarray else np.asarray(pg)
-                pg = pg if pg.shape == parent.data.shape else _unbroadcast(pg, parent.data.shape)
-                key = id(parent)
-                grads[key] = pg if key not in grads else grads[key] + pg
+        backpropagate(self, grad)
 
     # ----- arithmetic -----
     def __add__(self, other):

@@ -5,8 +5,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Patch
 
-from .compression.nm import nm_mask
-from .lesson import mean_ci
+from ..compression.nm import nm_mask
+from .stats import mean_ci
 
 __all__ = ["plot_arms", "plot_energy", "plot_knee", "plot_macs_and_speed", "plot_patterns"]
 

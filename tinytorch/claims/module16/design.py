@@ -1,0 +1,193 @@
+"""Task 8 claims: design_compression, judged by measurement. The student's function runs in the runner on a
+dense LeNet-300-100-sized model trained here from a fixed seed; the model it returns travels back as plain
+arrays (tinytorch/claims/plain.py), and the judge rebuilds it with its own code, counts its bytes and
+measures its accuracy on the 10,000 test images. Nothing the student's process says about its own model
+counts."""
+
+import copy
+
+import numpy as np
+
+from tinytorch.core.layers import Linear, ReLU, Sequential, Sigmoid
+
+from .. import register
+from ..plain import array
+
+NEEDS = ("design_compression",)
+N_TRAIN, EPOCHS, SEED = 2000, 2, 0
+MAX_BYTES_RATIO, MAX_ACCURACY_DROP = 0.25, 0.01
+_SETUP: dict = {}
+_DESIGNED: dict = {}
+
+
+def setup() -> dict:
+    """The dense model and the data, the same in every process (seeded), computed once per process."""
+    if not _SETUP:
+        from tinytorch.lesson import LENET, fashion_data, make_mlp, train
+
+        X, y, X_test, y_test = fashion_data(N_TRAIN)
+        dense = make_mlp(LENET, seed=SEED)
+        train(dense, X, y, epochs=EPOCHS, seed=SEED)
+        _SETUP.update(dense=dense, X=X, y=y, X_test=X_test, y_test=y_test)
+    return _SETUP
+
+
+def _leaves(model):
+    if isinstance(model, Sequential):
+        for layer in model.layers:
+            yield from _leaves(layer)
+    else:
+        yield model
+
+
+def to_layers(model) -> list:
+    """The model as plain layer records (in the student's process: what it returns is untrusted)."""
+    from tinytorch.compression.sparse import SparseLinear
+
+    out = []
+    for layer in _leaves(model):
+        if isinstance(layer, Linear):
+            bias = None if layer.bias is None else layer.bias.data
+            out.append({"type": "linear", "weight": layer.weight.data, "bias": bias})
+        elif isinstance(layer, SparseLinear):
+            csr = layer.weight_csr
+            out.append(
+                {
+                    "type": "sparse",
+                    "in": layer.in_features,
+                    "out": layer.out_features,
+                    "values": csr.data,
+                    "indices": csr.indices,
+                    "indptr": csr.indptr,
+                    "scale": getattr(csr, "scale", None),
+                    "bias": layer.bias,
+                }
+            )
+        elif isinstance(layer, (ReLU, Sigmoid)):
+            out.append({"type": type(layer).__name__.lower()})
+        else:
+            raise TypeError(
+                f"design_compression returned a {type(layer).__name__}, which the budget cannot count"
+            )
+    return out
+
+
+def designed(ns) -> list:
+    """The plain layers of the design function's model, computed once per function (both claims use it)."""
+    fn = ns["design_compression"]
+    if fn not in _DESIGNED:
+        s = setup()
+        _DESIGNED[fn] = to_layers(fn(copy.deepcopy(s["dense"]), s["X"], s["y"]))
+    return _DESIGNED[fn]
+
+
+def rebuild(layers) -> tuple:
+    """(list of numpy functions, bytes) of plain layer records, checked as untrusted input."""
+    if not isinstance(layers, list) or not 0 < len(layers) <= 32:
+        raise ValueError("expected a list of 1 to 32 layers")
+    steps, nbytes, width = [], 0, 784
+    for rec in layers:
+        kind = rec.get("type") if isinstance(rec, dict) else None
+        if kind in ("relu", "sigmoid"):
+            steps.append((lambda z: np.maximum(z, 0)) if kind == "relu" else (lambda z: 1 / (1 + np.exp(-z))))
+            continue
+        if kind == "linear":
+            w = array(rec["weight"], "f")
+            b = None if rec.get("bias") is None else array(rec["bias"], "f")
+            if w.ndim != 2 or w.shape[0] != width or (b is not None and b.shape != (w.shape[1],)):
+                raise ValueError(f"a Linear of shape {w.shape} does not follow a width of {width}")
+            nbytes += w.nbytes + (0 if b is None else b.nbytes)
+        elif kind == "sparse":
+            w, b, n = _dense_of(rec, width)
+            nbytes += n
+        else:
+            raise ValueError(f"unknown layer type {kind!r}")
+        steps.append(
+            lambda z, w=w.astype(np.float32), b=b: z @ w + (0 if b is None else b.astype(np.float32))
+        )
+        width = w.shape[1]
+    if width != 10:
+        raise ValueError(f"the model ends with {width} outputs, not 10")
+    return steps, nbytes
+
+
+def _dense_of(rec: dict, width: int) -> tuple:
+    """(dense weight (in, out), bias, bytes) of a CSR record (CSR of W.T, rows = outputs)."""
+    n_in, n_out = rec.get("in"), rec.get("out")
+    if type(n_in) is not int or type(n_out) is not int or n_in != width or not 0 < n_out <= 100_000:
+        raise ValueError("a sparse layer's in/out do not follow the model")
+    values, indices, indptr = (
+        array(rec["values"], "if"),
+        array(rec["indices"], "iu"),
+        array(rec["indptr"], "iu"),
+    )
+    scale = rec.get("scale")
+    if (
+        indptr.shape != (n_out + 1,)
+        or indptr[0] != 0
+        or np.any(np.diff(indptr) < 0)
+        or indptr[-1] != values.size
+    ):
+        raise ValueError("a sparse layer's row pointers are inconsistent")
+    if indices.shape != values.shape or (indices.size and (indices.min() < 0 or indices.max() >= n_in)):
+        raise ValueError("a sparse layer's column indices are out of range")
+    if values.dtype.kind == "i" and type(scale) is not float:
+        raise ValueError("int8 values need a float scale")
+    b = None if rec.get("bias") is None else array(rec["bias"], "f")
+    if b is not None and b.shape != (n_out,):
+        raise ValueError("a sparse layer's bias has the wrong shape")
+    dense = np.zeros((n_out, n_in), dtype=np.float64)
+    rows = np.repeat(np.arange(n_out), np.diff(indptr))
+    dense[rows, indices] = values * (scale if values.dtype.kind == "i" else 1.0)
+    n = (
+        values.nbytes
+        + indices.nbytes
+        + indptr.nbytes
+        + (4 if scale is not None else 0)
+        + (0 if b is None else 4 * b.size)
+    )
+    return dense.T, b, n
+
+
+def measure(layers) -> tuple:
+    """(bytes ratio, accuracy drop) of the rebuilt model against the dense one, both measured here."""
+    from tinytorch.lesson import accuracy, count_bytes
+
+    s = setup()
+    steps, nbytes = rebuild(layers)
+    z = s["X_test"].astype(np.float32)
+    for step in steps:
+        z = step(z)
+    acc = float(np.mean(np.argmax(z, axis=1) == s["y_test"]))
+    return nbytes / count_bytes(s["dense"]), accuracy(s["dense"], s["X_test"], s["y_test"]) - acc
+
+
+CASE = [{"label": "the dense 784-300-100-10 model trained on 2,000 images, seed 0"}]
+
+
+@register(
+    "test-design-budget",
+    "16",
+    "design_compression's model takes at most 25 % of the dense model's bytes, "
+    "indices, pointers, scales and biases counted.",
+    NEEDS,
+    CASE,
+    seconds=120.0,
+    judged=lambda got, case: {"within the byte budget": measure(got["layers"])[0] <= MAX_BYTES_RATIO},
+)
+def budget(ns, case):
+    return {"layers": designed(ns)}
+
+
+@register(
+    "test-design-accuracy",
+    "16",
+    "design_compression's model is at most 1 point less accurate than the "
+    "dense model on the 10,000 test images.",
+    NEEDS,
+    CASE,
+    seconds=120.0,
+    judged=lambda got, case: {"within the accuracy budget": measure(got["layers"])[1] <= MAX_ACCURACY_DROP},
+)
+def accuracy_claim(ns, case):
+    return {"layers": designed(ns)}
