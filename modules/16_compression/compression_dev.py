@@ -48,15 +48,11 @@ from tinytorch.core.checks import check_bool, check_module
 # ## Setup: a Fashion-MNIST MLP to compress
 #
 # Fashion-MNIST (Zalando Research, MIT licence, shipped in `tinytorch/data`): 28x28 grey images of ten kinds
-# of clothing, 60,000 for training and 10,000 for testing. The model is the size of LeNet-300-100
-# (784-300-100-10, 266,610 parameters), the network on which Han et al. (2015) removed 12x of the weights
-# of an MNIST classifier at no loss. To stay within a couple of minutes the training set is a stratified
-# subset (printed in the `DATA` line); the test set is always all 10,000 images, so one image is 0.01
-# points. One dense model is trained per seed (`dense[seed]`). Every compressed model is fine-tuned for
-# `FT_EPOCHS` epochs, and the dense model it is compared with gets the same `FT_EPOCHS` extra epochs
-# (`dense_ft`). The given helpers (`make_mlp`, `train`, `accuracy`, `mean_ci`, `compare`, `count_macs`,
-# `count_bytes`, `interleaved_ms`) and the plots live in `tinytorch/lesson/`.
-
+# of clothing. The model has the size of LeNet-300-100 (784-300-100-10), on which Han et al. (2015) removed
+# 12x of the weights at no loss on MNIST. The training set is a stratified subset (the `DATA` line); the
+# test set is all 10,000 images. One dense model per seed (`dense[seed]`); every compressed model is
+# fine-tuned `FT_EPOCHS` epochs and compared with the dense model given the same extra epochs (`dense_ft`).
+# The given helpers and plots live in `tinytorch/lesson/`.
 # %%
 import copy
 
@@ -359,15 +355,12 @@ print(f"OUTCOME magnitude-90: accuracy {ci(mag90_acc)} (dense {ci(dense_ft_acc)}
 print("magnitude-90 against dense:", compare(mag90_acc, dense_ft_acc))
 
 # %% [markdown]
-# **Does sparsity make it faster?** The 90 % model still stores its zeros in dense arrays, so `x @ W` does
-# the same multiply-adds as the dense model: no. Unstructured zeros pay off only with a sparse format and a
-# kernel that skips them. CSR stores every non-zero value plus its column index (plus one row pointer per
-# row), so it is smaller than dense only below about 50 % density, and on a CPU it must skip most of the
-# work to beat dense BLAS: "Predict, then measure" below times it on this model, and the advanced notebook
-# `sparse_dev.ipynb` measures the break-even sparsity on this machine. GPUs get a speedup from one pattern,
-# 2:4 (two non-zeros in every group of four inputs), on sparse tensor cores (NVIDIA Ampere and later; about
-# 1.3-1.6x on many layer shapes, slower on some, per the cuSPARSELt benchmarks in pytorch/pytorch PR #96147).
-# The picture after Task 3 shows the three patterns on the first weight matrix.
+# **Does sparsity make it faster?** Not by itself: the 90 % model stores its zeros in dense arrays, so
+# `x @ W` does every multiply-add. Unstructured zeros pay only with a sparse format (CSR: values, column
+# indices, row pointers; smaller than dense below about 50 % density) and a kernel that skips them; the
+# predict-then-measure section times one, and `sparse_dev.ipynb` measures its break-even on this machine.
+# GPUs speed up one pattern, 2:4 (two non-zeros per group of four inputs), on sparse tensor cores (about
+# 1.3-1.6x on many shapes, slower on some: cuSPARSELt benchmarks, pytorch/pytorch PR #96147).
 
 # %% [markdown]
 # ## Task 3: structured (neuron) pruning (14 points)
@@ -1376,26 +1369,19 @@ for name in ("structured physical", "low rank"):
 plot_macs_and_speed({n: count_macs(base) / count_macs(zoo[n]) for n in list(zoo)[1:]}, measured)
 
 # %% [markdown]
-# Why latency falls less than MACs: every layer also pays costs that do not shrink with its weights (the
-# Python call, allocating the output, the bias add, the ReLU, reading the input batch), and a small matrix
-# product runs further from the machine's peak than a large one. The masked model does all the dense
-# multiply-adds. CSR does fewer, but each one reads an index and jumps through memory, which BLAS's dense
-# kernel never does.
+# Why latency falls less than MACs: each layer keeps costs that do not shrink with its weights (the Python
+# call, allocating the output, the bias add, the ReLU, reading the batch), and a small product runs further
+# from peak than a large one. CSR does fewer multiply-adds, but each reads an index and jumps through memory.
 
 # %% [markdown]
 # ## Beyond this notebook: lottery tickets and hardware co-design
 #
-# - **The lottery ticket hypothesis** (Frankle and Carbin, ICLR 2019): a dense network contains sparse
-#   sub-networks that, reset to their *original initialisation* and trained alone, match the full network.
-#   On MNIST and CIFAR-10 the winning tickets were 10-20 % of the original size; at 3.6 % of the weights
-#   left they only fell back to the original's accuracy. Beyond small networks, the survivors must be rewound
-#   to early-training weights instead of the initialisation (Frankle et al., ICML 2020). The advanced
-#   notebook `lottery_dev.ipynb` runs it on the 8x8 digits data set.
-# - **Hardware co-design.** Compression pays when the format matches the hardware: dense and smaller
-#   (structured pruning, low rank, distillation) speeds up every BLAS; 2:4 needs sparse tensor cores
-#   (NVIDIA Ampere and later); unstructured sparsity needs very high sparsity or special accelerators (the
-#   EIE accelerator of Han et al., ISCA 2016, was built for Deep Compression's format); INT8 needs integer
-#   kernels. Measure on the target hardware: the latency of a pruned model is not proportional to its MACs.
+# - **Lottery tickets** (Frankle and Carbin, ICLR 2019): sparse sub-networks reset to their original
+#   initialisation and trained alone match the full network (10-20 % of the weights on MNIST and CIFAR-10);
+#   larger networks need rewinding to early-training weights (Frankle et al., ICML 2020). See `lottery_dev.ipynb`.
+# - **Hardware co-design.** Smaller dense layers (structured pruning, low rank, distillation) speed up every
+#   BLAS; 2:4 needs sparse tensor cores; unstructured sparsity needs very high sparsity or accelerators such
+#   as EIE (Han et al., ISCA 2016); INT8 needs integer kernels. Measure on the target hardware.
 
 # %% [markdown]
 # **Scaling up.** Your `magnitude_prune` builds one score array of all N weights. For 100 million weights,
@@ -1485,15 +1471,11 @@ check_claim("test-design-accuracy", globals())
 # sparsity level, hardware) to pay off on this machine.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "reflect-sparse-speed", "locked": false, "points": 5, "schema_version": 3, "solution": true, "task": false}
-# Model answer (numbers from the student's run). The masked structured model does every dense multiply-add,
-# so its speedup is about 1 whatever its sparsity. The physical model's speedup is below its MAC ratio:
-# each layer keeps costs that do not shrink with the weights (Python call, output allocation, bias add,
-# ReLU over the batch, reading the input), and small matrix products run further from peak. CSR at 90 %
-# has a large MAC ratio but gains less or loses: each multiply-add reads an index and jumps through
-# memory, and CSR kernels are single-threaded and cache-unfriendly; sparse_dev measures the break-even
-# sparsity on this machine. Unstructured sparsity pays with
-# a sparse format and kernel at very high sparsity, or hardware built for a pattern (2:4 sparse tensor
-# cores, EIE-style accelerators).
+# Model answer (with the student's numbers). Masked structured: about 1x, every dense multiply-add still
+# runs. Physical structured and low rank: faster, but less than their MAC ratio, because per-layer costs
+# (call, allocation, bias, ReLU, reading the batch) do not shrink and small products run further from peak.
+# CSR at 90 %: slower despite 10x fewer MACs (an index read and an irregular access per multiply-add). It
+# pays only at very high sparsity with a good kernel (sparse_dev), or on hardware built for a pattern (2:4).
 
 # %% [markdown]
 # **Q2.** Before looking at the `KD result` line, which of the three students did you expect to win, and
@@ -1503,14 +1485,11 @@ check_claim("test-design-accuracy", globals())
 # soft term carry `T^2`?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "reflect-distillation", "locked": false, "points": 5, "schema_version": 3, "solution": true, "task": false}
-# Model answer (numbers from the student's run). Almost the whole gain over the student alone is already
-# in the teacher-labels arm, far beyond noise: the teacher labels the images that have no label, so the
-# student trains on the whole training set instead of 500 images. Distilled against teacher labels is a
-# small difference; a claim that soft targets help needs its interval to exclude 0, otherwise it is within
-# noise and the gain must be credited to the teacher's labels. The soft targets add the teacher's
-# similarities between classes (a shirt that looks like a T-shirt), a few bits per image beyond the argmax.
-# T^2: the gradient of the softened KL is (p_s - p_t)/(T B) and p_s - p_t shrinks like 1/T, so without T^2
-# the soft gradient would shrink like 1/T^2 as T grows.
+# Model answer (with the student's numbers). Teacher labels beat the student alone far beyond noise: the
+# teacher labels the images that have none, so the student learns from all of them instead of 500.
+# Distilled against teacher labels is within noise here, so the gain is the teacher's labels, not the soft
+# targets (their class similarities add nothing measurable at this budget). T^2: the soft gradient is
+# (p_s - p_t)/(T B) and p_s - p_t shrinks like 1/T, so without T^2 it would fall like 1/T^2.
 
 # %% [markdown]
 # **Q3.** Predict from the per-layer counts of the prune-int8 cell the ratio "90 % pruning x INT8 = 40x"
@@ -1519,14 +1498,10 @@ check_claim("test-design-accuracy", globals())
 # measurements above that made you choose them, and its printed bytes ratio and accuracy.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "reflect-pipeline", "locked": false, "points": 5, "schema_version": 3, "solution": true, "task": false}
-# Model answer (numbers from the student's run). Values only: 10 % of the weights at 1 byte, i.e. about 40x.
-# The measured ratio is several times smaller: each non-zero also stores a 2-byte column index, each row
-# a 4-byte pointer, and biases and scales stay float32. Closer to 40x needs fewer index bits (relative
-# indices, as in Deep Compression), fewer value bits (weight sharing), entropy coding, or structured
-# removal, which needs no index. Design: e.g. 80 % magnitude pruning (past the knee before fine-tuning, but
-# the 90 % outcome shows fine-tuning recovers it), int8 CSR with int16 indices: about 3 bytes per kept
-# weight, well under 25 %, within a point.
-
+# Model answer (with the student's numbers). Values only: 10 % of the weights at 1 byte against 4, about
+# 40x. Measured: several times less, because each non-zero also stores a 2-byte index, each row a 4-byte
+# pointer, and biases and scales stay float32. Design: e.g. 80 % magnitude pruning (fine-tuning recovers it,
+# as the 90 % outcome shows) and int8 CSR with int16 indices, about 3 bytes per kept weight: under 25 %.
 
 # %%
 #| default_exp compression.__init__
