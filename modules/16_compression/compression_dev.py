@@ -48,15 +48,11 @@ from tinytorch.core.checks import check_bool, check_module
 # ## Setup: a Fashion-MNIST MLP to compress
 #
 # Fashion-MNIST (Zalando Research, MIT licence, shipped in `tinytorch/data`): 28x28 grey images of ten kinds
-# of clothing, 60,000 for training and 10,000 for testing. The model is the size of LeNet-300-100
-# (784-300-100-10, 266,610 parameters), the network on which Han et al. (2015) removed 12x of the weights
-# of an MNIST classifier at no loss. To stay within a couple of minutes the training set is a stratified
-# subset (printed in the `DATA` line); the test set is always all 10,000 images, so one image is 0.01
-# points. One dense model is trained per seed (`dense[seed]`). Every compressed model is fine-tuned for
-# `FT_EPOCHS` epochs, and the dense model it is compared with gets the same `FT_EPOCHS` extra epochs
-# (`dense_ft`). The given helpers (`make_mlp`, `train`, `accuracy`, `mean_ci`, `compare`, `count_macs`,
-# `count_bytes`, `interleaved_ms`) live in `tinytorch/lesson.py`.
-
+# of clothing. The model has the size of LeNet-300-100 (784-300-100-10), on which Han et al. (2015) removed
+# 12x of the weights at no loss on MNIST. The training set is a stratified subset (the `DATA` line); the
+# test set is all 10,000 images. One dense model per seed (`dense[seed]`); every compressed model is
+# fine-tuned `FT_EPOCHS` epochs and compared with the dense model given the same extra epochs (`dense_ft`).
+# The given helpers and plots live in `tinytorch/lesson/`.
 # %%
 import copy
 
@@ -72,7 +68,8 @@ from tinytorch.core.optim import SGD, Adam
 from tinytorch.core.tensor import Tensor, no_grad
 from tinytorch.data import DataLoader
 from tinytorch.lesson import LENET, accuracy, compare, count_bytes, count_macs, fashion_data, interleaved_ms
-from tinytorch.lesson import make_mlp, mean_ci, reduced_run, speedup, train
+from tinytorch.lesson import ci, make_mlp, mean_ci, reduced_run, speedup, train
+from tinytorch.lesson.plots import plot_arms, plot_energy, plot_knee, plot_macs_and_speed, plot_patterns
 from tinytorch.testing import expect, replaced
 
 # %matplotlib inline
@@ -95,7 +92,7 @@ for seed in SEEDS:
     dense_ft_acc.append(accuracy(dense_ft[seed], X_test, y_test))
 base, base_acc = dense[0], dense_acc[0]
 print(f"dense after {EPOCHS} epochs: {np.round(dense_acc, 4).tolist()}, {base.num_parameters()} parameters")
-print(f"dense after {EPOCHS} + {FT_EPOCHS} epochs: %.4f ± %.4f, n=%d" % (*mean_ci(dense_ft_acc), len(SEEDS)))
+print(f"dense after {EPOCHS} + {FT_EPOCHS} epochs: {ci(dense_ft_acc)}, n={len(SEEDS)}")
 print("BLAS:", [(i["internal_api"], i["num_threads"]) for i in threadpool_info()])
 
 # %% [markdown]
@@ -330,11 +327,14 @@ check_claim("test-magnitude-finetune", globals())
 # %% nbgrader={"grade": true, "grade_id": "test-magnitude-hidden", "locked": true, "points": 0, "schema_version": 3, "solution": false, "task": false}
 """Hidden cases of magnitude_prune run here when your instructor grades."""
 ### BEGIN HIDDEN TESTS
-net = two_layers()
-magnitude_prune(net, sparsity=0.5)
-w = net.layers[0].weight.data
-got = (int(np.sum(w == 0)), int(np.sum(w != 0)))
-assert got == (2, 3), f"zeros and kept weights of the first layer at 0.5: expected (2, 3), got {got}"
+import os
+
+if os.environ.get("NBGRADER_EXECUTION") == "autograde":  # the instructor's grading run
+    net = two_layers()
+    magnitude_prune(net, sparsity=0.5)
+    w = net.layers[0].weight.data
+    got = (int(np.sum(w == 0)), int(np.sum(w != 0)))
+    assert got == (2, 3), f"zeros and kept weights of the first layer at 0.5: expected (2, 3), got {got}"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -350,24 +350,20 @@ for seed in SEEDS:
     train(mag90[seed], X_train, y_train, FT_EPOCHS, seed=100 + seed)
     mag90_acc.append(accuracy(mag90[seed], X_test, y_test))
 still_zero = all(np.all(p.data[~masks90[name]] == 0) for name, p in prunable_parameters(mag90[seed]))
-print(f"90 % right after pruning: {np.round(oneshot90_acc, 4).tolist()}; masked weights still 0: {still_zero}")
-n = len(SEEDS)
 print(
-    "OUTCOME magnitude-90: accuracy %.4f ± %.4f (dense %.4f ± %.4f), n=%d"
-    % (*mean_ci(mag90_acc), *mean_ci(dense_ft_acc), n)
+    f"90 % right after pruning: {np.round(oneshot90_acc, 4).tolist()}; masked weights still 0: {still_zero}"
 )
+N = len(SEEDS)
+print(f"OUTCOME magnitude-90: accuracy {ci(mag90_acc)} (dense {ci(dense_ft_acc)}), n={N}")
 print("magnitude-90 against dense:", compare(mag90_acc, dense_ft_acc))
 
 # %% [markdown]
-# **Does sparsity make it faster?** The 90 % model still stores its zeros in dense arrays, so `x @ W` does
-# the same multiply-adds as the dense model: no. Unstructured zeros pay off only with a sparse format and a
-# kernel that skips them. CSR stores every non-zero value plus its column index (plus one row pointer per
-# row), so it is smaller than dense only below about 50 % density, and on a CPU it must skip most of the
-# work to beat dense BLAS: "Predict, then measure" below times it on this model, and the advanced notebook
-# `sparse_dev.ipynb` measures the break-even sparsity on this machine. GPUs get a speedup from one pattern,
-# 2:4 (two non-zeros in every group of four inputs), on sparse tensor cores (NVIDIA Ampere and later; about
-# 1.3-1.6x on many layer shapes, slower on some, per the cuSPARSELt benchmarks in pytorch/pytorch PR #96147).
-# The picture after Task 3 shows the three patterns on the first weight matrix.
+# **Does sparsity make it faster?** Not by itself: the 90 % model stores its zeros in dense arrays, so
+# `x @ W` does every multiply-add. Unstructured zeros pay only with a sparse format (CSR: values, column
+# indices, row pointers; smaller than dense below about 50 % density) and a kernel that skips them; the
+# predict-then-measure section times one, and `sparse_dev.ipynb` measures its break-even on this machine.
+# GPUs speed up one pattern, 2:4 (two non-zeros per group of four inputs), on sparse tensor cores (about
+# 1.3-1.6x on many shapes, slower on some: cuSPARSELt benchmarks, pytorch/pytorch PR #96147).
 
 # %% [markdown]
 # ## Task 3: structured (neuron) pruning (14 points)
@@ -512,9 +508,12 @@ check_claim("test-structured-equivalence", globals())
 # %% nbgrader={"grade": true, "grade_id": "test-structured-hidden", "locked": true, "points": 0, "schema_version": 3, "solution": false, "task": false}
 """Hidden cases of structured_prune run here when your instructor grades."""
 ### BEGIN HIDDEN TESTS
-net = neuron_net()
-got = structured_prune(net, prune_ratio=0.0)["layers.0"].tolist()
-assert got == [0, 1, 2, 3, 4], f"kept neurons at 0.0: expected [0, 1, 2, 3, 4], got {got}"
+import os
+
+if os.environ.get("NBGRADER_EXECUTION") == "autograde":  # the instructor's grading run
+    net = neuron_net()
+    got = structured_prune(net, prune_ratio=0.0)["layers.0"].tolist()
+    assert got == [0, 1, 2, 3, 4], f"kept neurons at 0.0: expected [0, 1, 2, 3, 4], got {got}"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -547,52 +546,21 @@ for seed in SEEDS:
 ms = interleaved_ms({"dense": base, "structured 50 %": half[0]}, X_test[:1000], rounds=15, inner=3)
 half_speedup = speedup(ms["dense"], ms["structured 50 %"])
 print(f"parameters {base.num_parameters()} -> {half[0].num_parameters()}")
+s, lo, hi = half_speedup
 print(
-    "OUTCOME structured-50: accuracy %.4f ± %.4f (dense %.4f ± %.4f), speedup %.2f x [%.2f, %.2f], n=%d"
-    % (*mean_ci(half_acc), *mean_ci(dense_ft_acc), *half_speedup, len(SEEDS))
+    f"OUTCOME structured-50: accuracy {ci(half_acc)} (dense {ci(dense_ft_acc)}), speedup {s:.2f} x [{lo:.2f}, {hi:.2f}], n={N}"
 )
 print("structured-50 against dense:", compare(half_acc, dense_ft_acc))
-print(f"speed target 1.6x (median of the interleaved rounds): {'holds' if half_speedup[0] >= 1.6 else 'not met'}")
+print(
+    f"speed target 1.6x (median of the interleaved rounds): {'holds' if half_speedup[0] >= 1.6 else 'not met'}"
+)
 
 # %%
-fig, ax = plt.subplots()
-for (kind, points), marker in zip(knee.items(), "os"):
-    ax.plot(*zip(*points), marker + "-", label=f"{kind}, before fine-tuning (seed 0)")
-for acc, x, color, kind in ((mag90_acc, 90, "C0", "magnitude 90 %"), (half_acc, knee["structured"][2][0], "C1", "structured 50 %")):
-    m, c = mean_ci(acc)
-    ax.errorbar(x, m, yerr=None if np.isnan(c) else c, fmt="*", ms=12, color=color, capsize=4,
-                label=f"{kind} after fine-tuning (mean, 95 % CI)")
-ax.axhline(np.mean(dense_ft_acc), color="gray", lw=0.8, ls="--", label="dense")
-ax.axhline(0.1, color="k", lw=0.8, ls=":", label="chance (10 classes)")
-ax.set(xlabel="weights removed (% of all weights)", ylabel="test accuracy (fraction)", title="The knee")
-ax.legend(fontsize=7, loc="lower left")
-plt.show()
+after = {"magnitude 90 %": (90, mag90_acc), "structured 50 %": (knee["structured"][2][0], half_acc)}
+plot_knee(knee, after, dense=np.mean(dense_ft_acc))
 
 # %%
-from matplotlib.patches import Patch
-
-from tinytorch.compression.nm import nm_mask
-
-w_first = base.layers[0].weight.data[:32, :48]
-norms = np.linalg.norm(base.layers[0].weight.data, axis=0)[:48]
-patterns = {
-    "unstructured 50 %": np.abs(w_first) > np.median(np.abs(w_first)),
-    "structured 50 % (neurons)": np.broadcast_to(norms > np.median(norms), w_first.shape),
-    "2:4 semi-structured": nm_mask(w_first, n=2, m=4),
-}
-fig, axes = plt.subplots(1, 4, figsize=(11, 3.4))
-for ax, (name, keep) in zip(axes, patterns.items()):
-    ax.imshow(keep, cmap="gray_r", interpolation="nearest", vmin=0, vmax=1)
-    ax.set(title=f"{name}\n{100 * (1 - keep.mean()):.0f} % zero", xlabel="output neuron", ylabel="input")
-zoom = patterns["2:4 semi-structured"][:12, :8]
-axes[3].imshow(zoom, cmap="gray_r", interpolation="nearest", vmin=0, vmax=1)
-for g in range(1, 3):
-    axes[3].axhline(4 * g - 0.5, color="C3", lw=2)
-axes[3].set(title="2:4, zoom: 3 groups of 4 inputs", xlabel="output neuron", ylabel="input")
-fig.legend(handles=[Patch(color="black", label="kept weight"), Patch(facecolor="white", edgecolor="k", label="pruned (zero)"),
-                    Patch(color="C3", label="group boundary")], loc="lower center", ncol=3, fontsize=8)
-plt.tight_layout(rect=(0, 0.08, 1, 1))
-plt.show()
+plot_patterns(base.layers[0].weight.data)
 
 # %% [markdown]
 # ## Task 4: knowledge distillation (15 points)
@@ -756,8 +724,11 @@ check_claim("test-kd-teacher-frozen", globals())
 # %% nbgrader={"grade": true, "grade_id": "test-kd-hidden", "locked": true, "points": 0, "schema_version": 3, "solution": false, "task": false}
 """Hidden cases of KnowledgeDistillation run here when your instructor grades."""
 ### BEGIN HIDDEN TESTS
-got = kd(alpha=1.0, temperature=2.0).distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item()
-assert abs(got - 0.797155) < 1e-6 and abs(got - 0.803628) < 1e-6, f"alpha=1, T=2: expected 0.797155, got {got:.6f}"
+import os
+
+if os.environ.get("NBGRADER_EXECUTION") == "autograde":  # the instructor's grading run
+    got = kd(alpha=1.0, temperature=2.0).distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item()
+    assert abs(got - 0.797155) < 1e-6 and abs(got - 0.803628) < 1e-6, f"alpha=1, T=2: expected 0.797155, got {got:.6f}"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -793,7 +764,9 @@ def kd_arms(seed, temperature, X_pool, y_pool, X_eval, y_eval):
         elif arm == "teacher labels":
             train(student, X_pool, hard, KD_ROUNDS, seed=seed, optimizer=opt)
         else:
-            loader = DataLoader(X_pool, hard, batch_size=128, shuffle=True, seed=seed)  # labels unused at alpha=1
+            loader = DataLoader(
+                X_pool, hard, batch_size=128, shuffle=True, seed=seed
+            )  # labels unused at alpha=1
             KnowledgeDistillation(teacher, student, temperature, alpha=1.0).fit(loader, opt, epochs=KD_ROUNDS)
         out.append(accuracy(student, X_eval, y_eval))
     return out
@@ -803,26 +776,22 @@ cut = len(X_train) * 4 // 5
 TEMPERATURES = (1.0, 2.0, 4.0)
 val = {t: kd_arms(0, t, X_train[:cut], y_train[:cut], X_train[cut:], y_train[cut:])[2] for t in TEMPERATURES}
 KD_T = min(TEMPERATURES, key=lambda t: (-val[t], t))  # best validation accuracy; a tie goes to the smaller T
-print("validation accuracy of the distilled arm by T:", {t: round(a, 4) for t, a in val.items()}, "-> T =", KD_T)
-kd = np.array([kd_arms(seed, KD_T, X_train, y_train, X_test, y_test) for seed in SEEDS])
 print(
-    "KD result: alone %.4f ± %.4f, teacher-labels %.4f ± %.4f, distilled %.4f ± %.4f, n=%d"
-    % (*mean_ci(kd[:, 0]), *mean_ci(kd[:, 1]), *mean_ci(kd[:, 2]), len(SEEDS))
+    "validation accuracy of the distilled arm by T:", {t: round(a, 4) for t, a in val.items()}, "-> T =", KD_T
 )
+kd = np.array([kd_arms(seed, KD_T, X_train, y_train, X_test, y_test) for seed in SEEDS])
+print(f"KD result: alone {ci(kd[:, 0])}, teacher-labels {ci(kd[:, 1])}, distilled {ci(kd[:, 2])}, n={N}")
 print("teacher labels against alone:", compare(kd[:, 1], kd[:, 0], tolerance=None))
 print("distilled against teacher labels:", compare(kd[:, 2], kd[:, 1], tolerance=None))
+d, c = mean_ci(kd[:, 2] - kd[:, 1])
+if np.isnan(c) or d - c <= 0:
+    print("so here the gain is the teacher's labels: soft targets add nothing beyond noise over them")
+else:
+    print("so here soft targets add something beyond the teacher's labels (the interval excludes 0)")
 
 # %%
-fig, ax = plt.subplots()
-for i, name in enumerate(("alone (500 labels)", "teacher labels", f"distilled, T = {KD_T:g}")):
-    m, c = mean_ci(kd[:, i])
-    ax.bar(i, m, yerr=None if np.isnan(c) else c, capsize=5, color=f"C{i}", label=name)
-ax.axhline(np.mean(dense_acc), color="gray", ls="--", lw=0.8, label="teacher (784-300-100-10)")
-ax.axhline(0.1, color="k", ls=":", lw=0.8, label="chance")
-ax.set_xticks(range(3), ["alone", "teacher labels", "distilled"])
-ax.set(ylim=(0, 1), ylabel="test accuracy (fraction)", title=f"784-16-10 students, mean ± 95 % CI, n={len(SEEDS)}")
-ax.legend(fontsize=7, loc="lower right")
-plt.show()
+arms = {"alone (500 labels)": kd[:, 0], "teacher labels": kd[:, 1], f"distilled (T = {KD_T:g})": kd[:, 2]}
+plot_arms(arms, np.mean(dense_acc), title=f"784-16-10 students, mean ± 95 % CI, n={N}")
 
 # %% [markdown]
 # Read the two `compare` lines. The first measures what the teacher's **labels** give: the student trains on
@@ -968,17 +937,12 @@ check_claim("test-lowrank-energy", globals())
 # %%
 w_first = base.layers[0].weight.data.astype(np.float64)
 spectrum = np.linalg.svd(w_first, compute_uv=False)
-energy = np.cumsum(spectrum**2) / np.sum(spectrum**2)
 m_f, n_f = w_first.shape
 k90 = len(low_rank_approximate(w_first, energy=0.9)[1])
-print(f"first layer {w_first.shape}: rank for 90 % of the energy {k90}; break-even rank {m_f * n_f / (m_f + n_f):.0f}")
-fig, ax = plt.subplots()
-ax.plot(np.arange(1, len(energy) + 1), energy, label="retained energy, trained layer (seed 0)")
-ax.axvline(k90, color="C1", ls="--", label=f"k = {k90}: 90 % of the energy")
-ax.axvline(m_f * n_f / (m_f + n_f), color="gray", ls=":", label="break-even rank m*n/(m+n)")
-ax.set(xlabel="rank k", ylabel="retained energy (fraction)", title="Energy of the first layer's top-k directions")
-ax.legend(fontsize=8, loc="lower right")
-plt.show()
+print(
+    f"first layer {w_first.shape}: rank for 90 % of the energy {k90}; break-even rank {m_f * n_f / (m_f + n_f):.0f}"
+)
+plot_energy(spectrum, k90, break_even=m_f * n_f / (m_f + n_f))
 
 # %% [markdown]
 # ## Task 6: factorize a Linear layer (5 points)
@@ -1121,10 +1085,12 @@ for seed in SEEDS:
     train(low[seed], X_train, y_train, FT_EPOCHS, seed=100 + seed)
     low_acc.append(accuracy(low[seed], X_test, y_test))
 err = np.sqrt(np.sum(spectrum[RANKS[0] :] ** 2) / np.sum(spectrum**2))
-print(f"first layer at rank {RANKS[0]}: relative error {err:.3f}; before fine-tuning {accuracy(low_rank_model(base), X_test, y_test):.4f}")
 print(
-    "OUTCOME lowrank-4x: accuracy %.4f ± %.4f (dense %.4f ± %.4f), params %.2f x fewer, n=%d"
-    % (*mean_ci(low_acc), *mean_ci(dense_ft_acc), base.num_parameters() / low[0].num_parameters(), len(SEEDS))
+    f"first layer at rank {RANKS[0]}: relative error {err:.3f}; before fine-tuning {accuracy(low_rank_model(base), X_test, y_test):.4f}"
+)
+fewer = base.num_parameters() / low[0].num_parameters()
+print(
+    f"OUTCOME lowrank-4x: accuracy {ci(low_acc)} (dense {ci(dense_ft_acc)}), params {fewer:.2f} x fewer, n={N}"
 )
 print("lowrank-4x against dense:", compare(low_acc, dense_ft_acc))
 
@@ -1294,11 +1260,19 @@ check_claim("test-pipeline-stats", globals())
 
 # %%
 piped = copy.deepcopy(base)
-stats = compress_model(piped, {"structured_prune": 0.3, "magnitude_prune": 0.8}, eval_loader=DataLoader(X_test, y_test, 1000))
+stats = compress_model(
+    piped, {"structured_prune": 0.3, "magnitude_prune": 0.8}, eval_loader=DataLoader(X_test, y_test, 1000)
+)
 train(piped, X_train, y_train, FT_EPOCHS, seed=100)
-print(f"techniques {stats['applied_techniques']}, params {stats['original_params']} -> {stats['final_params']}")
-print(f"non-zeros {stats['original_nonzeros']} -> {stats['final_nonzeros']}, INT8 bytes {stats['final_int8_bytes']}")
-print(f"accuracy {stats['original_accuracy']:.4f} -> {stats['accuracy']:.4f}, fine-tuned {accuracy(piped, X_test, y_test):.4f}")
+print(
+    f"techniques {stats['applied_techniques']}, params {stats['original_params']} -> {stats['final_params']}"
+)
+print(
+    f"non-zeros {stats['original_nonzeros']} -> {stats['final_nonzeros']}, INT8 bytes {stats['final_int8_bytes']}"
+)
+print(
+    f"accuracy {stats['original_accuracy']:.4f} -> {stats['accuracy']:.4f}, fine-tuned {accuracy(piped, X_test, y_test):.4f}"
+)
 
 # %% [markdown]
 # ## Compression that pays off: gradual pruning, and pruning with INT8
@@ -1332,11 +1306,8 @@ for seed in SEEDS:
             train(model, X_train, y_train, FT_EPOCHS, seed=200 + seed, optimizer=opt)
         out.append(accuracy(model, X_test, y_test))
 print("cubic targets:", [round(s, 4) for _, s in cubic_schedule(0.0, FINAL, FT_EPOCHS - 1)])
-print("one-shot 95 %% right after pruning: %.4f ± %.4f, far past the knee" % mean_ci(start))
-print(
-    "OUTCOME gradual-95: accuracy %.4f ± %.4f, one-shot-95 accuracy %.4f ± %.4f, n=%d"
-    % (*mean_ci(gradual_acc), *mean_ci(oneshot_acc), len(SEEDS))
-)
+print(f"one-shot 95 % right after pruning: {ci(start)}, far past the knee")
+print(f"OUTCOME gradual-95: accuracy {ci(gradual_acc)}, one-shot-95 accuracy {ci(oneshot_acc)}, n={N}")
 print("gradual against one-shot:", compare(gradual_acc, oneshot_acc, tolerance=None))
 
 # %% [markdown]
@@ -1352,12 +1323,14 @@ for seed in SEEDS:
     int8_acc.append(accuracy(int8[seed], X_test, y_test))
 for i, layer in enumerate(q for q in int8[0].layers if isinstance(q, SparseLinear)):
     c = layer.weight_csr
-    print(f"layer {i}: {c.nnz} non-zeros: values {c.data.nbytes} B, indices {c.indices.nbytes} B, "
-          f"row pointers {c.indptr.nbytes} B, bias {layer.bias.nbytes} B")
+    print(
+        f"layer {i}: {c.nnz} non-zeros: values {c.data.nbytes} B, indices {c.indices.nbytes} B, "
+        f"row pointers {c.indptr.nbytes} B, bias {layer.bias.nbytes} B"
+    )
 print(f"{count_bytes(int8[0])} bytes against {count_bytes(base)} dense float32 bytes")
+fewer = count_bytes(base) / count_bytes(int8[0])
 print(
-    "OUTCOME prune-int8: accuracy %.4f ± %.4f (dense %.4f ± %.4f), %.2f x fewer bytes, n=%d"
-    % (*mean_ci(int8_acc), *mean_ci(dense_ft_acc), count_bytes(base) / count_bytes(int8[0]), len(SEEDS))
+    f"OUTCOME prune-int8: accuracy {ci(int8_acc)} (dense {ci(dense_ft_acc)}), {fewer:.2f} x fewer bytes, n={N}"
 )
 print("prune-int8 against dense:", compare(int8_acc, dense_ft_acc))
 
@@ -1381,8 +1354,10 @@ zoo = {
     "low rank": low[0],
 }
 for name, model in zoo.items():
-    print(f"{name:20s} MACs {count_macs(model):7d} ({count_macs(base) / count_macs(model):5.2f}x fewer), "
-          f"bytes {count_bytes(model):8d} ({count_bytes(base) / count_bytes(model):5.2f}x fewer)")
+    print(
+        f"{name:20s} MACs {count_macs(model):7d} ({count_macs(base) / count_macs(model):5.2f}x fewer), "
+        f"bytes {count_bytes(model):8d} ({count_bytes(base) / count_bytes(model):5.2f}x fewer)"
+    )
 
 # %%
 MY_PREDICTION = {"structured masked": 1.0, "structured physical": 1.0, "CSR 90 %": 1.0, "low rank": 1.0}
@@ -1393,44 +1368,29 @@ measured = {name: speedup(ms["dense"], ms[name]) for name in zoo}
 for name in list(zoo)[1:]:
     mac = count_macs(base) / count_macs(zoo[name])
     s, lo, hi = measured[name]
-    print(f"{name:20s} predicted {MY_PREDICTION[name]:.2f}x, MAC ratio {mac:.2f}x, "
-          f"measured {s:.2f}x [{lo:.2f}, {hi:.2f}] (median of {len(ms['dense'])} interleaved rounds)")
+    print(
+        f"{name:20s} predicted {MY_PREDICTION[name]:.2f}x, MAC ratio {mac:.2f}x, "
+        f"measured {s:.2f}x [{lo:.2f}, {hi:.2f}] (median of {len(ms['dense'])} interleaved rounds)"
+    )
 for name in ("structured physical", "low rank"):
     scaled = np.median(ms["dense"]) * count_macs(zoo[name]) / count_macs(base)  # if time followed the MACs
     print(f"{name}: {scaled:.2f} ms if time followed the MACs, {np.median(ms[name]):.2f} ms measured")
-fig, ax = plt.subplots()
-names = list(zoo)[1:]
-xs = np.arange(len(names))
-ax.bar(xs - 0.2, [count_macs(base) / count_macs(zoo[n]) for n in names], 0.4, label="MAC ratio (dense / model)")
-ax.bar(xs + 0.2, [measured[n][0] for n in names], 0.4, yerr=[[measured[n][0] - measured[n][1] for n in names],
-       [measured[n][2] - measured[n][0] for n in names]], capsize=4, label="measured speedup (median, range)")
-ax.axhline(1, color="gray", lw=0.8, ls="--", label="dense speed")
-ax.set_xticks(xs, names, fontsize=8)
-ax.set(ylabel="ratio to dense (x)", title="Fewer MACs is not the same as faster")
-ax.legend(fontsize=8)
-plt.show()
+plot_macs_and_speed({n: count_macs(base) / count_macs(zoo[n]) for n in list(zoo)[1:]}, measured)
 
 # %% [markdown]
-# Why latency falls less than MACs: every layer also pays costs that do not shrink with its weights (the
-# Python call, allocating the output, the bias add, the ReLU, reading the input batch), and a small matrix
-# product runs further from the machine's peak than a large one. The masked model does all the dense
-# multiply-adds. CSR does fewer, but each one reads an index and jumps through memory, which BLAS's dense
-# kernel never does.
+# Why latency falls less than MACs: each layer keeps costs that do not shrink with its weights (the Python
+# call, allocating the output, the bias add, the ReLU, reading the batch), and a small product runs further
+# from peak than a large one. CSR does fewer multiply-adds, but each reads an index and jumps through memory.
 
 # %% [markdown]
 # ## Beyond this notebook: lottery tickets and hardware co-design
 #
-# - **The lottery ticket hypothesis** (Frankle and Carbin, ICLR 2019): a dense network contains sparse
-#   sub-networks that, reset to their *original initialisation* and trained alone, match the full network.
-#   On MNIST and CIFAR-10 the winning tickets were 10-20 % of the original size; at 3.6 % of the weights
-#   left they only fell back to the original's accuracy. Beyond small networks, the survivors must be rewound
-#   to early-training weights instead of the initialisation (Frankle et al., ICML 2020). The advanced
-#   notebook `lottery_dev.ipynb` runs it on these digits.
-# - **Hardware co-design.** Compression pays when the format matches the hardware: dense and smaller
-#   (structured pruning, low rank, distillation) speeds up every BLAS; 2:4 needs sparse tensor cores
-#   (NVIDIA Ampere and later); unstructured sparsity needs very high sparsity or special accelerators (the
-#   EIE accelerator of Han et al., ISCA 2016, was built for Deep Compression's format); INT8 needs integer
-#   kernels. Measure on the target hardware: the latency of a pruned model is not proportional to its MACs.
+# - **Lottery tickets** (Frankle and Carbin, ICLR 2019): sparse sub-networks reset to their original
+#   initialisation and trained alone match the full network (10-20 % of the weights on MNIST and CIFAR-10);
+#   larger networks need rewinding to early-training weights (Frankle et al., ICML 2020). See `lottery_dev.ipynb`.
+# - **Hardware co-design.** Smaller dense layers (structured pruning, low rank, distillation) speed up every
+#   BLAS; 2:4 needs sparse tensor cores; unstructured sparsity needs very high sparsity or accelerators such
+#   as EIE (Han et al., ISCA 2016); INT8 needs integer kernels. Measure on the target hardware.
 
 # %% [markdown]
 # **Scaling up.** Your `magnitude_prune` builds one score array of all N weights. For 100 million weights,
@@ -1520,15 +1480,11 @@ check_claim("test-design-accuracy", globals())
 # sparsity level, hardware) to pay off on this machine.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "reflect-sparse-speed", "locked": false, "points": 5, "schema_version": 3, "solution": true, "task": false}
-# Model answer (numbers from the student's run). The masked structured model does every dense multiply-add,
-# so its speedup is about 1 whatever its sparsity. The physical model's speedup is below its MAC ratio:
-# each layer keeps costs that do not shrink with the weights (Python call, output allocation, bias add,
-# ReLU over the batch, reading the input), and small matrix products run further from peak. CSR at 90 %
-# has a large MAC ratio but gains less or loses: each multiply-add reads an index and jumps through
-# memory, and scipy-style CSR kernels are single-threaded and cache-unfriendly; sparse_dev measures the
-# break-even sparsity on this machine (well above 90 % for small batches). Unstructured sparsity pays with
-# a sparse format and kernel at very high sparsity, or hardware built for a pattern (2:4 sparse tensor
-# cores, EIE-style accelerators).
+# Model answer (with the student's numbers). Masked structured: about 1x, every dense multiply-add still
+# runs. Physical structured and low rank: faster, but less than their MAC ratio, because per-layer costs
+# (call, allocation, bias, ReLU, reading the batch) do not shrink and small products run further from peak.
+# CSR at 90 %: slower despite 10x fewer MACs (an index read and an irregular access per multiply-add). It
+# pays only at very high sparsity with a good kernel (sparse_dev), or on hardware built for a pattern (2:4).
 
 # %% [markdown]
 # **Q2.** Before looking at the `KD result` line, which of the three students did you expect to win, and
@@ -1538,14 +1494,11 @@ check_claim("test-design-accuracy", globals())
 # soft term carry `T^2`?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "reflect-distillation", "locked": false, "points": 5, "schema_version": 3, "solution": true, "task": false}
-# Model answer (numbers from the student's run). Almost the whole gain over the student alone is already
-# in the teacher-labels arm, far beyond noise: the teacher labels the images that have no label, so the
-# student trains on the whole training set instead of 500 images. Distilled against teacher labels is a
-# small difference; a claim that soft targets help needs its interval to exclude 0, otherwise it is within
-# noise and the gain must be credited to the teacher's labels. The soft targets add the teacher's
-# similarities between classes (a shirt that looks like a T-shirt), a few bits per image beyond the argmax.
-# T^2: the gradient of the softened KL is (p_s - p_t)/(T B) and p_s - p_t shrinks like 1/T, so without T^2
-# the soft gradient would shrink like 1/T^2 as T grows.
+# Model answer (with the student's numbers). Teacher labels beat the student alone far beyond noise: the
+# teacher labels the images that have none, so the student learns from all of them instead of 500.
+# Distilled against teacher labels is within noise here, so the gain is the teacher's labels, not the soft
+# targets (their class similarities add nothing measurable at this budget). T^2: the soft gradient is
+# (p_s - p_t)/(T B) and p_s - p_t shrinks like 1/T, so without T^2 it would fall like 1/T^2.
 
 # %% [markdown]
 # **Q3.** Predict from the per-layer counts of the prune-int8 cell the ratio "90 % pruning x INT8 = 40x"
@@ -1554,13 +1507,10 @@ check_claim("test-design-accuracy", globals())
 # measurements above that made you choose them, and its printed bytes ratio and accuracy.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "reflect-pipeline", "locked": false, "points": 5, "schema_version": 3, "solution": true, "task": false}
-# Model answer (numbers from the student's run). Values only: 10 % of the weights at 1 byte, i.e. about 40x.
-# The measured ratio is several times smaller: each non-zero also stores a 2-byte column index, each row
-# a 4-byte pointer, and biases and scales stay float32. Closer to 40x needs fewer index bits (relative
-# indices, as in Deep Compression), fewer value bits (weight sharing), entropy coding, or structured
-# removal, which needs no index. Design: e.g. 80 % magnitude pruning (before the knee), fine-tuning to
-# recover, int8 CSR with int16 indices: about 3 bytes per kept weight, well under 25 %, within a point.
-
+# Model answer (with the student's numbers). Values only: 10 % of the weights at 1 byte against 4, about
+# 40x. Measured: several times less, because each non-zero also stores a 2-byte index, each row a 4-byte
+# pointer, and biases and scales stay float32. Design: e.g. 80 % magnitude pruning (fine-tuning recovers it,
+# as the 90 % outcome shows) and int8 CSR with int16 indices, about 3 bytes per kept weight: under 25 %.
 
 # %%
 #| default_exp compression.__init__
@@ -1578,5 +1528,7 @@ if __package__:
     from .structured import *
 
     __all__ = [
-        name for mod in (sparsity, magnitude, structured, distillation, low_rank, pipeline) for name in mod.__all__
+        name
+        for mod in (sparsity, magnitude, structured, distillation, low_rank, pipeline)
+        for name in mod.__all__
     ]

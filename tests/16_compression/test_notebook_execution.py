@@ -1,6 +1,7 @@
 """The notebook executes top to bottom, and nbgrader accepts it: the release hides solutions and hidden
 tests, and autograding the instructor source gives full marks on every auto-graded cell."""
 
+import math
 import os
 import re
 import shutil
@@ -74,7 +75,7 @@ def test_the_data_line_names_fashion_mnist_and_the_full_test_set(executed):
 )
 def test_each_outcome_line_is_printed_once_over_at_least_3_seeds_with_an_interval(executed, key):
     values = _numbers(executed[0], key)
-    assert values[-1] >= 3 and all(v == v for v in values)  # n >= 3 seeds, no nan half-width
+    assert values[-1] >= 3 and not any(math.isnan(v) for v in values)  # n >= 3 seeds, every interval
 
 
 @pytest.mark.library
@@ -158,11 +159,12 @@ def test_nbgrader_release_hides_solutions_and_autograde_of_the_source_gives_full
         "two.layers[2].bias.data[:] = 2.0",
         "cum / cum[-1]",
         "with no_grad():\n            teacher_logits",
+        "magnitude_prune(compressed, sparsity=0.8)",
     ):
         assert secret in "\n".join(c.source for c in source_nb.cells) and secret not in code
     assert "jupytext" not in release.metadata
     solution_cells = [c for c in release.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    assert len(solution_cells) == 10
+    assert len(solution_cells) == 11  # 7 tasks, the design task, 3 reflections
     for cell in solution_cells:
         if cell.cell_type == "code":
             assert "raise NotImplementedError()" in cell.source

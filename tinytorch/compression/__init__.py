@@ -17,5 +17,7 @@ if __package__:
     from .structured import *
 
     __all__ = [
-        name for mod in (sparsity, magnitude, structured, distillation, low_rank, pipeline) for name in mod.__all__
+        name
+        for mod in (sparsity, magnitude, structured, distillation, low_rank, pipeline)
+        for name in mod.__all__
     ]

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..core.checks import check_choice
 
-__all__ = ["load_fashion_mnist", "FASHION_MNIST_CLASSES", "FASHION_MNIST_SHA256"]
+__all__ = ["FASHION_MNIST_CLASSES", "FASHION_MNIST_SHA256", "load_fashion_mnist"]
 
 _DIR = Path(__file__).parent
 FASHION_MNIST_CLASSES = (

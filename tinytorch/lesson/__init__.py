@@ -4,12 +4,13 @@ statistics over seeds, MAC and byte counts, interleaved timing, and call-time lo
 from .cost import count_bytes, count_macs
 from .data import LENET, accuracy, digits_split, fashion_data, make_mlp, reduced_run, train
 from .graded import graded
-from .stats import compare, mean_ci
+from .stats import ci, compare, mean_ci
 from .timing import interleaved_ms, interleaved_runs, speedup
 
 __all__ = [
     "LENET",
     "accuracy",
+    "ci",
     "compare",
     "count_bytes",
     "count_macs",

@@ -13,6 +13,12 @@ def mean_ci(values, confidence=0.95):
     return float(v.mean()), float(stats.t.ppf(0.5 + confidence / 2, v.size - 1) * sem)
 
 
+def ci(values):
+    """'M ± C': the mean and the 95 % t-interval half-width with 4 decimals ('nan' for a single value)."""
+    m, c = mean_ci(values)
+    return f"{m:.4f} ± {c:.4f}"
+
+
 def compare(candidate, reference, tolerance=0.01):
     """One sentence on the paired per-seed difference candidate - reference (same seeds, same order): its
     mean and t-interval, "within noise" when the interval includes 0 and, unless tolerance is None, whether
