@@ -8,13 +8,12 @@ autograded notebooks and scores) or, if grading failed, voids the student's old 
 processes, commits nothing for them, and reports them: their previous scores stay as they were."""
 
 import os
-import shutil
 import signal
 import tempfile
 import time
 from pathlib import Path
 
-from tito.commit import _commit, _force_remove
+from tito.commit import _commit, remove_tree
 from tito.grading import BLAS_THREADS
 
 DEFAULT_TIMEOUT = 120  # seconds per cell
@@ -43,7 +42,7 @@ def autograde_one(
         result = worker.grade(course, assignment, student, tmp, timeout, sandbox, limits)
         return _commit(Path(course), assignment, student, tmp, result)
     finally:
-        shutil.rmtree(tmp, onerror=_force_remove)
+        remove_tree(tmp)
 
 
 class _DeferInterrupt:
@@ -193,14 +192,14 @@ def autograde_many(
                     try:
                         results.append(guard.commit(_finish, course, assignment, student, tmp, proc.exitcode))
                     finally:
-                        shutil.rmtree(tmp, onerror=_force_remove)
+                        remove_tree(tmp)
                     on_done(results[-1])
                     guard.check()
         except KeyboardInterrupt:
             for proc, student, tmp, _ in running.values():
                 proc.kill()
                 proc.join()
-                shutil.rmtree(tmp, onerror=_force_remove)
+                remove_tree(tmp)
                 results.append(
                     {
                         "student": student,

@@ -5,7 +5,7 @@ import argparse
 import contextlib
 from pathlib import Path
 
-from tito.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, TitoError
+from tito.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, TitoError
 from tito.grade_cmds import context
 
 
@@ -122,5 +122,5 @@ def _autograde_locked(args, course: Path, key: str, students: list, sandbox: boo
             f"INTERRUPTED: {len(stopped)} submission(s) not graded (listed above); their previous scores "
             f"are unchanged. Run the same command again to grade them."
         )
-        return 130
+        return EXIT_INTERRUPTED
     return EXIT_FAILURE if failed else EXIT_OK

@@ -3,6 +3,7 @@ grading failed) its voided scores; and the per-student outcome file <course>/tit
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 from tito.grading import COURSE_ID, db_url
@@ -29,6 +30,14 @@ def _commit(course: Path, assignment: str, student: str, tmp: Path, result: dict
     return result
 
 
+def remove_tree(path: Path) -> None:
+    """rmtree that also removes read-only files and folders (nbgrader writes mode 444); a missing path is fine."""
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=_force_remove)
+    else:  # onexc is new in 3.12, where onerror is deprecated
+        shutil.rmtree(path, onerror=_force_remove)
+
+
 def _force_remove(func, path, _exc) -> None:
     """rmtree error handler: make read-only files/folders writable (nbgrader writes mode 444) and retry."""
     try:
@@ -53,7 +62,7 @@ def _replace_autograded(course: Path, assignment: str, student: str, graded: Pat
         shutil.rmtree(old, ignore_errors=True)
         dest.rename(old)
         fresh.rename(dest)
-        shutil.rmtree(old, onerror=_force_remove)
+        remove_tree(old)
     else:
         fresh.rename(dest)
 
@@ -63,7 +72,7 @@ def void_grades(course: Path, assignment: str, student: str) -> None:
     old autograded notebooks are removed."""
     from nbgrader.api import Gradebook
 
-    shutil.rmtree(course / "autograded" / student / assignment, onerror=_force_remove)
+    remove_tree(course / "autograded" / student / assignment)
     with Gradebook(db_url(course), course_id=COURSE_ID) as gb:
         gb.update_or_create_student(student)
         sub = gb.update_or_create_submission(assignment, student)
