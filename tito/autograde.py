@@ -9,11 +9,10 @@ processes, commits nothing for them, and reports them: their previous scores sta
 
 import os
 import signal
-import tempfile
 import time
 from pathlib import Path
 
-from tito.commit import _commit, remove_tree
+from tito.commit import _commit, remove_tree, temp_folder
 from tito.grading import BLAS_THREADS
 
 DEFAULT_TIMEOUT = 120  # seconds per cell
@@ -37,7 +36,7 @@ def autograde_one(
     its old autograded points are voided in the gradebook (no stale score)."""
     from tito import worker
 
-    tmp = Path(tempfile.mkdtemp(prefix="tito-grade-"))
+    tmp = temp_folder()
     try:
         result = worker.grade(course, assignment, student, tmp, timeout, sandbox, limits)
         return _commit(Path(course), assignment, student, tmp, result)
@@ -108,7 +107,7 @@ def _finish(course: Path, assignment: str, student: str, tmp: Path, exitcode) ->
 def _start(ctx, course, assignment, student, timeout, sandbox, limits, environ):
     from tito import worker
 
-    tmp = Path(tempfile.mkdtemp(prefix="tito-grade-"))
+    tmp = temp_folder()
     proc = ctx.Process(
         target=worker.child,
         name=f"tito-grade-{student}",

@@ -41,7 +41,7 @@ def _sandbox_choice(args) -> bool:
 
 
 def cmd_autograde(args: argparse.Namespace) -> int:
-    from tito import autograde, bwrap, grading, lock, output
+    from tito import autograde, bwrap, commit, grading, lock, output
 
     _root, module, course = context(args)
     autograde.start_fork_server()  # imports nbgrader in the background while the checks below run
@@ -63,6 +63,7 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     sandbox = _sandbox_choice(args)
     limits = vars(bwrap.Limits(memory_mb=args.memory, processes=args.max_procs, cpu_seconds=args.cpu_time))
     with lock.course_lock(course, "autograde", output.warn), _stubs(module, course, sandbox) as overlays:
+        commit.clean_leftovers(course, module.key)
         return _autograde_locked(
             args, course, module.key, students, sandbox, {**limits, "overlays": overlays}
         )
@@ -71,25 +72,22 @@ def cmd_autograde(args: argparse.Namespace) -> int:
 @contextlib.contextmanager
 def _stubs(module, course: Path, sandbox: bool):
     """The release (stub) export of the graded modules, which sandboxed kernels import instead of the solutions."""
-    import shutil
-    import tempfile
-
-    from tito import release
+    from tito import commit, release
 
     if not sandbox:
         yield {}
         return
-    tmp = Path(tempfile.mkdtemp(prefix="tito-stubs-"))
+    tmp = commit.temp_folder()  # named after this process: a killed run's copy is cleaned by the next
     try:
         yield release.stub_package(module, course, tmp)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        commit.remove_tree(tmp)
 
 
 def _autograde_locked(args, course: Path, key: str, students: list, sandbox: bool, limits: dict) -> int:
     import time
 
-    from tito import autograde, commit, gradereport, grading, output
+    from tito import autograde, commit, gradereport, grading, output, report
 
     start = time.perf_counter()
     with output.Progress(f"autograding {key}", len(students)) as bar:
@@ -115,7 +113,8 @@ def _autograde_locked(args, course: Path, key: str, students: list, sandbox: boo
         f"{args.jobs} job(s), kernels {'sandboxed (bubblewrap)' if sandbox else 'NOT sandboxed'}"
     )
     bad = {r["student"] for r in failed} | {r["student"] for r in stopped}
-    gradereport.print_scores(grading.scores(course, key, [s for s in students if s not in bad]))
+    done_rows = grading.scores(course, key, [s for s in students if s not in bad])
+    report.print_students(report.per_student(done_rows, {r["student"]: r for r in results}))
     gradereport.print_problems({r["student"]: r for r in results})
     if stopped:
         output.say(

@@ -2,24 +2,47 @@
 grading failed) its voided scores; and the per-student outcome file <course>/tito-autograde.json."""
 
 import os
+import re
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from tito.grading import COURSE_ID, db_url
 
+NOT_SAVED = "its new result could not be saved ({error}); its previous score and notebook are unchanged"
+
 
 def _commit(course: Path, assignment: str, student: str, tmp: Path, result: dict) -> dict:
-    """Apply one grading result to the course: scores + autograded notebooks, or voided scores."""
+    """Apply one grading result to the course: scores + autograded notebooks, or voided scores.
+
+    A graded submission is committed in three steps: its autograded notebooks are copied next to the old ones
+    (.<assignment>.new, complete before anything else changes), its scores are merged in one gradebook
+    transaction, then two renames swap the folders. A failure on the course's side (a full disk, a locked
+    gradebook) before the swap changes nothing: the previous score stays and the result says "not saved".
+    Only a submission whose grading failed has its old scores voided."""
     from tito import grading, worker
 
+    if not result["ok"]:
+        return _void(course, assignment, student, result)
     try:
-        if result["ok"]:
+        fresh = stage_autograded(course, assignment, student, worker.graded_dir(tmp, assignment, student))
+        try:
             grading.merge_grades(course, assignment, student, f"sqlite:///{worker.private_db(tmp)}")
-            _replace_autograded(course, assignment, student, worker.graded_dir(tmp, assignment, student))
-            return result
-    except Exception as exc:  # noqa: BLE001
-        result = {**result, "ok": False, "message": f"saving the grades failed: {type(exc).__name__}: {exc}"}
+        except BaseException:
+            remove_tree(fresh)
+            raise
+    except Exception as exc:  # noqa: BLE001 - the instructor's side failed: keep the previous result
+        error = f"{type(exc).__name__}: {exc}"
+        return {**result, "ok": False, "not_saved": True, "message": NOT_SAVED.format(error=error)}
+    try:
+        swap_in(course, assignment, student)
+    except OSError as exc:  # the scores are saved; the next run's clean_student finishes the swap
+        result = {**result, "notes": [*result["notes"], f"its autograded notebook was not swapped in: {exc}"]}
+    return result
+
+
+def _void(course: Path, assignment: str, student: str, result: dict) -> dict:
     try:
         void_grades(course, assignment, student)
     except Exception as void_exc:  # noqa: BLE001
@@ -28,6 +51,40 @@ def _commit(course: Path, assignment: str, student: str, tmp: Path, result: dict
             "message": result["message"] + f" (and its old scores could not be voided: {void_exc})",
         }
     return result
+
+
+TEMP_PREFIX = "tito-grade-"  # + the pid of the tito process that owns the folder + "-"
+LEFTOVER = re.compile(rf"{TEMP_PREFIX}(\d+)-")
+
+
+def temp_folder() -> Path:
+    """A private grading folder in TMPDIR, named after this process so that a later run can tell it is stale."""
+    return Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def clean_leftovers(course: Path, assignment: str) -> list:
+    """What a killed run left behind, removed or repaired (call it holding the course lock): the .tmp/.new/.old
+    folders of every student (clean_student), and the grading folders in TMPDIR whose owning process is gone.
+    Returns the paths removed from TMPDIR."""
+    for folder in sorted((Path(course) / "autograded").glob(f"*/.{assignment}.*")):
+        clean_student(Path(course), assignment, folder.parent.name)
+    removed = []
+    for folder in sorted(Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*")):
+        match = LEFTOVER.match(folder.name)
+        if match and folder.is_dir() and not _alive(int(match.group(1))):
+            remove_tree(folder)
+            removed.append(folder)
+    return removed
 
 
 def remove_tree(path: Path) -> None:
@@ -48,23 +105,51 @@ def _force_remove(func, path, _exc) -> None:
         pass
 
 
-def _replace_autograded(course: Path, assignment: str, student: str, graded: Path) -> None:
-    """Copy the autograded notebooks (only those) to course/autograded/<student>/<assignment>/, replacing the old ones."""
+def stage_autograded(course: Path, assignment: str, student: str, graded: Path) -> Path:
+    """Copy the autograded notebooks (only those) to course/autograded/<student>/.<assignment>.new, written in
+    full under a temporary name first; the old folder is untouched. Returns the staged folder."""
     dest = course / "autograded" / student / assignment
-    fresh = dest.with_name(f".{assignment}.new")
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir(parents=True)
-    for path in sorted(graded.glob("*.ipynb")) + sorted(graded.glob("timestamp.txt")):
-        if path.is_file() and not path.is_symlink():
-            shutil.copy2(path, fresh / path.name)
+    partial, fresh = dest.with_name(f".{assignment}.tmp"), dest.with_name(f".{assignment}.new")
+    remove_tree(partial)
+    remove_tree(fresh)
+    partial.mkdir(parents=True)
+    try:
+        for path in sorted(graded.glob("*.ipynb")) + sorted(graded.glob("timestamp.txt")):
+            if path.is_file() and not path.is_symlink():
+                shutil.copy2(path, partial / path.name)
+        partial.rename(fresh)
+    except BaseException:
+        remove_tree(partial)
+        raise
+    return fresh
+
+
+def swap_in(course: Path, assignment: str, student: str) -> None:
+    """Replace course/autograded/<student>/<assignment> by the staged .<assignment>.new (renames only: no space
+    needed). A kill between the two renames leaves .new and .old, which clean_student repairs."""
+    dest = course / "autograded" / student / assignment
+    fresh, old = dest.with_name(f".{assignment}.new"), dest.with_name(f".{assignment}.old")
     if dest.exists():
-        old = dest.with_name(f".{assignment}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        dest.rename(old)
-        fresh.rename(dest)
         remove_tree(old)
-    else:
+        dest.rename(old)
+    fresh.rename(dest)
+    remove_tree(old)
+
+
+def clean_student(course: Path, assignment: str, student: str) -> None:
+    """Repair what a killed commit left in course/autograded/<student>/: a partial .tmp is removed; a staged .new
+    replaces a missing folder (the kill came between the renames, after the scores) and is dropped otherwise;
+    an .old is restored when the folder is missing, else removed."""
+    dest = course / "autograded" / student / assignment
+    partial, fresh = dest.with_name(f".{assignment}.tmp"), dest.with_name(f".{assignment}.new")
+    old = dest.with_name(f".{assignment}.old")
+    remove_tree(partial)
+    if fresh.exists() and not dest.exists():
         fresh.rename(dest)
+    remove_tree(fresh)
+    if old.exists() and not dest.exists():
+        old.rename(dest)
+    remove_tree(old)
 
 
 def void_grades(course: Path, assignment: str, student: str) -> None:
@@ -103,7 +188,8 @@ def save_status(course: Path, assignment: str, results: list) -> None:
     mine = data.setdefault(assignment, {})
     for r in results:
         if not r.get("interrupted"):
-            mine[r["student"]] = {"ok": r["ok"], "message": r["message"], "notes": r["notes"], "when": when}
+            entry = {"ok": r["ok"], "message": r["message"], "notes": r["notes"], "when": when}
+            mine[r["student"]] = {**entry, "not_saved": True} if r.get("not_saved") else entry
     atomic_write(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 

@@ -1,5 +1,5 @@
-"""The bodies of `tito grade generate|release|collect|feedback|report|validate` (registered in
-tito/commands/grade.py; autograde is in tito/autograde_cmd.py)."""
+"""The bodies of `tito grade generate|release|collect|feedback|validate` (registered in tito/commands/grade.py;
+autograde is in tito/autograde_cmd.py, report in tito/report.py)."""
 
 import argparse
 
@@ -29,6 +29,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
                 f"{py.name} has no {notebooks.SOLUTION_MARK} region: generate from the instructor's notebook"
             )
         notebooks.sync_pair(root, py, ipynb)
+    grading.check_gradebook(course)  # a damaged one would be replaced by an empty one
     grading.write_course_config(course)
     release.build_sources(module, course)
     grading.generate(course, module.key)
@@ -85,6 +86,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
         output.table(f"Nothing collected from {args.folder}", ["file", "submission"], skipped)
         raise TitoError(f"no <student>.ipynb files in {args.folder}")
     with lock.course_lock(course, "collect", output.warn):
+        submission.clean_staged(course / "submitted", module.key)
         rows = [
             submission.collect_one(
                 src,
@@ -98,49 +100,27 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
-    from tito import grading, lock, output
+    from tito import commit, grading, lock, output
 
     _root, module, course = context(args)
     grading.ensure_gradebook(course, module.key)
     with lock.course_lock(course, "feedback", output.warn):
-        grading.feedback(course, module.key, args.student)
+        commit.clean_leftovers(course, module.key)
+        scored = {r["student"] for r in grading.scores(course, module.key)}
+        wanted = [args.student] if args.student else sorted(scored)
+        missing = [s for s in wanted if s in scored and not (course / "autograded" / s / module.key).is_dir()]
+        for student in missing:
+            line = (
+                f"{student} has scores but no autograded notebook: no feedback for them; "
+                f"run `tito grade autograde {module.number} --student {student}` first"
+            )
+            if args.student:
+                raise TitoError(line)
+            output.warn(line)
+        if set(wanted) - set(missing):
+            grading.feedback(course, module.key, args.student)
     files = sorted((course / "feedback").glob(f"*/{module.key}/*.html"))
     output.say(f"{len(files)} feedback file(s) under {course / 'feedback'}")
-    return EXIT_OK
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    import csv
-
-    from tito import commit, gradereport, grading, output
-
-    _root, module, course = context(args)
-    grading.ensure_gradebook(course, module.key)
-    rows = grading.scores(course, module.key)
-    gradereport.print_scores(rows)
-    gradereport.print_problems(commit.load_status(course, module.key))
-    if args.csv:
-        args.csv.parent.mkdir(parents=True, exist_ok=True)
-        with open(args.csv, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["student", "notebook", "grade_id", "score", "max_score", "kind"])
-            for r in rows:
-                for gid, score, max_score, kind in r["grades"]:
-                    writer.writerow([r["student"], r["notebook"], gid, f"{score:g}", f"{max_score:g}", kind])
-                writer.writerow(
-                    [
-                        r["student"],
-                        r["notebook"],
-                        "auto",
-                        f"{r['auto_score']:g}",
-                        f"{r['auto_max']:g}",
-                        "total",
-                    ]
-                )
-                writer.writerow(
-                    [r["student"], r["notebook"], "total", f"{r['score']:g}", f"{r['max_score']:g}", "total"]
-                )
-        output.say(f"wrote {args.csv}")
     return EXIT_OK
 
 

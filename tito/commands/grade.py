@@ -3,7 +3,7 @@ This file registers the commands; their bodies are in tito/grade_cmds.py and tit
 
 from pathlib import Path
 
-from tito import autograde_cmd, grade_cmds
+from tito import autograde_cmd, grade_cmds, report
 
 
 def register(sub) -> None:
@@ -45,12 +45,7 @@ def register(sub) -> None:
     _autograde_options(add)
     p = add("feedback", grade_cmds.cmd_feedback, "generate HTML feedback for autograded submissions")
     p.add_argument("--student", help="only this student id")
-    p = add(
-        "report",
-        grade_cmds.cmd_report,
-        "gradebook table; --csv writes student,notebook,grade_id,score,max_score,kind rows",
-    )
-    p.add_argument("--csv", type=Path, help="CSV output path")
+    _report_options(add)
     p = add(
         "validate",
         grade_cmds.cmd_validate,
@@ -92,3 +87,18 @@ def _autograde_options(add) -> None:
     p.add_argument(
         "--cpu-time", type=int, default=1800, help="CPU seconds per kernel (whole notebook), default 1800"
     )
+
+
+def _report_options(add) -> None:
+    p = add(
+        "report",
+        report.cmd_report,
+        "one row per student (automatic, manual, total, max, problems; '-' = manual answer not graded yet); "
+        "--cells: one row per graded cell",
+    )
+    p.add_argument(
+        "--csv",
+        type=Path,
+        help="also write a CSV: one row per student with nbgrader export's columns (per cell with --cells)",
+    )
+    p.add_argument("--cells", action="store_true", help="per graded cell instead of per student")
