@@ -5,7 +5,7 @@ import re
 import shutil
 from pathlib import Path
 
-from tito import notebooks, release
+from tito import jupyter_config, notebooks, release
 from tito.errors import TitoError
 from tito.paths import Module, notebook_name
 
@@ -20,7 +20,9 @@ IGNORE = shutil.ignore_patterns(
     "__pycache__", "*.pyc", "*.egg-info", ".pytest_cache", ".hypothesis", ".ipynb_checkpoints"
 )
 MARKER = ".tito-bundle"
-REGION = re.compile(r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[^\n]*\n(.*?)^[ \t]*### END \1", re.M | re.S)
+REGION = re.compile(
+    r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[^\n]*\n(.*?)^[ \t]*### END \1", re.MULTILINE | re.DOTALL
+)
 STUDENT_TESTS = "student"  # tests/NN_name/student/: the only tests a bundle ships
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "STUDENT_README.md"
 # JupyterLab setting (read through JUPYTER_CONFIG_PATH=<bundle>/.jupyter): double-click opens a .py as a notebook
@@ -111,6 +113,7 @@ def make_bundle(module: Module, course: Path, out: Path) -> list:
     (lab / "default_setting_overrides.json").write_text(
         json.dumps(LAB_OVERRIDES, indent=2) + "\n", encoding="utf-8"
     )
+    jupyter_config.write_student_config(out / ".jupyter")  # nbgrader's Validate only, no instructor menus
     for name in TOP_DIRS:
         if (root / name).is_dir():
             shutil.copytree(root / name, out / name, ignore=IGNORE)
