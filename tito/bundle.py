@@ -20,9 +20,7 @@ IGNORE = shutil.ignore_patterns(
     "__pycache__", "*.pyc", "*.egg-info", ".pytest_cache", ".hypothesis", ".ipynb_checkpoints"
 )
 MARKER = ".tito-bundle"
-REGION = re.compile(
-    r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[^\n]*\n(.*?)^[ \t]*### END \1", re.MULTILINE | re.DOTALL
-)
+REGION = re.compile(r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[^\n]*\n(.*?)^[ \t]*### END \1", re.M | re.S)
 STUDENT_TESTS = "student"  # tests/NN_name/student/: the only tests a bundle ships
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "STUDENT_README.md"
 # JupyterLab setting (read through JUPYTER_CONFIG_PATH=<bundle>/.jupyter): double-click opens a .py as a notebook
