@@ -23,7 +23,7 @@ def _complete_tests(root, module, log, verbose: bool) -> int:
         code = workflow.pytest(
             root,
             [module.tests],
-            ["-p", "no:cacheprovider", f"--junitxml={junit}"],
+            ["-p", "no:cacheprovider", "-m", "not slow", f"--junitxml={junit}"],
             log=log,
             echo=verbose,
             progress=True,
@@ -121,7 +121,9 @@ def cmd_complete(args: argparse.Namespace) -> int:
     if args.verbose:
         workflow.print_export(done)
     _print_synced(module, done)
-    output.say(f"== 2/4 tests: tests/{module.key} (pytest)")
+    output.say(
+        f"== 2/4 tests: tests/{module.key} (pytest -m 'not slow'; `tito test --all` runs the slow ones too)"
+    )
     code = _complete_tests(root, module, log, args.verbose)
     tests_ok = code == 0
     output.say("== 3/4 graded cells of your notebook (nbgrader autograde in a temporary course)")
