@@ -97,7 +97,7 @@ def judged(course_repo, notebooks, tmp_path_factory, h):
     submitted = h.tree_digest(course / "submitted")
     grade = h.tito(["grade", "autograde", "16", "--course", course, "--jobs", 2], course_repo)
     csv_path = course.parent / "grades.csv"
-    report = h.tito(["grade", "report", "16", "--course", course, "--csv", csv_path], course_repo)
+    report = h.tito(["grade", "report", "16", "--course", course, "--csv", csv_path, "--cells"], course_repo)
     # feedback (about 1 s per notebook) only for the student who tries to carry the hidden cases out
     feedback = h.tito(["grade", "feedback", "16", "--course", course, "--student", "leak"], course_repo)
     with open(csv_path, newline="") as handle:
