@@ -1183,63 +1183,30 @@ def compress_model(model, compression_config, eval_loader=None):
 
 
 # %% [markdown]
-# Self-check with the stand-ins: `pipeline_stand_ins()` records each call; `measure_sparsity` reads 7.0 the
-# first time and 42.0 the second. A config with all three techniques must call them in the order
-# structured (0.25, physical) -> low rank (0.5) -> magnitude (0.5), report 7.0 and 42.0, and per layer: 2
-# neurons kept in layers.0, rank 1 for layers.0, 100 % of layers.0.weight and 0 % of layers.2.weight pruned.
+# Self-check with the stand-ins the grader uses (`tinytorch/claims/module16/pipeline.py`): each records its
+# call and really changes the model (structured keeps neurons 1 and 3 of layers.0, low rank factorizes the
+# last layer at rank 1, magnitude zeros and masks the first weight), and `measure_sparsity` reads 7.0, then
+# 42.0. With all three techniques the calls go structured (0.25, physical) -> low rank (0.5) -> magnitude
+# (0.5); per layer: 2 neurons kept in layers.0, rank 1 for layers.2, 100 % of layers.0.weight pruned; and
+# the 30 parameters become 16.
 
 
 # %%
-def pipeline_stand_ins(replaces_layers=True):
-    """Stand-ins that record their calls: structured keeps neurons [1, 3] of layers.0, low rank gives layers.0
-    rank 1, magnitude zeros and masks the whole first weight, measure_sparsity reads 7.0 then 42.0."""
-    calls, readings = [], iter([7.0, 42.0])
+from tinytorch.claims.module16.pipeline import net as pipeline_net
+from tinytorch.claims.module16.pipeline import stand_ins
 
-    def structured(model, prune_ratio=0.5, physical=False):
-        calls.append(("structured", prune_ratio, physical))
-        return {"layers.0": np.array([1, 3])}
-
-    def low_rank(model, rank_ratio=None, energy=None):
-        calls.append(("low_rank", rank_ratio))
-        return {"layers.0": 1} if replaces_layers else {}
-
-    def magnitude(model, sparsity=0.9):
-        calls.append(("magnitude", sparsity))
-        model.layers[0].weight.data[:] = 0
-        return {
-            "layers.0.weight": np.zeros((4, 4), dtype=bool),
-            "layers.2.weight": np.ones((4, 2), dtype=bool),
-        }
-
-    fakes = dict(
-        structured_prune=structured,
-        low_rank_compress=low_rank,
-        magnitude_prune=magnitude,
-        measure_sparsity=lambda model, weights_only=False: next(readings),
-    )
-    return calls, fakes
-
-
-def pipeline_net():
-    tinytorch.manual_seed(0)
-    return Sequential(Linear(4, 4), ReLU(), Linear(4, 2))
-
-
-calls, fakes = pipeline_stand_ins()
-with replaced(globals(), **fakes):
-    stats = compress_model(
-        pipeline_net(), {"magnitude_prune": 0.5, "low_rank": 0.5, "structured_prune": 0.25}
-    )
-expect("calls", [("structured", 0.25, True), ("low_rank", 0.5), ("magnitude", 0.5)], calls)
-expect(
-    "applied_techniques", ["structured_0.25", "low_rank_0.5", "magnitude_0.5"], stats["applied_techniques"]
-)
+calls = []
+with replaced(globals(), **stand_ins(calls)):
+    stats = compress_model(pipeline_net(), {"magnitude_prune": 0.5, "low_rank": 0.5, "structured_prune": 0.25})
+expect("calls", [["structured", 0.25, True], ["low_rank", 0.5], ["magnitude", 0.5]], calls)
+expect("applied_techniques", ["structured_0.25", "low_rank_0.5", "magnitude_0.5"], stats["applied_techniques"])
 expect("sparsity before and after", (7.0, 42.0), (stats["original_sparsity"], stats["final_sparsity"]))
+expect("parameters before and after", (30, 16), (stats["original_params"], stats["final_params"]))
 expect(
     "per_layer",
     {
         "structured_prune": {"layers.0": 2},
-        "low_rank": {"layers.0": 1},
+        "low_rank": {"layers.2": 1},
         "magnitude_prune": {"layers.0.weight": 100.0, "layers.2.weight": 0.0},
     },
     stats.get("per_layer"),
