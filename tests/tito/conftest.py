@@ -53,6 +53,7 @@ def make_repo(dest: Path, notebook_tests: bool = False) -> Path:
         "tito",
         "bin",
         "grading",
+        "benchmarks",  # tests/16_compression import the fast path from benchmarks/fast_prune.py
     ):  # file modes as in a fresh clone (copyfile: umask, not the source's)
         if (REPO / name).is_dir():
             shutil.copytree(REPO / name, dest / name, ignore=IGNORE, copy_function=shutil.copyfile)
