@@ -1,0 +1,198 @@
+"""Grading on a Dask distributed cluster (`--scheduler tcp://HOST:PORT`, or a LocalCluster).
+
+The unit of work is tito.worker.grade, run on a Dask worker in its own process (the way tito/autograde.py
+runs it on one machine). Nothing is shared but the network: the client packs, per submission, a small
+course folder as bytes (tito/payload.py: the submitted files, the assignment's source and release
+folders, a private SQLite gradebook snapshot, the stub package sandboxed kernels import) and the worker
+sends back the private gradebook and the autograded notebooks as bytes. The client alone writes the
+course gradebook and files, one submission at a time.
+
+A worker that dies mid-submission (killed, out of memory, its machine gone) loses nothing: the scheduler
+runs the task again on another worker. A submission whose grading kills workers again and again (the
+scheduler's `distributed.scheduler.allowed-failures`, 3 by default) comes back as KilledWorker and is
+reported as that student's error."""
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from tito import payload
+from tito.options import GradeOptions
+
+CONNECT_SECONDS = 30
+KILLED = (
+    "its grading killed {n} Dask worker(s) in a row (the scheduler's allowed-failures); not retried. "
+    "Grade it alone on one machine to see why: tito grade autograde --student {student}"
+)
+
+
+def run_payload(data: bytes, assignment: str, student: str, settings: dict) -> bytes:
+    """On a Dask worker: unpack one submission, grade it in a child process, return the packed result."""
+    import json
+    import subprocess
+
+    tmp = Path(tempfile.mkdtemp(prefix="tito-dask-"))
+    try:
+        course = payload.unpack_course(data, tmp / "course")
+        work = tmp / "work"
+        work.mkdir()
+        limits = {**settings["limits"], "overlays": payload.overlays(course)}
+        args = [str(course), assignment, student, str(work), settings["timeout"], settings["sandbox"], limits]
+        (tmp / "args.json").write_text(json.dumps(args), encoding="utf-8")
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "tito.cluster", str(tmp / "args.json")],
+                preexec_fn=_die_with_parent,
+                timeout=settings["max_seconds"],
+                check=False,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        except subprocess.TimeoutExpired:
+            limit = settings["max_seconds"]
+            message = f"grading took longer than {limit:g} s; its grading process was stopped"
+            return payload.pack_result(work, assignment, student, _failed(student, message))
+        return payload.pack_result(work, assignment, student, None, done.returncode)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _failed(student: str, message: str) -> dict:
+    return {"student": student, "ok": False, "message": message, "notes": []}
+
+
+def _die_with_parent() -> None:
+    """In the grading child, before exec: SIGKILL it when the Dask worker that started it dies."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _child(args_file: str) -> None:
+    """The grading process on a worker: tito.worker.grade, its result written next to the private gradebook."""
+    import json
+    import warnings
+
+    from tito import grading, worker
+
+    course, assignment, student, work, timeout, sandboxed, limits = json.loads(
+        Path(args_file).read_text(encoding="utf-8")
+    )
+    os.setsid()
+    grading.prepare_env(None)
+    warnings.filterwarnings("ignore")
+    result = worker.grade(course, assignment, student, work, timeout, sandboxed, limits)
+    Path(work, payload.RESULT).write_text(json.dumps(result), encoding="utf-8")
+
+
+def _settings(options: GradeOptions) -> dict:
+    from dataclasses import asdict
+
+    return {
+        "timeout": options.timeout,
+        "sandbox": options.sandbox,
+        "limits": asdict(options.limits),
+        "max_seconds": options.max_seconds,
+    }
+
+
+def connect(options: GradeOptions, jobs: int):
+    """A dask Client: to options.scheduler, or to a LocalCluster of `jobs` one-thread worker processes."""
+    from distributed import Client, LocalCluster
+
+    if options.scheduler:
+        return Client(options.scheduler, timeout=CONNECT_SECONDS)
+    cluster = LocalCluster(
+        n_workers=max(jobs, 1), threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    return Client(cluster)
+
+
+def _threads(client) -> int:
+    workers = client.scheduler_info().get("workers", {})
+    return max(sum(w.get("nthreads", 1) for w in workers.values()), 1)
+
+
+def _outcome(future, student: str) -> tuple:
+    """(result dict, packed result bytes or None) of one finished task."""
+    from distributed import KilledWorker
+
+    try:
+        return None, future.result()
+    except KilledWorker as exc:
+        failures = getattr(exc, "allowed_failures", None)
+        return _failed(
+            student, KILLED.format(n=(failures + 1) if failures else "several", student=student)
+        ), None
+    except Exception as exc:  # noqa: BLE001 - a lost task is this student's error, never the batch's
+        return _failed(student, f"the cluster could not grade it: {type(exc).__name__}: {exc}"), None
+
+
+def grade_batch(
+    client, course: Path, assignment: str, students: list, options: GradeOptions, commit, on_done
+):
+    """Grade students on the cluster, at most twice its threads in flight; commit(student, tmp, result) applies
+    one finished submission to the course (the caller's, in this process). Returns the results in order of
+    completion. KeyboardInterrupt cancels what is in flight and propagates with `.pending` (not committed)."""
+    from distributed import as_completed
+
+    settings, pending, results = _settings(options), list(students), []
+    window = 2 * _threads(client)
+    flight = as_completed()
+    owners = {}
+
+    def submit(student):
+        data = payload.pack_course(course, assignment, student, options.db, options.overlays)
+        fut = client.submit(
+            run_payload,
+            data,
+            assignment,
+            student,
+            settings,
+            pure=False,
+            key=f"tito-{assignment}-{student}-{os.urandom(4).hex()}",
+        )
+        owners[fut.key] = student
+        flight.add(fut)
+
+    try:
+        while pending and len(owners) < window:
+            _submit_or_fail(submit, pending.pop(0), results, on_done)
+        for fut in flight:
+            student = owners.pop(fut.key)
+            failed, data = _outcome(fut, student)
+            results.append(_apply(course, assignment, student, failed, data, commit))
+            on_done(results[-1])
+            while pending and len(owners) < window:
+                _submit_or_fail(submit, pending.pop(0), results, on_done)
+    except KeyboardInterrupt as stop:
+        for fut in list(flight.futures):
+            fut.cancel()
+        stop.pending = list(owners.values()), pending
+        raise
+    return results
+
+
+def _submit_or_fail(submit, student: str, results: list, on_done) -> None:
+    try:
+        submit(student)
+    except Exception as exc:  # noqa: BLE001 - e.g. the submission folder vanished: this student only
+        results.append(_failed(student, f"could not send it to the cluster: {type(exc).__name__}: {exc}"))
+        on_done(results[-1])
+
+
+def _apply(course: Path, assignment: str, student: str, failed, data, commit) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="tito-result-"))
+    try:
+        result = failed if data is None else payload.unpack_result(data, tmp, assignment, student)
+        return commit(course, assignment, student, tmp, result)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    _child(sys.argv[1])
