@@ -8,13 +8,12 @@ autograded notebooks and scores) or, if grading failed, voids the student's old 
 processes, commits nothing for them, and reports them: their previous scores stay as they were."""
 
 import os
-import shutil
 import signal
-import tempfile
 import time
 from pathlib import Path
 
-from tito.grading import BLAS_THREADS, COURSE_ID, db_url
+from tito.commit import _commit, remove_tree, temp_folder
+from tito.grading import BLAS_THREADS
 
 DEFAULT_TIMEOUT = 120  # seconds per cell
 MAX_SECONDS = 3600  # wall-clock seconds for one submission before its grading process is killed
@@ -37,78 +36,12 @@ def autograde_one(
     its old autograded points are voided in the gradebook (no stale score)."""
     from tito import worker
 
-    tmp = Path(tempfile.mkdtemp(prefix="tito-grade-"))
+    tmp = temp_folder()
     try:
         result = worker.grade(course, assignment, student, tmp, timeout, sandbox, limits)
         return _commit(Path(course), assignment, student, tmp, result)
     finally:
-        shutil.rmtree(tmp, onerror=_force_remove)
-
-
-def _commit(course: Path, assignment: str, student: str, tmp: Path, result: dict) -> dict:
-    """Apply one grading result to the course: scores + autograded notebooks, or voided scores."""
-    from tito import grading, worker
-
-    try:
-        if result["ok"]:
-            grading.merge_grades(course, assignment, student, f"sqlite:///{worker.private_db(tmp)}")
-            _replace_autograded(course, assignment, student, worker.graded_dir(tmp, assignment, student))
-            return result
-    except Exception as exc:  # noqa: BLE001
-        result = {**result, "ok": False, "message": f"saving the grades failed: {type(exc).__name__}: {exc}"}
-    try:
-        void_grades(course, assignment, student)
-    except Exception as void_exc:  # noqa: BLE001
-        result = {
-            **result,
-            "message": result["message"] + f" (and its old scores could not be voided: {void_exc})",
-        }
-    return result
-
-
-def _force_remove(func, path, _exc) -> None:
-    """rmtree error handler: make read-only files/folders writable (nbgrader writes mode 444) and retry."""
-    try:
-        os.chmod(os.path.dirname(path), 0o700)
-        os.chmod(path, 0o700)
-        func(path)
-    except OSError:
-        pass
-
-
-def _replace_autograded(course: Path, assignment: str, student: str, graded: Path) -> None:
-    """Copy the autograded notebooks (only those) to course/autograded/<student>/<assignment>/, replacing the old ones."""
-    dest = course / "autograded" / student / assignment
-    fresh = dest.with_name(f".{assignment}.new")
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir(parents=True)
-    for path in sorted(graded.glob("*.ipynb")) + sorted(graded.glob("timestamp.txt")):
-        if path.is_file() and not path.is_symlink():
-            shutil.copy2(path, fresh / path.name)
-    if dest.exists():
-        old = dest.with_name(f".{assignment}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        dest.rename(old)
-        fresh.rename(dest)
-        shutil.rmtree(old, onerror=_force_remove)
-    else:
-        fresh.rename(dest)
-
-
-def void_grades(course: Path, assignment: str, student: str) -> None:
-    """After a failed autograde: the submission is in the gradebook with auto scores 0, flagged for review;
-    old autograded notebooks are removed."""
-    from nbgrader.api import Gradebook
-
-    shutil.rmtree(course / "autograded" / student / assignment, onerror=_force_remove)
-    with Gradebook(db_url(course), course_id=COURSE_ID) as gb:
-        gb.update_or_create_student(student)
-        sub = gb.update_or_create_submission(assignment, student)
-        for nb in sub.notebooks:
-            for grade in nb.grades:
-                grade.auto_score = 0.0
-                grade.needs_manual_grade = True
-        gb.db.commit()
+        remove_tree(tmp)
 
 
 class _DeferInterrupt:
@@ -174,7 +107,7 @@ def _finish(course: Path, assignment: str, student: str, tmp: Path, exitcode) ->
 def _start(ctx, course, assignment, student, timeout, sandbox, limits, environ):
     from tito import worker
 
-    tmp = Path(tempfile.mkdtemp(prefix="tito-grade-"))
+    tmp = temp_folder()
     proc = ctx.Process(
         target=worker.child,
         name=f"tito-grade-{student}",
@@ -258,14 +191,14 @@ def autograde_many(
                     try:
                         results.append(guard.commit(_finish, course, assignment, student, tmp, proc.exitcode))
                     finally:
-                        shutil.rmtree(tmp, onerror=_force_remove)
+                        remove_tree(tmp)
                     on_done(results[-1])
                     guard.check()
         except KeyboardInterrupt:
             for proc, student, tmp, _ in running.values():
                 proc.kill()
                 proc.join()
-                shutil.rmtree(tmp, onerror=_force_remove)
+                remove_tree(tmp)
                 results.append(
                     {
                         "student": student,
@@ -280,37 +213,3 @@ def autograde_many(
                 for s in pending
             ]
     return results
-
-
-STATUS_FILE = "tito-autograde.json"
-
-
-def save_status(course: Path, assignment: str, results: list) -> None:
-    """Record each student's last autograde outcome (ok, error message, notes) in <course>/tito-autograde.json;
-    interrupted students keep their previous entry."""
-    import json
-    from datetime import datetime
-
-    from tito.state import atomic_write
-
-    path = Path(course) / STATUS_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    except ValueError:
-        data = {}
-    when = datetime.now().isoformat(timespec="seconds")
-    mine = data.setdefault(assignment, {})
-    for r in results:
-        if not r.get("interrupted"):
-            mine[r["student"]] = {"ok": r["ok"], "message": r["message"], "notes": r["notes"], "when": when}
-    atomic_write(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
-
-
-def load_status(course: Path, assignment: str) -> dict:
-    import json
-
-    path = Path(course) / STATUS_FILE
-    try:
-        return json.loads(path.read_text(encoding="utf-8")).get(assignment, {}) if path.exists() else {}
-    except ValueError:
-        return {}

@@ -19,7 +19,11 @@ from pathlib import Path
 
 INSTALL = "apt-get install -y bubblewrap"  # Debian/Ubuntu package; Fedora: dnf install bubblewrap
 PACKAGES = ("tinytorch",)  # packages a graded notebook imports; mounted read-only where Python finds them
-KERNEL_UID_BASE = 200_000  # root: kernel uid = base + (worker pid % 100000), one uid per submission
+# root: kernel uid = KERNEL_UID_BASE + the grading process's pid. Live pids are unique and below PID_MAX_LIMIT
+# (2**22, Linux's ceiling for kernel.pid_max), so concurrent kernels never share a uid; the uids used lie in
+# [KERNEL_UID_BASE, KERNEL_UID_BASE + PID_MAX_LIMIT). A dead kernel's uid owns nothing that outlives it.
+KERNEL_UID_BASE = 200_000
+PID_MAX_LIMIT = 2**22
 
 NOT_PROTECTED = (
     "--no-sandbox: student code runs with your operating-system rights. It can read the gradebook and the "
@@ -94,7 +98,14 @@ def check() -> tuple:
 
 def kernel_uid() -> int | None:
     """The uid the kernel runs as: None (unchanged) unless tito runs as root."""
-    return KERNEL_UID_BASE + os.getpid() % 100_000 if os.geteuid() == 0 else None
+    if os.geteuid() != 0:
+        return None
+    pid = os.getpid()
+    if not 0 < pid < PID_MAX_LIMIT:
+        raise RuntimeError(
+            f"pid {pid} is outside 1..{PID_MAX_LIMIT - 1}: no collision-free kernel uid for it"
+        )
+    return KERNEL_UID_BASE + pid
 
 
 def _package_dirs() -> list:

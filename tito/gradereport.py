@@ -21,6 +21,8 @@ def print_problems(status: dict) -> None:
         entry = status[student]
         if entry.get("interrupted"):
             rows.append([student, "INTERRUPTED (not graded)", one_line(entry["message"])])
+        elif entry.get("not_saved"):
+            rows.append([student, "NOT SAVED (previous score kept)", one_line(entry["message"])])
         elif not entry["ok"]:
             rows.append([student, "ERROR (not graded, 0 points)", one_line(entry["message"])])
         rows += [[student, "note", one_line(note)] for note in entry["notes"]]

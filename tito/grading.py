@@ -95,6 +95,7 @@ def ensure_gradebook(course: Path, assignment: str) -> None:
 
     if not (course / "gradebook.db").exists():
         raise TitoError(f"no gradebook in {course}: run `tito grade generate` first")
+    check_gradebook(course)
     with Gradebook(db_url(course), course_id=COURSE_ID) as gb:
         try:
             gb.find_assignment(assignment)
@@ -102,6 +103,34 @@ def ensure_gradebook(course: Path, assignment: str) -> None:
             raise TitoError(
                 f"assignment {assignment} is not in {course}/gradebook.db: run `tito grade generate` first"
             ) from None
+
+
+DAMAGED = "the gradebook is damaged: restore it from a backup: {path} ({why})"
+
+
+def check_gradebook(course: Path) -> None:
+    """Refuse a gradebook.db that exists but is not a readable nbgrader gradebook (empty, truncated, garbage):
+    opening it with nbgrader would silently create a new, empty one in its place."""
+    import sqlite3
+
+    path = Path(course) / "gradebook.db"
+    if not path.exists():
+        return
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    if head != b"SQLite format 3\x00":
+        why = "empty file" if not head else "not an SQLite database"
+        raise TitoError(DAMAGED.format(path=path, why=why))
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            check = db.execute("PRAGMA quick_check").fetchone()[0]
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError as exc:
+        raise TitoError(DAMAGED.format(path=path, why=exc)) from None
+    if check != "ok" or not {"assignment", "student", "grade"} <= tables:
+        raise TitoError(
+            DAMAGED.format(path=path, why=check if check != "ok" else "nbgrader's tables are missing")
+        )
 
 
 def merge_grades(course: Path, assignment: str, student: str, private_url: str) -> None:
@@ -153,9 +182,17 @@ def _kind(grade, answer_cells: set) -> str:
     return "manual" if grade.cell_type == "markdown" or grade.name in answer_cells else "auto"
 
 
+def _score(grade, answer_cells: set) -> float | None:
+    """The cell's points; None for a manual answer that nobody has graded yet (nbgrader would count it as 0)."""
+    if _kind(grade, answer_cells) == "manual" and grade.manual_score is None:
+        return None
+    return float(grade.score)
+
+
 def scores(course: Path, assignment: str, students: list | None = None) -> list:
     """Rows {student, notebook, grades: [(grade_id, score, max_score, 'auto'|'manual')], score, max_score,
-    auto_score, auto_max} from the gradebook."""
+    auto_score, auto_max, timestamp, penalty} from the gradebook, one per student and notebook; score is None
+    for a manual answer not graded yet (and `score` then counts it as 0, as nbgrader does)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     rows = []
@@ -174,7 +211,8 @@ def scores(course: Path, assignment: str, students: list | None = None) -> list:
                 order = orders[name]
                 grades = sorted(sub.grades, key=lambda g: (order.get(g.name, len(order)), g.name))
                 cells = [
-                    (g.name, float(g.score), float(g.max_score), _kind(g, answers[name])) for g in grades
+                    (g.name, _score(g, answers[name]), float(g.max_score), _kind(g, answers[name]))
+                    for g in grades
                 ]
                 rows.append(
                     {
@@ -185,6 +223,8 @@ def scores(course: Path, assignment: str, students: list | None = None) -> list:
                         "max_score": float(sub.max_score),
                         "auto_score": sum(c[1] for c in cells if c[3] == "auto"),
                         "auto_max": sum(c[2] for c in cells if c[3] == "auto"),
+                        "timestamp": sub.submission.timestamp,
+                        "penalty": float(sub.late_submission_penalty or 0),
                     }
                 )
     return rows

@@ -8,7 +8,7 @@ import argparse
 import importlib
 import sys
 
-from tito.errors import EXIT_FAILURE, EXIT_USAGE, TitoError
+from tito.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, TitoError
 
 # name -> module defining register(subparsers); order is the order shown in --help.
 COMMANDS = {
@@ -20,7 +20,7 @@ COMMANDS = {
 }
 
 EPILOG = """\
-exit codes: 0 success, 1 failure (failed tests, lost points, tool errors), 2 usage error.
+exit codes: 0 success, 1 failure (failed tests, lost points, tool errors), 2 usage error, 130 Ctrl-C.
 Student flow:    tito module start 16 -> edit the notebook -> tito module complete 16
 Instructor flow: tito grade generate 16 -> release -> collect -> autograde -> feedback -> report
 """
@@ -54,7 +54,7 @@ def run(argv=None) -> int:
         return err.code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return EXIT_FAILURE
+        return EXIT_INTERRUPTED
     except Exception:  # noqa: BLE001 - an unexpected bug: show where, exit 1 (never 0)
         import traceback
 

@@ -226,14 +226,6 @@ def _note_blocked(content: dict, label: str, folder: str) -> None:
     NOTES.append(f"{label} tried {what}: {content.get('ename', 'Error')}: {evalue[:200]}")
 
 
-def make_tree() -> tuple:
-    """(tmp dir, private course root inside it)."""
-    tmp = Path(tempfile.mkdtemp(prefix="tito-grade-"))
-    root = tmp.joinpath(*SANDBOX_DEPTH, "course")
-    root.mkdir(parents=True)
-    return tmp, root
-
-
 def stray_files(tmp: Path, root: Path, assignment: str, student: str) -> list:
     """Files the kernel left in the private tree outside its own folder (relative to the kernel's folder)."""
     own = root / "autograded" / student / assignment

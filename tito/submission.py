@@ -220,22 +220,48 @@ def inbox(folder: Path) -> tuple:
 
 
 def collect_one(src: Path, dest: Path, student: str) -> list:
-    """Copy one submission into place (atomically); an existing different file is kept as a timestamped .bak."""
+    """Copy one submission into place. The new file is written in full next to `dest` first; an existing different
+    file is then kept as a timestamped .bak (a hard link, or a copy) and the new one replaces it in one rename,
+    so `dest` is never missing and a full disk leaves the current submission as it was."""
     import os
+    import shutil
+    import tempfile
 
     from tito import state
 
     dest.parent.mkdir(parents=True, exist_ok=True)
-    note = "new"
-    if dest.exists():
-        if dest.read_bytes() == src.read_bytes():
-            return [student, "unchanged"]
-        kept = dest.with_name(f"{dest.stem}.{state.timestamp()}.ipynb.bak")
-        os.replace(dest, kept)
-        note = f"replaced (previous kept as {kept.name})"
-    state.atomic_write(dest, src.read_bytes())
+    data = src.read_bytes()
+    if dest.exists() and dest.read_bytes() == data:
+        return [student, "unchanged"]
+    fd, staged = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(staged, 0o644)
+        note = "new"
+        if dest.exists():
+            kept = dest.with_name(f"{dest.stem}.{state.timestamp()}.ipynb.bak")
+            try:
+                os.link(dest, kept)
+            except (
+                OSError
+            ):  # no hard links here: a copy (which may fail on a full disk: nothing changed then)
+                shutil.copy2(dest, kept)
+            note = f"replaced (previous kept as {kept.name})"
+        os.replace(staged, dest)
+    except BaseException:
+        Path(staged).unlink(missing_ok=True)
+        raise
     try:
         read_notebook(dest)
     except SubmissionError as err:
         note += f"; WARNING {err} (autograde will report it)"
     return [student, note]
+
+
+def clean_staged(submitted: Path, assignment: str) -> None:
+    """Remove the partial files (.<name>.*.tmp) that a killed collect left in submitted/*/<assignment>/."""
+    for path in Path(submitted).glob(f"*/{assignment}/.*.tmp"):
+        path.unlink(missing_ok=True)

@@ -343,7 +343,7 @@ def batch(course_repo, notebooks, tmp_path_factory):
             extra_env={"TMPDIR": str(grading_tmp)},
         )
         csv_path = course_repo / "out" / f"grades{attempt}.csv"
-        report = tito(["grade", "report", "16", "--csv", csv_path], course_repo)
+        report = tito(["grade", "report", "16", "--csv", csv_path, "--cells"], course_repo)
         with open(csv_path, newline="") as handle:
             runs.append({"autograde": grade, "report": report, "rows": list(csv.DictReader(handle))})
     repo_after = repo_files(course_repo)
