@@ -133,14 +133,15 @@ def _outcome(future, student: str) -> tuple:
 
 
 def grade_batch(
-    client, course: Path, assignment: str, students: list, options: GradeOptions, commit, on_done
+    client, course, assignment: str, students: list, options: GradeOptions, commit, on_done, results
 ):
-    """Grade students on the cluster, at most twice its threads in flight; commit(student, tmp, result) applies
-    one finished submission to the course (the caller's, in this process). Returns the results in order of
-    completion. KeyboardInterrupt cancels what is in flight and propagates with `.pending` (not committed)."""
+    """Grade students on the cluster, at most twice its threads in flight. commit(course, assignment, student,
+    tmp, result) applies one finished submission to the course, in this process. Returns `results`, appended
+    to in order of completion. KeyboardInterrupt cancels what is in flight and propagates with
+    `.pending` = (students in flight, students not sent): neither is committed."""
     from distributed import as_completed
 
-    settings, pending, results = _settings(options), list(students), []
+    settings, pending = _settings(options), list(students)
     window = 2 * _threads(client)
     flight = as_completed()
     owners = {}
@@ -192,6 +193,43 @@ def _apply(course: Path, assignment: str, student: str, failed, data, commit) ->
         return commit(course, assignment, student, tmp, result)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def autograde_cluster(
+    course: Path, assignment: str, students: list, jobs: int, on_done, options: GradeOptions
+):
+    """tito/autograde.py's autograde_many on a Dask cluster (options.scheduler, or a LocalCluster of `jobs`
+    workers): same results, same commit, same Ctrl-C behaviour (nothing in flight is committed)."""
+    from functools import partial
+
+    from tito.autograde import INTERRUPTED, NOT_STARTED, _DeferInterrupt
+    from tito.commit import _commit
+
+    course = Path(course).resolve()
+    client = connect(options, jobs)
+    with _DeferInterrupt() as guard:
+
+        def done(result):
+            on_done(result)
+            guard.check()
+
+        results = []
+        try:
+            return grade_batch(
+                client, course, assignment, students, options, partial(guard.commit, _commit), done, results
+            )
+        except KeyboardInterrupt as stop:
+            running, waiting = getattr(stop, "pending", ([], students))
+            stopped = [(s, INTERRUPTED) for s in running] + [(s, NOT_STARTED) for s in waiting]
+            return results + [
+                {"student": s, "ok": False, "interrupted": True, "message": m, "notes": []}
+                for s, m in stopped
+            ]
+        finally:
+            cluster = client.cluster
+            client.close()
+            if cluster is not None and not options.scheduler:
+                cluster.close()
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def int_at_least(low: int, high: int | None = None):
 def scheduler_address(text: str) -> str:
     """An argparse `type`: a Dask scheduler address, tcp://HOST:PORT (tls:// and inproc:// too)."""
     scheme, sep, rest = text.partition("://")
-    host, colon, port = rest.rpartition(":")
+    host, _, port = rest.rpartition(":")
     if (
         not sep
         or scheme not in ("tcp", "tls", "inproc")
