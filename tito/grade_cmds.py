@@ -22,6 +22,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from tito import grading, notebooks, output, release
 
     root, module, course = context(args)
+    grading.check_gradebook(course)  # nbgrader would replace a damaged one by an empty one
     stems = module.graded_notebooks()
     for stem in stems:
         py, ipynb = notebooks.pair_paths(module.folder, stem)
@@ -30,7 +31,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
                 f"{py.name} has no {notebooks.SOLUTION_MARK} region: generate from the instructor's notebook"
             )
         notebooks.sync_pair(root, py, ipynb)
-    grading.check_gradebook(course)  # a damaged one would be replaced by an empty one
     grading.write_course_config(course)
     release.build_sources(module, course)
     grading.generate(course, module.key)

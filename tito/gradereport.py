@@ -31,20 +31,19 @@ def print_problems(status: dict) -> None:
 
 
 def print_scores(rows: list) -> None:
+    """The per-cell table (`tito grade report --cells`): '-' for a manual answer not graded yet, and for the
+    total while one is open."""
     from tito import output
 
     grade_ids = list(dict.fromkeys(c[0] for r in rows for c in r["grades"]))
     maxima = {c[0]: c[2] for r in rows for c in r["grades"]}
     manual = {c[0] for r in rows for c in r["grades"] if c[3] == "manual"}
-    table = [
-        [
-            r["student"],
-            r["notebook"],
-            *[f"{dict((c[0], c[1]) for c in r['grades']).get(g, 0):g}" for g in grade_ids],
-            f"{r['auto_score']:g}/{r['auto_max']:g}",
-            f"{r['score']:g}/{r['max_score']:g}",
-        ]
-        for r in rows
-    ]
+    table = []
+    for r in rows:
+        scores = {c[0]: c[1] for c in r["grades"]}
+        pending = any(c[1] is None for c in r["grades"])
+        cells = ["-" if scores.get(g, 0) is None else f"{scores.get(g, 0):g}" for g in grade_ids]
+        total = f"{'-' if pending else format(r['score'], 'g')}/{r['max_score']:g}"
+        table.append([r["student"], r["notebook"], *cells, f"{r['auto_score']:g}/{r['auto_max']:g}", total])
     headers = [f"{g} /{maxima[g]:g}" + (" (manual)" if g in manual else "") for g in grade_ids]
     output.table("Scores", ["student", "notebook", *headers, "auto", "total"], table)

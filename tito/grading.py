@@ -243,7 +243,7 @@ def scores(course: Path, assignment: str, students: list | None = None) -> list:
                         "max_score": float(sub.max_score),
                         "auto_score": sum(c[1] for c in cells if c[3] == "auto"),
                         "auto_max": sum(c[2] for c in cells if c[3] == "auto"),
-                        "timestamp": sub.submission.timestamp,
+                        "timestamp": sub.assignment.timestamp,
                         "penalty": float(sub.late_submission_penalty or 0),
                     }
                 )

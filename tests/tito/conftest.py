@@ -382,3 +382,39 @@ def batch(course_repo, notebooks, tmp_path_factory):
 @pytest.fixture(scope="session")
 def autograded(batch):
     return batch
+
+
+@pytest.fixture(scope="session")
+def graded_course(course_repo, notebooks, tmp_path_factory):
+    """A course of its own (next to course_repo, used with --course) where two students were autograded under
+    bubblewrap: "reference" (every answer filled in) and "blank" (the release notebook). Copy it before changing
+    it. The three manual answers of the notebook are not graded yet."""
+    from nbgrader.api import Gradebook
+
+    course = tmp_path_factory.mktemp("graded-course") / "course"
+    shutil.copytree(
+        course_repo / "course",
+        course,
+        ignore=shutil.ignore_patterns(
+            "submitted", "autograded", "feedback", "tito-autograde.json", "bundles"
+        ),
+    )
+    with Gradebook(f"sqlite:///{course}/gradebook.db", course_id="tinytorch") as gb:
+        for student in [s.id for s in gb.students]:  # students of other tests' batches
+            gb.remove_student(student)
+    source, release = notebooks["source"], notebooks["release"]
+    answers = [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    ]
+    for student, nb in (
+        ("reference", small(release, fill={gid: solution_source(source, gid) for gid in answers})),
+        ("blank", small(release)),
+    ):
+        folder = course / "submitted" / student / MODULE
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / "compression.ipynb")
+    result = tito(["grade", "autograde", "16", "--course", course, "--jobs", 2], course_repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return course
