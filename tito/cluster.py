@@ -126,7 +126,7 @@ def _outcome(future, student: str) -> tuple:
     except KilledWorker as exc:
         failures = getattr(exc, "allowed_failures", None)
         return _failed(
-            student, KILLED.format(n=(failures + 1) if failures else "several", student=student)
+            student, KILLED.format(n=failures + 1 if failures is not None else "several", student=student)
         ), None
     except Exception as exc:  # noqa: BLE001 - a lost task is this student's error, never the batch's
         return _failed(student, f"the cluster could not grade it: {type(exc).__name__}: {exc}"), None
@@ -141,13 +141,16 @@ def grade_batch(
     `.pending` = (students in flight, students not sent): neither is committed."""
     from distributed import as_completed
 
-    settings, pending = _settings(options), list(students)
+    from tito.commit import remove_tree, temp_folder
+
+    settings, pending, cache = _settings(options), list(students), temp_folder()
     window = 2 * _threads(client)
     flight = as_completed()
     owners = {}
 
     def submit(student):
-        data = payload.pack_course(course, assignment, student, options.db, options.overlays)
+        template = cache / "structure.db"  # the assignment's gradebook rows, built once per batch
+        data = payload.pack_course(course, assignment, student, options.db, options.overlays, template)
         fut = client.submit(
             run_payload,
             data,
@@ -175,6 +178,8 @@ def grade_batch(
             fut.cancel()
         stop.pending = list(owners.values()), pending
         raise
+    finally:
+        remove_tree(cache)
     return results
 
 

@@ -80,8 +80,9 @@ def _previous(gb, assignment: str, student: str) -> dict | None:
     }
 
 
-def read_snapshot(url: str, assignment: str, student: str) -> dict:
-    """What the private gradebook for one submission holds, read from the course gradebook at url."""
+def read_snapshot(url: str, assignment: str, student: str, structure: bool = True) -> dict:
+    """What the private gradebook for one submission holds, read from the course gradebook at url;
+    structure=False leaves out the assignment's notebooks and cells (a template has them)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(url, course_id=COURSE_ID) as gb:
@@ -94,17 +95,18 @@ def read_snapshot(url: str, assignment: str, student: str) -> dict:
             person = {}
         return {
             "assignment": {"name": row.name, "duedate": row.duedate},
-            "notebooks": [(nb.name, nb.kernelspec, _cells(nb)) for nb in row.notebooks],
+            "notebooks": [(nb.name, nb.kernelspec, _cells(nb)) for nb in row.notebooks]
+            if structure
+            else None,
             "student": (student, person),
             "previous": _previous(gb, assignment, student),
         }
 
 
-def write_snapshot(data: dict, dest: Path) -> None:
-    """A fresh SQLite gradebook at dest holding `data` (from read_snapshot)."""
+def _write_structure(data: dict, dest: Path) -> None:
+    """A fresh SQLite gradebook at dest with the assignment, its notebooks and their cells."""
     from nbgrader.api import Gradebook
 
-    dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.unlink(missing_ok=True)
     name = data["assignment"]["name"]
@@ -116,10 +118,16 @@ def write_snapshot(data: dict, dest: Path) -> None:
                 add = getattr(gb, f"update_or_create_{kind}_cell")
                 for cell, kwargs in cells[kind]:
                     add(cell, nb_name, name, **kwargs)
+
+
+def _write_student(data: dict, dest: Path) -> None:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{dest}", course_id=COURSE_ID) as gb:
         student, person = data["student"]
         gb.update_or_create_student(student, **person)
         if data["previous"] is not None:
-            _write_previous(gb, name, student, data["previous"])
+            _write_previous(gb, data["assignment"]["name"], student, data["previous"])
 
 
 def _write_previous(gb, assignment: str, student: str, previous: dict) -> None:
@@ -139,6 +147,20 @@ def _write_previous(gb, assignment: str, student: str, previous: dict) -> None:
     gb.db.commit()
 
 
-def snapshot(url: str, assignment: str, student: str, dest: Path) -> None:
-    """The private SQLite gradebook for grading `student`, built from any course gradebook via nbgrader's API."""
-    write_snapshot(read_snapshot(url, assignment, student), dest)
+def snapshot(url: str, assignment: str, student: str, dest: Path, template: Path | None = None) -> None:
+    """The private SQLite gradebook for grading `student`, built from any course gradebook via nbgrader's API.
+
+    template: a file that caches the assignment's structure across the students of one batch (written on
+    first use; nbgrader commits every cell on its own, so building it takes seconds)."""
+    import shutil
+
+    dest = Path(dest)
+    cached = template is not None and Path(template).is_file()
+    data = read_snapshot(url, assignment, student, structure=not cached)
+    if cached:
+        shutil.copyfile(template, dest)
+    else:
+        _write_structure(data, dest)
+        if template is not None:
+            shutil.copyfile(dest, template)
+    _write_student(data, dest)

@@ -35,8 +35,11 @@ def _untar(data: bytes, dest: Path) -> Path:
     return dest
 
 
-def pack_course(course: Path, assignment: str, student: str, db: str | None, overlays: dict) -> bytes:
-    """The course folder one submission's grading needs, as bytes (the gradebook: a snapshot from `db`)."""
+def pack_course(
+    course: Path, assignment: str, student: str, db: str | None, overlays: dict, template: Path | None = None
+) -> bytes:
+    """The course folder one submission's grading needs, as bytes (the gradebook: a snapshot from `db`;
+    template: the batch's cache of the assignment's gradebook structure, see gradebook_db.snapshot)."""
     from tito import gradebook_db
     from tito.grading import db_url
 
@@ -46,7 +49,7 @@ def pack_course(course: Path, assignment: str, student: str, db: str | None, ove
         raise FileNotFoundError(f"no submission folder {submitted}")
     tmp = Path(tempfile.mkdtemp(prefix="tito-pack-"))
     try:
-        gradebook_db.snapshot(db or db_url(course), assignment, student, tmp / GRADEBOOK)
+        gradebook_db.snapshot(db or db_url(course), assignment, student, tmp / GRADEBOOK, template)
         members = [(submitted, f"submitted/{student}/{assignment}"), (tmp / GRADEBOOK, GRADEBOOK)]
         for folder in ("source", "release"):
             if (course / folder / assignment).is_dir():

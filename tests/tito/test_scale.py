@@ -47,9 +47,9 @@ def _as_server_user(cmd: list, folder: Path) -> list:
 
 
 @pytest.fixture(scope="module")
-def postgres_url():
-    """A PostgreSQL server of its own (initdb + pg_ctl in a temp folder, 127.0.0.1 on a free port) with an
-    empty database; yields its SQLAlchemy URL and stops the server afterwards."""
+def postgres():
+    """A PostgreSQL server of its own (initdb + pg_ctl in a temp folder, 127.0.0.1 on a free port), stopped
+    afterwards; yields database(name) -> the SQLAlchemy URL of a new, empty database on it."""
     import psycopg
 
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
@@ -61,11 +61,15 @@ def postgres_url():
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
     start = [pg_ctl, "-D", data, "-l", folder / "server.log", "-w", "-t", "30", "-o", options, "start"]
     subprocess.run(_as_server_user(start, folder), check=True, **run)
-    try:
+
+    def database(name: str) -> str:
         dsn = f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
         with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute("CREATE DATABASE course")
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/course"
+            conn.execute(f"CREATE DATABASE {name}")
+        return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
+
+    try:
+        yield database
     finally:
         stop = [pg_ctl, "-D", data, "-m", "immediate", "-w", "stop"]
         subprocess.run(_as_server_user(stop, folder), check=False, **run)
@@ -153,12 +157,10 @@ def _batch(notebooks, h, inbox: Path) -> list:
         for c in source.cells
         if c.metadata.get("nbgrader", {}).get("solution")
     ]
-    first = h.first_tested_solution(source)
     students = {
         "reference": h.small(release, fill={gid: h.solution_source(source, gid) for gid in answers}),
         "blank": h.small(release),
-        "one": h.small(release, fill={first: h.solution_source(source, first)}),
-        "wrong": h.small(release, fill={first: WRONG}),
+        "wrong": h.small(release, fill={h.first_tested_solution(source): WRONG}),
     }
     inbox.mkdir()
     for name, nb in students.items():
@@ -168,8 +170,9 @@ def _batch(notebooks, h, inbox: Path) -> list:
 
 @pytest.mark.scale
 def test_postgres_and_two_dask_workers_with_one_killed_grade_exactly_as_one_machine(
-    course_repo, notebooks, postgres_url, tmp_path, h
+    course_repo, notebooks, postgres, tmp_path, h
 ):
+    postgres_url = postgres("batch")
     one, many = h.copy_repo(course_repo, tmp_path / "one"), h.copy_repo(course_repo, tmp_path / "many")
     students = _batch(notebooks, h, tmp_path / "inbox")
     db = ["--db", postgres_url]
@@ -178,7 +181,7 @@ def test_postgres_and_two_dask_workers_with_one_killed_grade_exactly_as_one_mach
         collected = h.tito(["grade", "collect", "16", tmp_path / "inbox", *extra], repo)
         assert collected.returncode == 0, collected.stdout + collected.stderr
     local = h.tito(["grade", "autograde", "16", "--jobs", "2", "--timeout", "10"], one)
-    assert "autograded 4/4 submissions" in local.stdout, local.stdout + local.stderr
+    assert "autograded 3/3 submissions" in local.stdout, local.stdout + local.stderr
     with dask_cluster(many, 2, tmp_path / "dask.log") as (address, client):
         env = dict(os.environ, PYTHONPATH=str(many))
         cmd = [
@@ -203,10 +206,54 @@ def test_postgres_and_two_dask_workers_with_one_killed_grade_exactly_as_one_mach
         finally:
             grader.kill()
             grader.wait()
-    assert "autograded 4/4 submissions" in output, output
+    assert "autograded 3/3 submissions" in output, output
     assert killed.split("-")[2] in students
     key = "16_compression"
     assert gradebook_rows(postgres_url, key) == gradebook_rows(f"sqlite:///{one}/course/gradebook.db", key)
     assert len(gradebook_rows(postgres_url, key)) == len(students)
     scores = h.tito(["grade", "report", "16", *db], many)
     assert scores.returncode == 0, scores.stdout + scores.stderr
+
+
+KILLER = """import os, signal
+def _parent(pid):
+    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+os.kill(_parent(os.getppid()), signal.SIGKILL)  # kernel -> grading process -> the Dask worker
+"""
+
+
+@pytest.mark.scale
+def test_a_submission_that_kills_its_dask_worker_every_time_is_reported_not_retried_forever(
+    course_repo, notebooks, postgres, tmp_path, h
+):
+    """On a LocalCluster (--db on a server, no --scheduler): the scheduler gives up after allowed-failures + 1
+    dead workers, the student gets that error and voided scores, the rest of the batch is graded."""
+    repo, url = h.copy_repo(course_repo, tmp_path / "repo"), postgres("killer")
+    source, release = notebooks["source"], notebooks["release"]
+    answers = [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    ]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    nbformat.write(
+        h.small(release, fill={gid: h.solution_source(source, gid) for gid in answers}),
+        inbox / "reference.ipynb",
+    )
+    nbformat.write(h.small(release, fill={h.first_tested_solution(source): KILLER}), inbox / "killer.ipynb")
+    assert h.tito(["grade", "generate", "16", "--db", url], repo).returncode == 0
+    assert h.tito(["grade", "collect", "16", inbox], repo).returncode == 0
+    env = {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}
+    cmd = ["grade", "autograde", "16", "--db", url, "--no-sandbox", "--jobs", "1", "--timeout", "10"]
+    result = h.tito(cmd, repo, timeout=300, extra_env=env)
+    assert result.returncode == 1 and "autograded 1/2 submissions" in result.stdout, (
+        result.stdout + result.stderr
+    )
+    assert "killed 2 Dask worker(s) in a row" in result.stdout, result.stdout
+    rows = gradebook_rows(url, "16_compression")
+    killer = rows[("killer", "compression")][0]
+    assert {auto for _, auto, _, _, _ in killer} == {0.0} and all(flag for _, _, _, flag, _ in killer)
+    reference = rows[("reference", "compression")][0]
+    expected = {gid: pts for gid, (pts, kind) in h.graded_cells(source).items() if kind == "auto"}
+    assert {name: auto for name, auto, _, _, _ in reference if name in expected} == expected
