@@ -9,8 +9,9 @@ course gradebook and files, one submission at a time.
 
 A worker that dies mid-submission (killed, out of memory, its machine gone) loses nothing: the scheduler
 runs the task again on another worker. A submission whose grading kills workers again and again (the
-scheduler's `distributed.scheduler.allowed-failures`, 3 by default) comes back as KilledWorker and is
-reported as that student's error."""
+scheduler's `distributed.scheduler.allowed-failures`, 3 by default) comes back as KilledWorker; it is sent
+once more (an innocent task can share a dying worker), and a second KilledWorker is reported as that
+student's error."""
 
 import os
 import shutil
@@ -23,7 +24,7 @@ from tito.options import GradeOptions
 
 CONNECT_SECONDS = 30
 KILLED = (
-    "its grading killed {n} Dask worker(s) in a row (the scheduler's allowed-failures); not retried. "
+    "its grading killed {n} Dask worker(s) in a row (the scheduler's allowed-failures), twice; not retried. "
     "Grade it alone on one machine to see why: tito grade autograde --student {student}"
 )
 
@@ -118,24 +119,23 @@ def _threads(client) -> int:
 
 
 def _outcome(future, student: str) -> tuple:
-    """(result dict, packed result bytes or None) of one finished task."""
+    """(result dict, packed result bytes or None, killed workers: bool) of one finished task."""
     from distributed import KilledWorker
 
     try:
-        return None, future.result()
+        return None, future.result(), False
     except KilledWorker as exc:
         failures = getattr(exc, "allowed_failures", None)
-        return _failed(
-            student, KILLED.format(n=failures + 1 if failures is not None else "several", student=student)
-        ), None
+        count = failures + 1 if failures is not None else "several"
+        return _failed(student, KILLED.format(n=count, student=student)), None, True
     except Exception as exc:  # noqa: BLE001 - a lost task is this student's error, never the batch's
-        return _failed(student, f"the cluster could not grade it: {type(exc).__name__}: {exc}"), None
+        return _failed(student, f"the cluster could not grade it: {type(exc).__name__}: {exc}"), None, False
 
 
 def grade_batch(
     client, course, assignment: str, students: list, options: GradeOptions, commit, on_done, results
 ):
-    """Grade students on the cluster, at most twice its threads in flight. commit(course, assignment, student,
+    """Grade students on the cluster, at most one task per worker thread in flight. commit(course, assignment, student,
     tmp, result) applies one finished submission to the course, in this process. Returns `results`, appended
     to in order of completion. KeyboardInterrupt cancels what is in flight and propagates with
     `.pending` = (students in flight, students not sent): neither is committed."""
@@ -144,7 +144,7 @@ def grade_batch(
     from tito.commit import remove_tree, temp_folder
 
     settings, pending, cache = _settings(options), list(students), temp_folder()
-    window = 2 * _threads(client)
+    window, second_chance = _threads(client), set()  # one task per worker thread: none waits on a worker
     flight = as_completed()
     owners = {}
 
@@ -168,7 +168,11 @@ def grade_batch(
             _submit_or_fail(submit, pending.pop(0), results, on_done)
         for fut in flight:
             student = owners.pop(fut.key)
-            failed, data = _outcome(fut, student)
+            failed, data, killed = _outcome(fut, student)
+            if killed and student not in second_chance:  # it may only have shared a worker with a killer
+                second_chance.add(student)
+                _submit_or_fail(submit, student, results, on_done)
+                continue
             results.append(_apply(course, assignment, student, failed, data, commit))
             on_done(results[-1])
             while pending and len(owners) < window:
