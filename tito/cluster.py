@@ -102,9 +102,14 @@ def _settings(options: GradeOptions) -> dict:
 
 
 def connect(options: GradeOptions, jobs: int):
-    """A dask Client: to options.scheduler, or to a LocalCluster of `jobs` one-thread worker processes."""
+    """A dask Client: to options.scheduler (tcp://, tls://, or gateway://CLUSTER_NAME for a Dask Gateway
+    cluster), or to a LocalCluster of `jobs` one-thread worker processes."""
     from distributed import Client, LocalCluster
 
+    if options.scheduler and options.scheduler.startswith("gateway://"):  # Dask Gateway (on a JupyterHub)
+        from dask_gateway import Gateway  # not a tito dependency: installed on hubs that run Gateway
+
+        return Gateway().connect(options.scheduler.removeprefix("gateway://")).get_client()
     if options.scheduler:
         return Client(options.scheduler, timeout=CONNECT_SECONDS)
     cluster = LocalCluster(

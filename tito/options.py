@@ -32,15 +32,17 @@ def int_at_least(low: int, high: int | None = None):
 
 
 def scheduler_address(text: str) -> str:
-    """An argparse `type`: a Dask scheduler address, tcp://HOST:PORT (tls:// and inproc:// too)."""
+    """An argparse `type`: a Dask scheduler address, tcp://HOST:PORT or tls://HOST:PORT, or
+    gateway://CLUSTER_NAME for a cluster of the Dask Gateway this process is configured for."""
     scheme, sep, rest = text.partition("://")
     host, _, port = rest.rpartition(":")
-    if (
-        not sep
-        or scheme not in ("tcp", "tls", "inproc")
-        or (scheme != "inproc" and not (host and port.isdigit()))
-    ):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a scheduler address; expected tcp://HOST:PORT")
+    ok = sep and (
+        (scheme in ("tcp", "tls") and host and port.isdigit()) or (scheme == "gateway" and rest.strip())
+    )
+    if not ok:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a scheduler address; expected tcp://HOST:PORT (or gateway://CLUSTER_NAME)"
+        )
     return text
 
 
