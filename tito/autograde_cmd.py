@@ -64,12 +64,9 @@ def cmd_autograde(args: argparse.Namespace) -> int:
 
 
 def _on_cluster(args, course: Path) -> bool:
-    """Dask (a --scheduler, or a LocalCluster of --jobs workers) when asked to, or when the gradebook is a
-    database server: its private per-submission gradebooks are snapshots sent as bytes (tito/payload.py)."""
-    from tito import grading
-    from tito.gradebook_db import sqlite_path
-
-    return bool(args.scheduler) or sqlite_path(grading.db_url(course)) is None
+    """Dask (a --scheduler, or a LocalCluster of --jobs workers) when asked to, or for a --db gradebook: its
+    private per-submission gradebooks are snapshots sent as bytes (tito/payload.py)."""
+    return bool(args.scheduler or args.db)
 
 
 def _grade(args, course: Path, key: str, students: list, opts: GradeOptions, on_done) -> list:

@@ -14,13 +14,12 @@ once more (an innocent task can share a dying worker), and a second KilledWorker
 student's error."""
 
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 from tito import payload
-from tito.options import GradeOptions
+from tito.options import GradeOptions, SubmissionResult
 
 CONNECT_SECONDS = 30
 KILLED = (
@@ -34,7 +33,10 @@ def run_payload(data: bytes, assignment: str, student: str, settings: dict) -> b
     import json
     import subprocess
 
-    tmp = Path(tempfile.mkdtemp(prefix="tito-dask-"))
+    from tito.commit import remove_tree, temp_folder
+
+    _sweep_stale()
+    tmp = temp_folder()  # named after this worker's pid: the next task on this machine sweeps it if it dies
     try:
         course = payload.unpack_course(data, tmp / "course")
         work = tmp / "work"
@@ -58,11 +60,21 @@ def run_payload(data: bytes, assignment: str, student: str, settings: dict) -> b
             return payload.pack_result(work, assignment, student, _failed(student, message))
         return payload.pack_result(work, assignment, student, None, done.returncode)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp)
 
 
 def _failed(student: str, message: str) -> dict:
-    return {"student": student, "ok": False, "message": message, "notes": []}
+    return SubmissionResult(student=student, ok=False, message=message).as_dict()
+
+
+def _sweep_stale() -> None:
+    """Remove the grading folders of this machine's killed workers (their owning process is gone)."""
+    from tito.commit import LEFTOVER, _alive, remove_tree
+
+    for folder in Path(tempfile.gettempdir()).glob("tito-grade-*"):
+        match = LEFTOVER.match(folder.name)
+        if match and folder.is_dir() and not _alive(int(match.group(1))):
+            remove_tree(folder)
 
 
 def _die_with_parent() -> None:
@@ -201,12 +213,14 @@ def _submit_or_fail(submit, student: str, results: list, on_done) -> None:
 
 
 def _apply(course: Path, assignment: str, student: str, failed, data, commit) -> dict:
-    tmp = Path(tempfile.mkdtemp(prefix="tito-result-"))
+    from tito.commit import remove_tree, temp_folder
+
+    tmp = temp_folder()  # a killed tito's folder is removed by the next run (commit.clean_leftovers)
     try:
         result = failed if data is None else payload.unpack_result(data, tmp, assignment, student)
         return commit(course, assignment, student, tmp, result)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp)
 
 
 def autograde_cluster(
