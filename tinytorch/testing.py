@@ -5,11 +5,11 @@ import numpy as np
 from .core.tensor import Tensor
 
 __all__ = [
-    "numerical_gradient",
-    "rel_error",
     "check_gradients",
     "check_module_gradients",
     "expect",
+    "numerical_gradient",
+    "rel_error",
     "replaced",
 ]
 
@@ -63,7 +63,7 @@ def check_gradients(fn, *inputs, eps=1e-6, seed=0):
     out.backward(r)
     errors = []
     for i, t in enumerate(tensors):
-        num = numerical_gradient(lambda xi: scalar(*arrays[:i], xi, *arrays[i + 1 :]), arrays[i], eps)
+        num = numerical_gradient(lambda xi, i=i: scalar(*arrays[:i], xi, *arrays[i + 1 :]), arrays[i], eps)
         ana = np.zeros_like(arrays[i]) if t.grad is None else t.grad
         errors.append(rel_error(ana, num))
     return errors
@@ -107,7 +107,8 @@ def _show(value, atol):
 
 
 def expect(label, expected, got, atol=None):
-    """One self-check line for a notebook: 'ok   label: expected E, got G' or 'DIFF ...'; returns True when equal.
+    """Print one self-check line for a notebook: 'ok   label: expected E, got G' or 'DIFF ...'. Returns None, so
+    a notebook cell that ends with expect(...) shows that line only (no stray True/False).
 
     Exact comparison (np.array_equal for arrays and lists), or |expected - got| <= atol when atol is given."""
     if atol is None:
@@ -117,7 +118,6 @@ def expect(label, expected, got, atol=None):
             np.all(np.abs(np.asarray(expected, dtype=np.float64) - np.asarray(got, dtype=np.float64)) <= atol)
         )
     print(f"{'ok  ' if same else 'DIFF'} {label}: expected {_show(expected, atol)}, got {_show(got, atol)}")
-    return same
 
 
 class replaced:

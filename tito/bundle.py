@@ -5,7 +5,7 @@ import re
 import shutil
 from pathlib import Path
 
-from tito import notebooks, release
+from tito import jupyter_config, notebooks, release
 from tito.errors import TitoError
 from tito.paths import Module, notebook_name
 
@@ -111,6 +111,7 @@ def make_bundle(module: Module, course: Path, out: Path) -> list:
     (lab / "default_setting_overrides.json").write_text(
         json.dumps(LAB_OVERRIDES, indent=2) + "\n", encoding="utf-8"
     )
+    jupyter_config.write_student_config(out / ".jupyter")  # nbgrader's Validate only, no instructor menus
     for name in TOP_DIRS:
         if (root / name).is_dir():
             shutil.copytree(root / name, out / name, ignore=IGNORE)

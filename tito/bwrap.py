@@ -84,7 +84,7 @@ def check() -> tuple:
         "true",
     ]
     try:
-        proc = subprocess.run(probe, capture_output=True, text=True, timeout=20)
+        proc = subprocess.run(probe, check=False, capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return False, f"{exe} does not run: {exc}"
     if proc.returncode != 0:
@@ -92,7 +92,7 @@ def check() -> tuple:
             f"{exe} cannot create user/pid/network namespaces here: {proc.stderr.strip()[:300]} "
             "(enable unprivileged user namespaces, e.g. sysctl kernel.unprivileged_userns_clone=1)"
         )
-    version = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout.strip()
+    version = subprocess.run([exe, "--version"], check=False, capture_output=True, text=True).stdout.strip()
     return True, f"{version} at {exe}"
 
 

@@ -21,7 +21,12 @@ def _complete_tests(root, module, log, verbose: bool) -> int:
     with tempfile.TemporaryDirectory(prefix="tito-junit-") as tmp:
         junit = Path(tmp) / "junit.xml"
         code = workflow.pytest(
-            root, [module.tests], ["-p", "no:cacheprovider", f"--junitxml={junit}"], log=log, echo=verbose
+            root,
+            [module.tests],
+            ["-p", "no:cacheprovider", "-m", "not slow", f"--junitxml={junit}"],
+            log=log,
+            echo=verbose,
+            progress=True,
         )
         report = workflow.junit_summary(junit)
     counts = report["counts"]
@@ -89,6 +94,17 @@ def _next_step(module, cells, tests_ok, points_ok, results_ok) -> str:
     )
 
 
+def _print_synced(module, done) -> None:
+    """The graded notebook first (marked), then one line per companion notebook."""
+    from tito import output
+
+    graded = module.graded_notebooks()
+    for stem, action, files in sorted(done, key=lambda item: item[0] not in graded):
+        changed = sum(1 for _, c in files if c)
+        what = "graded notebook" if stem in graded else "companion"
+        output.say(f"  {what:<15}  {stem}: {action}; {len(files)} package file(s), {changed} changed")
+
+
 def cmd_complete(args: argparse.Namespace) -> int:
     import time
     from datetime import datetime
@@ -104,10 +120,10 @@ def cmd_complete(args: argparse.Namespace) -> int:
     done = workflow.sync_and_export(module)
     if args.verbose:
         workflow.print_export(done)
-    for stem, action, files in done:
-        changed = sum(1 for _, c in files if c)
-        output.say(f"  {stem}: {action}; {len(files)} package file(s), {changed} changed")
-    output.say(f"== 2/4 tests: tests/{module.key} (pytest)")
+    _print_synced(module, done)
+    output.say(
+        f"== 2/4 tests: tests/{module.key} (pytest -m 'not slow'; `tito test --all` runs the slow ones too)"
+    )
     code = _complete_tests(root, module, log, args.verbose)
     tests_ok = code == 0
     output.say("== 3/4 graded cells of your notebook (nbgrader autograde in a temporary course)")

@@ -29,6 +29,14 @@ def update(root: Path, section: str, key: str, value) -> None:
     atomic_write(tito_dir(root) / "state.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
+def forget(root: Path, section: str, key: str) -> None:
+    """Remove state[section][key] (a result that no longer describes the files), if present."""
+    data = load(root)
+    if key in data.get(section, {}):
+        del data[section][key]
+        atomic_write(tito_dir(root) / "state.json", json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
 def atomic_write(path: Path, text) -> None:
     """Write text (str or bytes) to a temp file in the same folder, then os.replace it over `path`. The file gets
     the usual mode 0666 & ~umask, not mkstemp's 0600: package files must stay readable, e.g. by the sandboxed

@@ -52,7 +52,7 @@ def read_notebook(path: Path):
             path.read_bytes().decode("utf-8"), as_version=4
         )  # schema problems only warn, as in nbgrader
         if not isinstance(nb.get("cells"), list):
-            raise ValueError("it has no list of cells")
+            raise TypeError("it has no list of cells")
     except Exception as exc:  # noqa: BLE001 - JSON, encoding and schema errors all mean "not a notebook"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise SubmissionError(

@@ -49,17 +49,26 @@ def _rel(root: Path, target) -> str:
 
 
 def pytest(
-    root: Path, targets: list, extra: list | None = None, log: Path | None = None, echo: bool = True
+    root: Path,
+    targets: list,
+    extra: list | None = None,
+    log: Path | None = None,
+    echo: bool = True,
+    progress: bool = False,
 ) -> int:
     """Run pytest on targets in a child process (repo first on sys.path); returns its exit code.
 
-    log: its output is also appended to this file; echo=False then keeps it off the terminal."""
+    log: its output is also appended to this file; echo=False then keeps it off the terminal, except, with
+    progress=True, one line per test file as it finishes (tito/pytest_progress.py)."""
+    from tito import pytest_progress
+
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         [str(root), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
     )
-    cmd = [sys.executable, "-m", "pytest", "-q", *[str(t) for t in targets], *(extra or [])]
-    shown = " ".join(["python", "-m", "pytest", "-q", *[_rel(root, t) for t in targets], *(extra or [])])
+    extra = [*(["-p", "tito.pytest_progress"] if progress else []), *(extra or [])]
+    cmd = [sys.executable, "-m", "pytest", "-q", *[str(t) for t in targets], *extra]
+    shown = " ".join(["python", "-m", "pytest", "-q", *[_rel(root, t) for t in targets], *extra])
     if echo:
         output.say("$ " + shown)
     output.append(log, "$ " + shown)
@@ -83,6 +92,8 @@ def pytest(
                     handle.write(line)
                     if echo:
                         print(line, end="", flush=True)
+                    elif progress and pytest_progress.PREFIX in line:  # (-q: after the file's dots)
+                        print("  " + line.split(pytest_progress.PREFIX, 1)[1], end="", flush=True)
             code = proc.returncode
     except OSError as exc:
         output.warn(f"could not start pytest: {exc}")

@@ -12,6 +12,7 @@ from nbdev.export import nb_export
 ROOT = Path(__file__).resolve().parents[2]
 MODULE = ROOT / "modules" / "16_compression"
 TOPICS = ["sparse", "randomized", "nm", "schedule", "sensitivity", "conv_prune", "lottery", "report"]
+pytestmark = pytest.mark.slow  # executes the companions: `tito test --all`, not `tito module complete`
 
 
 def _sources(nb):

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEV_PY = ROOT / "modules" / "16_compression" / "compression_dev.py"
 DEV_NB = ROOT / "modules" / "16_compression" / "compression_dev.ipynb"
 ASSIGNMENT = "16_compression"
+pytestmark = pytest.mark.slow  # executes the whole notebook: `tito test --all`, not `tito module complete`
 
 
 OUTCOMES = {

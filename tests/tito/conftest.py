@@ -358,7 +358,7 @@ def batch(course_repo, notebooks, tmp_path_factory):
             course_repo,
             extra_env={"TMPDIR": str(grading_tmp)},
         ),
-        tito(["grade", "report", "16"], course_repo),
+        tito(["grade", "report", "16", "--cells"], course_repo),
     ]
     return {
         **runs[-1],

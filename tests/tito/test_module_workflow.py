@@ -99,3 +99,18 @@ def test_complete_exports_and_grades_the_students_own_code(tmp_path, h, notebook
     state = json.loads((root / ".tito" / "state.json").read_text())
     assert state["complete"]["16_compression"]["ok"] is False
     assert state["complete"]["16_compression"]["score"] == earned
+
+
+def test_status_after_reset_shows_no_result_of_the_replaced_notebook(tmp_path, h, started_repo):
+    root = h.copy_repo(started_repo, tmp_path / "repo")
+    state_file = root / ".tito" / "state.json"
+    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    done = {"ok": True, "score": 70.0, "max_score": 70.0, "tests_exit": 0, "when": "2026-01-01T00:00:00"}
+    state.setdefault("complete", {})[h.MODULE] = done
+    state.setdefault("tests", {})[f"tests/{h.MODULE}"] = {"exit": 0, "when": "2026-01-01T00:00:00"}
+    state_file.write_text(json.dumps(state))
+    assert "70/70 ok=True" in h.tito(["module", "status"], root).stdout
+    assert h.tito(["module", "reset", "16"], root).returncode == 0
+    status = h.tito(["module", "status"], root).stdout
+    row = next(line for line in status.splitlines() if line.startswith(h.MODULE))
+    assert row.split()[-2:] == ["-", "-"], status

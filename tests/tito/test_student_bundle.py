@@ -103,6 +103,41 @@ def test_bundle_jupyter_settings_open_a_py_as_a_jupytext_notebook(bundle, tmp_pa
     assert viewers["python"] == "Jupytext Notebook"
 
 
+LAB_PAGE = (
+    "import json, os; from jupyter_core.paths import jupyter_config_path; "
+    "from jupyterlab_server.config import get_page_config; "
+    "dirs = [os.path.join(p, 'labconfig') for p in jupyter_config_path()]; "
+    "print(json.dumps(get_page_config(dirs, logger=None).get('disabledExtensions', [])))"
+)
+SERVER = (
+    "import json; from jupyter_server.serverapp import ServerApp; app = ServerApp(); "
+    "app.initialize(argv=['--port=0', '--no-browser']); "
+    "print(json.dumps({n: e.enabled for n, e in app.extension_manager.extensions.items() if 'nbgrader' in n}))"
+)
+
+
+def test_bundle_jupyterlab_keeps_nbgraders_validate_button_and_drops_its_instructor_and_exchange_parts(
+    bundle, tmp_path
+):
+    env = dict(os.environ, JUPYTER_CONFIG_PATH=str(bundle / ".jupyter"), JUPYTER_RUNTIME_DIR=str(tmp_path))
+
+    def run(code):
+        proc = subprocess.run(
+            [sys.executable, "-c", code], check=False, env=env, capture_output=True, text=True, cwd=tmp_path
+        )
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    plugins = ("formgrader", "create-assignment", "course-list", "assignment-list", "menu")
+    assert sorted(run(LAB_PAGE)) == sorted(f"@jupyter/nbgrader:{p}" for p in plugins)
+    assert run(SERVER) == {
+        "nbgrader.server_extensions.formgrader": False,
+        "nbgrader.server_extensions.assignment_list": False,
+        "nbgrader.server_extensions.course_list": False,
+        "nbgrader.server_extensions.validate_assignment": True,
+    }
+
+
 def _pair(tmp_path):
     root = tmp_path / "repo"
     (root / "modules" / "16_compression").mkdir(parents=True)
@@ -211,7 +246,7 @@ def _subtly_wrong(source_nb, h):
                 r"^([ \t]*)### BEGIN SOLUTION.*?### END SOLUTION",
                 r"\1return 0.0",
                 cell.source,
-                flags=re.S | re.M,
+                flags=re.DOTALL | re.MULTILINE,
             )
     first = h.tests_of(source_nb, gid)[0]
     test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == first)

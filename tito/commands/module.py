@@ -150,6 +150,8 @@ def _install_release(args, verb: str) -> int:
         py, ipynb = notebooks.pair_paths(module.folder, stem)
         notebooks.write_pair(root, nb, py, ipynb)
         output.say(f"wrote release version: {ipynb.relative_to(root)} + {py.name}")
+    state.forget(root, "complete", module.key)  # results of the replaced notebook: stale now
+    state.forget(root, "tests", f"tests/{module.key}")
     output.say(f"next: edit the notebook, then run `tito module complete {module.number}`")
     return EXIT_OK
 
