@@ -77,7 +77,7 @@ def postgres():
 
 
 @contextmanager
-def dask_cluster(repo: Path, workers: int, log: Path):
+def dask_cluster(repo: Path, workers: int, log: Path, allowed_failures: int = 3):
     """`dask scheduler` and `workers` x `dask worker --nthreads 1` (each under its nanny) on 127.0.0.1; every
     process group is SIGKILLed on the way out, whatever happened."""
     from distributed import Client
@@ -85,6 +85,7 @@ def dask_cluster(repo: Path, workers: int, log: Path):
     port, dask = _free_port(), str(Path(sys.executable).parent / "dask")
     address = f"tcp://127.0.0.1:{port}"
     env = dict(os.environ, PYTHONPATH=str(repo))
+    env["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = str(allowed_failures)
     procs, client = [], None
     with open(log, "w") as out:
         spawn = {
@@ -213,3 +214,56 @@ def test_postgres_and_two_dask_workers_with_one_killed_grade_exactly_as_one_mach
     assert len(gradebook_rows(postgres_url, key)) == len(students)
     scores = h.tito(["grade", "report", "16", *db], many)
     assert scores.returncode == 0, scores.stdout + scores.stderr
+
+
+KILLER = """import os, signal
+def _parent(pid):
+    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+os.kill(_parent(os.getppid()), signal.SIGKILL)  # kernel -> grading process -> the Dask worker
+"""
+
+
+@pytest.mark.scale
+def test_a_submission_that_kills_its_dask_worker_every_time_is_reported_not_retried_forever(
+    course_repo, notebooks, postgres, tmp_path, h
+):
+    """allowed-failures 0: each try of the killer costs one worker (its nanny starts a new one); after its
+    second chance it is reported with voided scores, and the reference submission is graded in full."""
+    repo, url = h.copy_repo(course_repo, tmp_path / "repo"), postgres("killer")
+    source, release = notebooks["source"], notebooks["release"]
+    answers = [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    ]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    reference = h.small(release, fill={gid: h.solution_source(source, gid) for gid in answers})
+    nbformat.write(reference, inbox / "reference.ipynb")
+    nbformat.write(h.small(release, fill={h.first_tested_solution(source): KILLER}), inbox / "killer.ipynb")
+    assert h.tito(["grade", "generate", "16", "--db", url], repo).returncode == 0
+    assert h.tito(["grade", "collect", "16", inbox], repo).returncode == 0
+    with dask_cluster(repo, 2, tmp_path / "dask.log", allowed_failures=0) as (address, _client):
+        cmd = [
+            "grade",
+            "autograde",
+            "16",
+            "--db",
+            url,
+            "--scheduler",
+            address,
+            "--no-sandbox",
+            "--timeout",
+            "10",
+        ]
+        result = h.tito(cmd, repo, timeout=240)
+    assert result.returncode == 1 and "autograded 1/2 submissions" in result.stdout, (
+        result.stdout + result.stderr
+    )
+    assert "killed 1 Dask worker(s) in a row (the scheduler's allowed-failures), twice" in result.stdout
+    rows = gradebook_rows(url, "16_compression")
+    killer = rows[("killer", "compression")][0]
+    assert {auto for _, auto, _, _, _ in killer} == {0.0} and all(flag for _, _, _, flag, _ in killer)
+    expected = {gid: pts for gid, (pts, kind) in h.graded_cells(source).items() if kind == "auto"}
+    graded = {name: auto for name, auto, _, _, _ in rows[("reference", "compression")][0] if name in expected}
+    assert graded == expected
