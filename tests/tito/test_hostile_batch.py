@@ -344,5 +344,6 @@ def test_a_kernel_that_kills_its_grading_process_costs_only_its_own_submission(
     problems = " ".join(_problems(result.stdout)["killparent"])
     assert "ERROR (not graded, 0 points)  its grading process died (killed by SIGKILL)" in problems, problems
     one_cell = sum(h.graded_cells(source)[g][0] for g in h.tests_of(source, filled))
-    assert re.search(rf"^one\s+compression\s.*\s{one_cell:g}/\d+\s+{one_cell:g}/\d+$", result.stdout, re.M)
-    assert re.search(rf"^zed\s+compression\s.*\s{one_cell:g}/\d+\s+{one_cell:g}/\d+$", result.stdout, re.M)
+    # the per-student table: automatic points, then '-' for the manual answers nobody has graded yet
+    for student in ("one", "zed"):
+        assert re.search(rf"^{student}\s+{one_cell:g}\s+-\s", result.stdout, re.M), result.stdout

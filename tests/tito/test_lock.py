@@ -35,7 +35,7 @@ def _submit(course, student, nb):
 
 def _state(repo, course, h, out, students=("b", "c")):
     """(report CSV rows, autograded notebook digests, status entries) of `students`."""
-    result = h.tito(["grade", "report", "16", "--course", course, "--csv", out], repo)
+    result = h.tito(["grade", "report", "16", "--course", course, "--csv", out, "--cells"], repo)
     assert result.returncode == 0, result.stdout + result.stderr
     with open(out, newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if r["student"] in students]
