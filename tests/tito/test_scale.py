@@ -3,6 +3,7 @@ workers (--scheduler), one worker SIGKILLed mid-submission, give exactly the gra
 SQLite run of the same batch. PostgreSQL runs as an unprivileged user in a temp folder (fixture below)."""
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -228,7 +229,8 @@ def test_a_submission_that_kills_its_dask_worker_every_time_is_reported_not_retr
     course_repo, notebooks, postgres, tmp_path, h
 ):
     """allowed-failures 0: each try of the killer costs one worker (its nanny starts a new one); after its
-    second chance it is reported with voided scores, and the reference submission is graded in full."""
+    second chance it is reported with voided scores, and the reference submission is graded in full. Then the
+    reference again on a LocalCluster (--db, no --scheduler): the same rows."""
     repo, url = h.copy_repo(course_repo, tmp_path / "repo"), postgres("killer")
     source, release = notebooks["source"], notebooks["release"]
     answers = [
@@ -267,3 +269,9 @@ def test_a_submission_that_kills_its_dask_worker_every_time_is_reported_not_retr
     expected = {gid: pts for gid, (pts, kind) in h.graded_cells(source).items() if kind == "auto"}
     graded = {name: auto for name, auto, _, _, _ in rows[("reference", "compression")][0] if name in expected}
     assert graded == expected
+    again = ["grade", "autograde", "16", "--db", url, "--student", "reference"]
+    again += ["--no-sandbox", "--timeout", "10"]
+    local = h.tito(again, repo, timeout=240)  # --db without --scheduler: the same code on a LocalCluster
+    done = re.search(r"autograded 1/1 submissions in [\d.]+ s with 1 job\(s\)", local.stdout)
+    assert local.returncode == 0 and done, local.stdout + local.stderr
+    assert gradebook_rows(url, "16_compression") == rows
