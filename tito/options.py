@@ -11,7 +11,6 @@ from tito.bwrap import Limits
 
 DEFAULT_TIMEOUT = 120  # seconds a cell may run
 MAX_SECONDS = 3600  # wall-clock seconds for one submission before its grading process is killed
-RETRIES = 2  # a submission whose worker died is tried on this many more workers, then reported
 
 
 def int_at_least(low: int, high: int | None = None):
@@ -71,14 +70,11 @@ class GradeOptions:
     max_seconds: float = MAX_SECONDS
     db: str | None = None  # course gradebook URL; None: <course>/gradebook.db
     scheduler: str | None = None  # Dask scheduler address; None: processes on this machine
-    retries: int = RETRIES
 
     def __post_init__(self):
         for name in ("timeout", "max_seconds"):
             if not isinstance(getattr(self, name), int | float) or getattr(self, name) <= 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be a positive number")
-        if not isinstance(self.retries, int) or self.retries < 0:
-            raise ValueError(f"retries={self.retries!r} must be an int >= 0")
         if not isinstance(self.limits, Limits):
             raise TypeError(f"limits must be a bwrap.Limits, got {type(self.limits).__name__}")
 
@@ -99,8 +95,6 @@ class SubmissionResult:
     message: str = ""
     notes: list = field(default_factory=list)
     interrupted: bool = False
-    worker: str | None = None  # the cluster worker that graded it (None: this machine)
-    attempts: int = 1
 
     def as_dict(self) -> dict:
         return asdict(self)
