@@ -27,16 +27,22 @@ _tt_setup() {
     . "$_tt_root/.venv/bin/activate"
     _tt_sandbox
 }
-# bubblewrap: the sandbox `tito grade autograde` runs every student kernel in (instructors; students never need it)
+# bubblewrap: the sandbox `tito grade autograde` runs every student kernel in; postgresql: the server the
+# tests run a course gradebook on (`--db`). Instructors only: students never need either.
 _tt_sandbox() {
-    command -v bwrap >/dev/null 2>&1 && return 0
+    local missing=""
+    command -v bwrap >/dev/null 2>&1 || missing="bubblewrap"
+    [ -n "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null)" ] || command -v initdb >/dev/null 2>&1 ||
+        missing="$missing postgresql"
+    [ -z "$missing" ] && return 0
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-        echo "activate-tinytorch: installing bubblewrap (the grading sandbox)" >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1 ||
-            { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1; } ||
-            echo "activate-tinytorch: could not install bubblewrap; run: apt-get install -y bubblewrap" >&2
-    elif [ -n "${_tt_hint:-}" ]; then  # once, after the first install: students never need it
-        echo "activate-tinytorch: instructors grading with tito need bubblewrap: sudo apt-get install -y bubblewrap" >&2
+        echo "activate-tinytorch: installing$(printf ' %s' $missing) (grading sandbox, test gradebook server)" >&2
+        # shellcheck disable=SC2086
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null 2>&1 ||
+            { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null 2>&1; } ||
+            echo "activate-tinytorch: could not install them; run: apt-get install -y$(printf ' %s' $missing)" >&2
+    elif [ -n "${_tt_hint:-}" ]; then  # once, after the first install: students never need them
+        echo "activate-tinytorch: instructors grading with tito need: sudo apt-get install -y$(printf ' %s' $missing)" >&2
     fi
     return 0
 }

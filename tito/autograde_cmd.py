@@ -5,8 +5,9 @@ import argparse
 import contextlib
 from pathlib import Path
 
-from tito.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, TitoError
+from tito.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, TitoError
 from tito.grade_cmds import context
+from tito.options import GradeOptions
 
 
 def _students(course: Path, key: str, only: str | None) -> list:
@@ -44,16 +45,8 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     from tito import autograde, bwrap, commit, grading, lock, output
 
     _root, module, course = context(args)
-    autograde.start_fork_server()  # imports nbgrader in the background while the checks below run
-    for name, value, low in (
-        ("--jobs", args.jobs, 1),
-        ("--timeout", args.timeout, 1),
-        ("--memory", args.memory, 256),
-        ("--max-procs", args.max_procs, 16),
-        ("--cpu-time", args.cpu_time, 1),
-    ):
-        if value < low:
-            raise TitoError(f"{name}={value} is out of range; expected an int >= {low}", EXIT_USAGE)
+    if not _on_cluster(args, course):
+        autograde.start_fork_server()  # imports nbgrader in the background while the checks below run
     grading.ensure_gradebook(course, module.key)
     students = _students(course, module.key, args.student)
     if not students:
@@ -61,12 +54,37 @@ def cmd_autograde(args: argparse.Namespace) -> int:
             f"no submissions in {course / 'submitted'}/*/{module.key}: run `tito grade collect` first"
         )
     sandbox = _sandbox_choice(args)
-    limits = vars(bwrap.Limits(memory_mb=args.memory, processes=args.max_procs, cpu_seconds=args.cpu_time))
+    limits = bwrap.Limits(memory_mb=args.memory, processes=args.max_procs, cpu_seconds=args.cpu_time)
+    opts = GradeOptions(
+        timeout=args.timeout, sandbox=sandbox, limits=limits, db=args.db, scheduler=args.scheduler
+    )
     with lock.course_lock(course, "autograde", output.warn), _stubs(module, course, sandbox) as overlays:
         commit.clean_leftovers(course, module.key)
-        return _autograde_locked(
-            args, course, module.key, students, sandbox, {**limits, "overlays": overlays}
-        )
+        return _autograde_locked(args, course, module.key, students, opts.with_overlays(overlays))
+
+
+def _on_cluster(args, course: Path) -> bool:
+    """Dask (a --scheduler, or a LocalCluster of --jobs workers) when asked to, or for a --db gradebook: its
+    private per-submission gradebooks are snapshots sent as bytes (tito/payload.py)."""
+    return bool(args.scheduler or args.db)
+
+
+def _grade(args, course: Path, key: str, students: list, opts: GradeOptions, on_done) -> list:
+    from tito import autograde, cluster
+
+    if _on_cluster(args, course):
+        return cluster.autograde_cluster(course, key, students, args.jobs, on_done, opts)
+    return autograde.autograde_many(
+        course,
+        key,
+        students,
+        args.jobs,
+        on_done,
+        timeout=opts.timeout,
+        sandbox=opts.sandbox,
+        limits=opts.kernel_limits(),
+        max_seconds=opts.max_seconds,
+    )
 
 
 @contextlib.contextmanager
@@ -82,22 +100,21 @@ def _stubs(module, course: Path, sandbox: bool):
         commit.remove_tree(tmp)
 
 
-def _autograde_locked(args, course: Path, key: str, students: list, sandbox: bool, limits: dict) -> int:
+def _autograde_locked(args, course: Path, key: str, students: list, opts: GradeOptions) -> int:
     import time
 
-    from tito import autograde, commit, gradereport, grading, output, report
+    from tito import commit, gradereport, grading, output, report
 
     start = time.perf_counter()
+    sandbox = opts.sandbox
     with output.Progress(f"autograding {key}", len(students)) as bar:
-        results = autograde.autograde_many(
+        results = _grade(
+            args,
             course,
             key,
             students,
-            args.jobs,
+            opts,
             lambda r: bar.advance(r["student"] if r["ok"] else f"{r['student']} FAILED"),
-            timeout=args.timeout,
-            sandbox=sandbox,
-            limits=limits,
         )
     commit.save_status(course, key, results)
     elapsed = time.perf_counter() - start
@@ -108,7 +125,7 @@ def _autograde_locked(args, course: Path, key: str, students: list, sandbox: boo
     done = len(results) - len(stopped)
     output.say(
         f"autograded {done - len(failed)}/{len(students)} submissions in {elapsed:.1f} s with "
-        f"{args.jobs} job(s), kernels {'sandboxed (bubblewrap)' if sandbox else 'NOT sandboxed'}"
+        f"{_where(args)}, kernels {'sandboxed (bubblewrap)' if sandbox else 'NOT sandboxed'}"
     )
     bad = {r["student"] for r in failed} | {r["student"] for r in stopped}
     done_rows = grading.scores(course, key, [s for s in students if s not in bad])
@@ -121,3 +138,7 @@ def _autograde_locked(args, course: Path, key: str, students: list, sandbox: boo
         )
         return EXIT_INTERRUPTED
     return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _where(args) -> str:
+    return f"the Dask cluster at {args.scheduler}" if args.scheduler else f"{args.jobs} job(s)"

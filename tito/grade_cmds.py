@@ -13,6 +13,7 @@ def context(args):
     root = find_root()
     module = resolve_module(root, args.module)
     course = (args.course or default_course(root)).resolve()
+    grading.use_database(course, getattr(args, "db", None))
     grading.prepare_env(root)
     return root, module, course
 

@@ -34,9 +34,26 @@ def prepare_env(root: Path | None = None) -> None:
 BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+_DATABASES: dict = {}  # {resolved course folder: gradebook URL}, set by `tito grade ... --db URL`
+
+
+def use_database(course: Path, url: str | None) -> None:
+    """Make `url` (any SQLAlchemy URL nbgrader takes) the gradebook of `course` in this process; None: the
+    default <course>/gradebook.db."""
+    key = str(Path(course).resolve())
+    if url:
+        _DATABASES[key] = url
+    else:
+        _DATABASES.pop(key, None)
+
+
+def custom_database(course: Path) -> str | None:
+    return _DATABASES.get(str(Path(course).resolve()))
+
+
 def db_url(course: Path) -> str:
     # timeout: parallel autograde workers wait for sqlite's write lock instead of failing at once
-    return f"sqlite:///{Path(course).resolve()}/gradebook.db?timeout=60"
+    return custom_database(course) or f"sqlite:///{Path(course).resolve()}/gradebook.db?timeout=60"
 
 
 def config(course: Path):
@@ -93,7 +110,8 @@ def ensure_gradebook(course: Path, assignment: str) -> None:
     """Fail unless the assignment was generated (its notebooks and grade cells are in the gradebook)."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    if not (course / "gradebook.db").exists():
+    where = custom_database(course) or f"{course}/gradebook.db"
+    if custom_database(course) is None and not (course / "gradebook.db").exists():
         raise TitoError(f"no gradebook in {course}: run `tito grade generate` first")
     check_gradebook(course)
     with Gradebook(db_url(course), course_id=COURSE_ID) as gb:
@@ -101,7 +119,7 @@ def ensure_gradebook(course: Path, assignment: str) -> None:
             gb.find_assignment(assignment)
         except MissingEntry:
             raise TitoError(
-                f"assignment {assignment} is not in {course}/gradebook.db: run `tito grade generate` first"
+                f"assignment {assignment} is not in {where}: run `tito grade generate` first"
             ) from None
 
 
@@ -113,8 +131,10 @@ def check_gradebook(course: Path) -> None:
     opening it with nbgrader would silently create a new, empty one in its place."""
     import sqlite3
 
-    path = Path(course) / "gradebook.db"
-    if not path.exists():
+    from tito.gradebook_db import sqlite_path
+
+    path = sqlite_path(db_url(course))
+    if path is None or not path.exists():
         return
     with open(path, "rb") as handle:
         head = handle.read(16)

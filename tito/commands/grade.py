@@ -3,7 +3,7 @@ This file registers the commands; their bodies are in tito/grade_cmds.py and tit
 
 from pathlib import Path
 
-from tito import autograde_cmd, grade_cmds, report
+from tito import autograde_cmd, grade_cmds, options, report
 
 
 def register(sub) -> None:
@@ -20,6 +20,14 @@ def register(sub) -> None:
         if module:
             p.add_argument("module", help="module number, NN_name or name (16, 16_compression, compression)")
         p.add_argument("--course", type=Path, help="nbgrader course directory (default: <repo>/course)")
+        if module:
+            p.add_argument(
+                "--db",
+                type=options.database_url,
+                metavar="URL",
+                help="the course gradebook: any SQLAlchemy URL nbgrader takes, e.g. "
+                "postgresql+psycopg://user@host/course (default: sqlite <course>/gradebook.db)",
+            )
         p.set_defaults(func=func)
         return p
 
@@ -67,12 +75,16 @@ def _autograde_options(add) -> None:
     )
     p.add_argument("--student", help="only this student id")
     p.add_argument(
-        "--jobs", "-j", type=int, default=1, help="students graded in parallel (processes), default 1"
+        "--jobs",
+        "-j",
+        type=options.int_at_least(1),
+        default=1,
+        help="students graded in parallel (processes, or LocalCluster workers with a --db server), default 1",
     )
     p.add_argument(
         "--timeout",
-        type=int,
-        default=120,
+        type=options.int_at_least(1),
+        default=options.DEFAULT_TIMEOUT,
         help="seconds a cell may run before its kernel is interrupted (the cell then fails), default 120",
     )
     p.add_argument(
@@ -81,11 +93,29 @@ def _autograde_options(add) -> None:
         help="run kernels without bubblewrap (NOT protected: student code gets your rights; see README)",
     )
     p.add_argument(
-        "--memory", type=int, default=4096, help="address-space limit per kernel in MB, default 4096"
+        "--memory",
+        type=options.int_at_least(256),
+        default=4096,
+        help="address-space limit per kernel in MB, default 4096",
     )
-    p.add_argument("--max-procs", type=int, default=64, help="process/thread limit per kernel, default 64")
     p.add_argument(
-        "--cpu-time", type=int, default=1800, help="CPU seconds per kernel (whole notebook), default 1800"
+        "--max-procs",
+        type=options.int_at_least(16),
+        default=64,
+        help="process/thread limit per kernel, default 64",
+    )
+    p.add_argument(
+        "--cpu-time",
+        type=options.int_at_least(1),
+        default=1800,
+        help="CPU seconds per kernel (whole notebook), default 1800",
+    )
+    p.add_argument(
+        "--scheduler",
+        type=options.scheduler_address,
+        metavar="tcp://HOST:PORT",
+        help="grade on this Dask cluster (`dask scheduler`, `dask worker` on machines with the project and "
+        "bubblewrap); submissions travel as bytes, this process alone writes the course",
     )
 
 
