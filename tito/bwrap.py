@@ -27,7 +27,7 @@ PID_MAX_LIMIT = 2**22
 
 NOT_PROTECTED = (
     "--no-sandbox: student code runs with your operating-system rights. It can read the gradebook and the "
-    "hidden tests (course/gradebook.db, course/source/) by absolute path, overwrite other submissions and "
+    "hidden cases (course/gradebook.db, grading/) by absolute path, overwrite other submissions and "
     "the tinytorch package later students are graded with, use the network, read your home folder and "
     "environment variables, and has no memory, process or CPU-time limit. Grade in a throw-away VM, or "
     f"install bubblewrap (`{INSTALL}`) and drop --no-sandbox."

@@ -90,7 +90,7 @@ def _next_step(module, cells, tests_ok, points_ok, results_ok) -> str:
     stem = module.graded_notebooks()[0] if module.graded_notebooks() else "your notebook"
     return (
         f"next: submit modules/{module.key}/{stem}.ipynb renamed to <your-student-id>.ipynb "
-        f"(see README.md, 'Submit'); your instructor adds the hidden tests and the manual points"
+        f"(see README.md, 'Submit'); your instructor's run adds the hidden cases and the manual points"
     )
 
 
@@ -126,7 +126,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
     )
     code = _complete_tests(root, module, log, args.verbose)
     tests_ok = code == 0
-    output.say("== 3/4 graded cells of your notebook (nbgrader autograde in a temporary course)")
+    output.say("== 3/4 graded cells of your notebook (the judge, on the visible cases)")
     cells, points_ok = _complete_grade(module, log, args.verbose)
     score, max_score = selfgrade.totals(cells)
     output.say("== 4/4 measured compression results")

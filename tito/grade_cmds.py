@@ -143,7 +143,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     except submission.SubmissionError as err:
         raise TitoError(str(err)) from None
     log = output.log_path(root, f"validate-{args.notebook.stem}")
-    output.say(f"graded cells of {args.notebook} (nbgrader autograde in a temporary course)")
+    output.say(f"graded cells of {args.notebook} (the judge, on the visible cases)")
     result = selfgrade.grade(root, {args.notebook.stem: nb}, None if args.verbose else log)
     cells = result["cells"]
     selfgrade.print_cells(cells, result["notes"], args.verbose)

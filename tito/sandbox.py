@@ -35,6 +35,7 @@ OWN_FILES = (
     "result.json",
     "result.tmp",
     "judge",
+    "judge-stubs",
 )  # what the grader itself keeps at the top of tmp
 
 

@@ -50,10 +50,12 @@ def _row(name: str, gid: str, points: float, kind: str, v) -> dict:
         return {**row, "score": 0.0, "status": "FAIL", "detail": "no check is defined for this cell"}
     if v.passed:
         return {**row, "score": points, "status": "pass", "detail": ""}
-    if "NotImplementedError" in v.message:
-        from tinytorch.claims import claims_of
+    from tinytorch.claims import claims_of
 
-        needs = claims_of("16")[gid].needs[0] if gid in claims_of("16") else "your code"
+    claim = claims_of("16").get(gid)
+    row["traceback"] = f"claim: {claim.text if claim else gid}\n{v.message}"
+    if "NotImplementedError" in v.message:
+        needs = claim.needs[0] if claim else "your code"
         return {
             **row,
             "score": 0.0,
@@ -74,9 +76,10 @@ def grade(root: Path | None, notebooks: dict, log: Path | None = None) -> dict:
 
     root = Path(root) if root is not None else Path.cwd()
     notes, rows, export = [], [], {}
+    deduped = {}
     for name, nb in notebooks.items():
-        nb = nbformat.from_dict(nb)
-        notes += submission.dedupe_cells(nb, name) + _edited_locked(nb, name)
+        nb = deduped[name] = nbformat.from_dict(nb)
+        notes += submission.dedupe_cells(nb, name) + _edited_locked(nb, name)  # pasted cells: graded once
         export.update(student_export(root, "self-check", name, nbformat.writes(nb)))
     module = "16"
     all_cases = judge.cases(module, {})
@@ -89,10 +92,8 @@ def grade(root: Path | None, notebooks: dict, log: Path | None = None) -> dict:
         )
     found = judge.decide(module, all_cases, judge.shipped_expected(module), answers, problems)
     output.append(log, "\n".join(f"{g}: {'pass' if v.passed else v.message}" for g, v in found.items()))
-    for name, nb in notebooks.items():
-        rows += [
-            _row(name, gid, pts, kind, found.get(gid)) for gid, pts, kind in _graded(nbformat.from_dict(nb))
-        ]
+    for name, nb in deduped.items():
+        rows += [_row(name, gid, pts, kind, found.get(gid)) for gid, pts, kind in _graded(nb)]
     return {"cells": rows, "notes": list(dict.fromkeys(notes))}
 
 

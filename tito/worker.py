@@ -154,19 +154,24 @@ def grade(
 
 
 def _verdicts(course: Path, assignment: str, tmp: Path, prepared: dict, sandboxed: bool, limits) -> dict:
-    """The judge's verdicts on the submission's export (tito/judge_apply.py), judged in tmp/judge."""
-    base = (limits or {}).get("overlays", {}).get("compression")
-    if not base:
-        raise submission.SubmissionError(
-            "no release (stub) package to judge against: run `tito grade generate`"
-        )
+    """The judge's verdicts on the submission's export (tito/judge_apply.py), judged in tmp/judge, over the
+    release (stub) package: the autograde command's, or built here from the course's release notebook."""
     work = Path(tmp) / "judge"
+    stubs = Path(tmp) / "judge-stubs"
     try:
+        base = (limits or {}).get("overlays", {}).get("compression")
+        if not base:
+            from tito import release
+            from tito.paths import resolve_module
+
+            module = resolve_module(judge_apply.repo_root(), assignment)
+            base = release.stub_package(module, course, stubs)["compression"]
         return judge_apply.verdicts(
             assignment, prepared, work, Path(base), sandbox=sandboxed, limits=limits, cache=course / CACHE
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(stubs, ignore_errors=True)
 
 
 def child(

@@ -89,11 +89,14 @@ def tito(args, cwd: Path, timeout: float = 600, extra_env: dict | None = None) -
 
 
 def graded_cells(nb) -> dict:
-    """{grade_id: (points, kind)} of graded cells: 'auto' for code test cells, 'manual' for graded answers."""
+    """{grade_id: (points, kind)} of graded cells: 'auto' for code test cells, 'manual' for graded answers.
+    The canary cells (0 points, their fake hidden tests always fail) are left out."""
+    from tito.judge_apply import CANARIES
+
     cells = {}
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade"):
+        if meta.get("grade") and meta.get("grade_id") not in CANARIES:
             manual = cell.cell_type == "markdown" or meta.get("solution")
             cells[meta["grade_id"]] = (float(meta.get("points", 0)), "manual" if manual else "auto")
     return cells
@@ -246,6 +249,14 @@ def _pasted(nb, grade_ids):
     return out
 
 
+def _hidden_label(repo: Path) -> str:
+    """The longest label of a hidden case of module 16 (grading/16_compression/hidden.py)."""
+    from tito import judge
+
+    hidden = judge.hidden_cases(repo, MODULE)
+    return max((case["label"] for cases in hidden.values() for case in cases), key=len)
+
+
 def hostile_students(source, release, course: Path, repo: Path) -> tuple:
     """({name: notebook}, info) of the hostile batch: short notebooks with the real notebook's graded cells."""
     filled_id = first_tested_solution(source)
@@ -259,8 +270,9 @@ def hostile_students(source, release, course: Path, repo: Path) -> tuple:
         g for g in solution_cells(source) if g != filled_id and tests_of(source, g)
     )  # a later solution cell
     first, later = tests_of(source, filled_id)[0], tests_of(source, after)[0]
-    hidden = solution_source(source, first).split(HIDDEN_MARK, 1)[1].split("### END", 1)[0]
-    hidden_line = max((line.strip() for line in hidden.splitlines()), key=len)
+    hidden_line = _hidden_label(
+        repo
+    )  # what a spy must never find: hidden cases live in grading/, not in notebooks
     spy = SPY.format(
         left=hidden_line[: len(hidden_line) // 2],
         right=hidden_line[len(hidden_line) // 2 :],

@@ -75,7 +75,7 @@ def test_without_bubblewrap_autograde_refuses_unless_no_sandbox_is_given(course_
     )
     assert unsafe.returncode == 0, unsafe.stdout + unsafe.stderr
     assert "kernels NOT sandboxed" in unsafe.stdout
-    assert "can read the gradebook and the hidden tests" in unsafe.stderr  # what is not protected
+    assert "can read the gradebook and the hidden cases" in unsafe.stderr  # what is not protected
 
 
 def test_doctor_reports_the_sandbox(course_repo, h):

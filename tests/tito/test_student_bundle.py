@@ -267,9 +267,7 @@ def test_validate_shows_the_failing_line_with_expected_and_got_and_survives_a_pa
     graded, tested = h.graded_cells(source_nb), h.tests_of(source_nb, gid)
     [(status, shown, detail)] = _rows(out, tested[0])
     assert status == "FAIL" and shown == f"0/{graded[tested[0]][0]:g}", out
-    assert detail.startswith("AssertionError: ") and re.search(
-        r"expected .+, got .+ \(line \d+\)$", detail
-    ), detail
+    assert re.search(r": expected .+, got .+$", detail), detail  # the judge's first failing visible case
     for other, (points, kind) in graded.items():
         if kind == "auto" and other not in tested:
             assert _rows(out, other) == [("pass", f"{points:g}/{points:g}", "")], out
@@ -298,5 +296,5 @@ def test_validate_verbose_prints_the_tracebacks_the_short_form_leaves_out(bundle
     nbformat.write(h.small(release), nb)
     short, full = (h.tito(["grade", "validate", nb, *flag], bundle) for flag in ([], ["--verbose"]))
     assert short.returncode == full.returncode == 1
-    assert "raise NotImplementedError()" in full.stdout and "raise NotImplementedError()" not in short.stdout
+    assert "claim: " in full.stdout and "claim: " not in short.stdout  # each failing claim, stated in full
     assert len(full.stdout.splitlines()) > len(short.stdout.splitlines())
