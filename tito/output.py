@@ -49,12 +49,8 @@ class Progress:
         self.description, self.total, self.done = description, total, 0
         self._bar = None
         if is_terminal():
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress as RichProgress,
-                TimeElapsedColumn,
-            )
+            from rich.progress import BarColumn, MofNCompleteColumn, TimeElapsedColumn
+            from rich.progress import Progress as RichProgress
 
             self._bar = RichProgress(
                 "[progress.description]{task.description}",

@@ -54,21 +54,34 @@ from tinytorch.core.checks import check_bool, check_module
 # fine-tuned `FT_EPOCHS` epochs and compared with the dense model given the same extra epochs (`dense_ft`).
 # The given helpers and plots live in `tinytorch/lesson/`.
 # %%
+# isort: split
 import copy
 
 import matplotlib.pyplot as plt
 from threadpoolctl import threadpool_info, threadpool_limits
 
-import tinytorch
 from tinytorch.compression.schedule import cubic_schedule
 from tinytorch.compression.sparse import SparseLinear, to_sparse
-from tinytorch.core.layers import Linear, ReLU, Sequential, Sigmoid
+from tinytorch.core.layers import Linear, ReLU, Sequential
 from tinytorch.core.losses import CrossEntropyLoss
-from tinytorch.core.optim import SGD, Adam
+from tinytorch.core.optim import Adam
 from tinytorch.core.tensor import Tensor, no_grad
 from tinytorch.data import DataLoader
-from tinytorch.lesson import LENET, accuracy, compare, count_bytes, count_macs, fashion_data, interleaved_ms
-from tinytorch.lesson import ci, make_mlp, mean_ci, reduced_run, speedup, train
+from tinytorch.lesson import (
+    LENET,
+    accuracy,
+    ci,
+    compare,
+    count_bytes,
+    count_macs,
+    fashion_data,
+    interleaved_ms,
+    make_mlp,
+    mean_ci,
+    reduced_run,
+    speedup,
+    train,
+)
 from tinytorch.lesson.plots import plot_arms, plot_energy, plot_knee, plot_macs_and_speed, plot_patterns
 from tinytorch.testing import expect, replaced
 
@@ -223,8 +236,8 @@ print(
 #| export compression.magnitude
 import numpy as np
 
-from tinytorch.core.selection import kth_smallest
 from tinytorch.core.module import kept_mask as _kept
+from tinytorch.core.selection import kth_smallest
 from tinytorch.core.task_checks import check_magnitude_prune
 
 
@@ -397,7 +410,8 @@ print("magnitude-90 against dense:", compare(mag90_acc, dense_ft_acc))
 import numpy as np
 
 from tinytorch.core.layers import zero_response as _zero_response
-from tinytorch.core.module import Parameter, kept_mask as _kept
+from tinytorch.core.module import Parameter
+from tinytorch.core.module import kept_mask as _kept
 from tinytorch.core.task_checks import check_structured_prune
 
 
@@ -589,8 +603,15 @@ plot_patterns(base.layers[0].weight.data)
 import numpy as np
 
 from tinytorch.core.autograd import row_max
-from tinytorch.core.checks import check_fraction, check_int, check_module, check_nonempty_loader
-from tinytorch.core.checks import check_optimizer, check_parameters, check_real
+from tinytorch.core.checks import (
+    check_fraction,
+    check_int,
+    check_module,
+    check_nonempty_loader,
+    check_optimizer,
+    check_parameters,
+    check_real,
+)
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.task_checks import check_batch, check_distillation_inputs
 from tinytorch.core.tensor import Tensor, no_grad
@@ -728,7 +749,9 @@ import os
 
 if os.environ.get("NBGRADER_EXECUTION") == "autograde":  # the instructor's grading run
     got = kd(alpha=1.0, temperature=2.0).distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item()
-    assert abs(got - 0.797155) < 1e-6 and abs(got - 0.803628) < 1e-6, f"alpha=1, T=2: expected 0.797155, got {got:.6f}"
+    assert abs(got - 0.797155) < 1e-6 and abs(got - 0.803628) < 1e-6, (
+        f"alpha=1, T=2: expected 0.797155, got {got:.6f}"
+    )
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -822,11 +845,11 @@ plot_arms(arms, np.mean(dense_acc), title=f"784-16-10 students, mean ± 95 % CI,
 #| export compression.low_rank
 import numpy as np
 
+from tinytorch.compression.randomized import check_low_rank_method, randomized_svd
 from tinytorch.core.layers import Linear, Sequential
 from tinytorch.core.module import Parameter
 from tinytorch.core.random import get_rng
 from tinytorch.core.task_checks import check_factorize, check_low_rank, check_low_rank_compress
-from tinytorch.compression.randomized import check_low_rank_method, randomized_svd
 
 
 def _ratio_rank(rank_ratio, full):
@@ -1197,9 +1220,13 @@ from tinytorch.claims.module16.pipeline import stand_ins
 
 calls = []
 with replaced(globals(), **stand_ins(calls)):
-    stats = compress_model(pipeline_net(), {"magnitude_prune": 0.5, "low_rank": 0.5, "structured_prune": 0.25})
+    stats = compress_model(
+        pipeline_net(), {"magnitude_prune": 0.5, "low_rank": 0.5, "structured_prune": 0.25}
+    )
 expect("calls", [["structured", 0.25, True], ["low_rank", 0.5], ["magnitude", 0.5]], calls)
-expect("applied_techniques", ["structured_0.25", "low_rank_0.5", "magnitude_0.5"], stats["applied_techniques"])
+expect(
+    "applied_techniques", ["structured_0.25", "low_rank_0.5", "magnitude_0.5"], stats["applied_techniques"]
+)
 expect("sparsity before and after", (7.0, 42.0), (stats["original_sparsity"], stats["final_sparsity"]))
 expect("parameters before and after", (30, 16), (stats["original_params"], stats["final_params"]))
 expect(

@@ -32,7 +32,6 @@ from tinytorch.core.conv import Conv2d, MaxPool2d
 from tinytorch.core.layers import Dropout, Flatten, Linear, ReLU, Sequential, Tanh
 from tinytorch.core.module import Parameter
 
-
 # %%
 #| export
 _CHANNELWISE = (ReLU, Tanh, MaxPool2d, Dropout)

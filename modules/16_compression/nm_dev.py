@@ -86,7 +86,7 @@ def nm_prune(model, n=2, m=4):
         raise ValueError("model has no Linear layer to prune")
     check_parameters(named, why="its weights cannot be ranked")
     masks = {name: nm_mask(p.data, n, m) for name, p in named}
-    for (name, p), mask in zip(named, masks.values()):
+    for (_name, p), mask in zip(named, masks.values()):
         if p.mask is not None:
             mask &= p.mask
         p.mask = mask

@@ -47,7 +47,6 @@ import numpy as np
 from tinytorch.core.checks import check_array, check_int, check_real
 from tinytorch.quantization import quantize_int8
 
-
 # %% [markdown]
 # ## 1. The CSR format
 #
@@ -451,8 +450,8 @@ def csr_speedup_table(
         w.ravel()[order[: round(s * n * n)]] = 0.0
         a = CSRMatrix.from_dense(w.T)
         kernels = {
-            "dense": lambda x: x @ w,
-            "csr": lambda x: csr_matmul(x, a),
+            "dense": lambda x, w=w: x @ w,
+            "csr": lambda x, a=a: csr_matmul(x, a),
             **{name: make(w) for name, make in (baselines or {}).items()},
         }
         for b in batches:
@@ -461,7 +460,7 @@ def csr_speedup_table(
             with threadpool_limits(1):  # one BLAS thread: dense is timed as every other kernel
                 for _ in range(max(1, repeats // (1 + b // 32))):  # interleaved: every kernel, same load
                     for name, f in kernels.items():
-                        best[name] = min(best[name], best_time(lambda: f(x), repeats=1, warmup=1))
+                        best[name] = min(best[name], best_time(lambda f=f, x=x: f(x), repeats=1, warmup=1))
             row = dict(n=n, batch=b, sparsity=s, speedup=best["dense"] / best["csr"])
             rows.append(row | {f"{name}_ms": 1e3 * t for name, t in best.items()})
     return rows

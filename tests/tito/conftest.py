@@ -6,9 +6,9 @@ points are always read from the notebook metadata."""
 
 import os
 import shutil
-import types
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import nbformat

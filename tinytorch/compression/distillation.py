@@ -7,8 +7,15 @@ __all__ = ['KnowledgeDistillation']
 import numpy as np
 
 from ..core.autograd import row_max
-from ..core.checks import check_fraction, check_int, check_module, check_nonempty_loader
-from ..core.checks import check_optimizer, check_parameters, check_real
+from tinytorch.core.checks import (
+    check_fraction,
+    check_int,
+    check_module,
+    check_nonempty_loader,
+    check_optimizer,
+    check_parameters,
+    check_real,
+)
 from ..core.losses import CrossEntropyLoss
 from ..core.task_checks import check_batch, check_distillation_inputs
 from ..core.tensor import Tensor, no_grad

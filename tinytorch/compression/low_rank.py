@@ -6,11 +6,11 @@ __all__ = ['low_rank_approximate', 'factorize_linear', 'low_rank_compress']
 # %% ../../modules/16_compression/compression_dev.ipynb #f309e741
 import numpy as np
 
+from .randomized import check_low_rank_method, randomized_svd
 from ..core.layers import Linear, Sequential
 from ..core.module import Parameter
 from ..core.random import get_rng
 from ..core.task_checks import check_factorize, check_low_rank, check_low_rank_compress
-from .randomized import check_low_rank_method, randomized_svd
 
 
 def _ratio_rank(rank_ratio, full):

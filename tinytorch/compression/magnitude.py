@@ -6,8 +6,8 @@ __all__ = ['magnitude_prune']
 # %% ../../modules/16_compression/compression_dev.ipynb #3f74fd1b
 import numpy as np
 
-from ..core.selection import kth_smallest
 from ..core.module import kept_mask as _kept
+from ..core.selection import kth_smallest
 from ..core.task_checks import check_magnitude_prune
 
 # %% ../../modules/16_compression/compression_dev.ipynb #a7de8089

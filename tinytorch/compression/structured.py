@@ -7,7 +7,8 @@ __all__ = ['structured_prune']
 import numpy as np
 
 from ..core.layers import zero_response as _zero_response
-from ..core.module import Parameter, kept_mask as _kept
+from ..core.module import Parameter
+from ..core.module import kept_mask as _kept
 from ..core.task_checks import check_structured_prune
 
 
