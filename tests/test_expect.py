@@ -1,5 +1,5 @@
-"""tinytorch.testing.expect, the notebooks' self-check: one printed line and no return value, so a cell that ends
-with it shows no stray True/False."""
+"""tinytorch.testing.expect, the notebooks' self-check: one printed line and no return value, so a cell that
+ends with it shows no stray True/False."""
 
 import numpy as np
 

@@ -83,7 +83,8 @@ def dequantize_int8(q, scale, axis=None):
 
 
 def weight_channel_axis(module):
-    """Output-channel axis of a module's weight: 1 for Linear (in, out), 0 otherwise (Conv2d (out, in, kh, kw))."""
+    """Output-channel axis of a module's weight: 1 for Linear (in, out), 0 otherwise
+    (Conv2d (out, in, kh, kw))."""
     return 1 if isinstance(module, Linear) else 0
 
 
@@ -117,7 +118,8 @@ def model_nbytes(model):
 
 
 def quantize_model(model, per_channel=True):
-    """A deep copy of `model` whose >= 2-D weights are replaced by dequantize(quantize(w)) (simulated INT8)."""
+    """A deep copy of `model` whose >= 2-D weights are replaced by dequantize(quantize(w)) (simulated
+    INT8)."""
     qmodel = copy.deepcopy(model)
     for mod, _, p in _weights(qmodel):
         if p.ndim >= 2:

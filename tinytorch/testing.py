@@ -98,7 +98,8 @@ def check_module_gradients(module, x, eps=1e-6, seed=0):
 
 
 def _show(value, atol):
-    """Plain text of a value: lists for arrays, Python scalars for NumPy scalars, 6 decimals when compared with atol."""
+    """Plain text of a value: lists for arrays, Python scalars for NumPy scalars, 6 decimals when compared
+    with atol."""
     if isinstance(value, (np.ndarray, np.generic)):
         value = value.tolist()
     if atol is not None:
@@ -107,8 +108,8 @@ def _show(value, atol):
 
 
 def expect(label, expected, got, atol=None):
-    """Print one self-check line for a notebook: 'ok   label: expected E, got G' or 'DIFF ...'. Returns None, so
-    a notebook cell that ends with expect(...) shows that line only (no stray True/False).
+    """Print one self-check line for a notebook: 'ok   label: expected E, got G' or 'DIFF ...'. Returns None,
+    so a notebook cell that ends with expect(...) shows that line only (no stray True/False).
 
     Exact comparison (np.array_equal for arrays and lists), or |expected - got| <= atol when atol is given."""
     if atol is None:

@@ -119,8 +119,8 @@ def _start(ctx, course, assignment, student, timeout, sandbox, limits, environ):
 
 
 def start_fork_server():
-    """The fork server (a clean process that forks one grading process per submission), started now: it imports
-    nbgrader while the caller does other work. Returns the multiprocessing context."""
+    """The fork server (a clean process that forks one grading process per submission), started now: it
+    imports nbgrader while the caller does other work. Returns the multiprocessing context."""
     import multiprocessing
     from multiprocessing import forkserver
 

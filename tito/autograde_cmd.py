@@ -89,8 +89,8 @@ def _grade(args, course: Path, key: str, students: list, opts: GradeOptions, on_
 
 @contextlib.contextmanager
 def _stubs(module, course: Path, sandbox: bool):
-    """The release (stub) export of the graded modules, which sandboxed kernels import instead of the solutions,
-    and the base package the judge lays each student's export over (sandboxed or not)."""
+    """The release (stub) export of the graded modules, which sandboxed kernels import instead of the
+    solutions, and the base package the judge lays each student's export over (sandboxed or not)."""
     from tito import commit, release
 
     tmp = commit.temp_folder()  # named after this process: a killed run's copy is cleaned by the next

@@ -23,7 +23,8 @@ MARKER = ".tito-bundle"
 REGION = re.compile(r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[^\n]*\n(.*?)^[ \t]*### END \1", re.M | re.S)
 STUDENT_TESTS = "student"  # tests/NN_name/student/: the only tests a bundle ships
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "STUDENT_README.md"
-# JupyterLab setting (read through JUPYTER_CONFIG_PATH=<bundle>/.jupyter): double-click opens a .py as a notebook
+# JupyterLab setting (read through JUPYTER_CONFIG_PATH=<bundle>/.jupyter): double-click opens a .py as a
+# notebook
 LAB_OVERRIDES = {
     "@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}
 }
@@ -167,7 +168,8 @@ def _leaks(path: Path, regions: list) -> list:
 
 
 def audit(out: Path, source_dir: Path) -> list:
-    """['<file>: <what>'] for every bundle file containing a BEGIN SOLUTION/HIDDEN TESTS marker or a secret region."""
+    """['<file>: <what>'] for every bundle file containing a BEGIN SOLUTION/HIDDEN TESTS marker or a secret
+    region."""
     regions = secret_regions(source_dir)
     return [
         f"{path.relative_to(out)}: {what}"

@@ -109,7 +109,8 @@ def kernel_uid() -> int | None:
 
 
 def _package_dirs() -> list:
-    """Folders of the packages in PACKAGES as the kernel will import them (PYTHONPATH first, then installs)."""
+    """Folders of the packages in PACKAGES as the kernel will import them (PYTHONPATH first, then
+    installs)."""
     import importlib.util
 
     found = []

@@ -86,7 +86,8 @@ def _die_with_parent() -> None:
 
 
 def _child(args_file: str) -> None:
-    """The grading process on a worker: tito.worker.grade, its result written next to the private gradebook."""
+    """The grading process on a worker: tito.worker.grade, its result written next to the private
+    gradebook."""
     import json
     import warnings
 
@@ -152,9 +153,9 @@ def _outcome(future, student: str) -> tuple:
 def grade_batch(
     client, course, assignment: str, students: list, options: GradeOptions, commit, on_done, results
 ):
-    """Grade students on the cluster, at most one task per worker thread in flight. commit(course, assignment, student,
-    tmp, result) applies one finished submission to the course, in this process. Returns `results`, appended
-    to in order of completion. KeyboardInterrupt cancels what is in flight and propagates with
+    """Grade students on the cluster, at most one task per worker thread in flight. commit(course, assignment,
+    student, tmp, result) applies one finished submission to the course, in this process. Returns `results`,
+    appended to in order of completion. KeyboardInterrupt cancels what is in flight and propagates with
     `.pending` = (students in flight, students not sent): neither is committed."""
     from distributed import as_completed
 

@@ -58,7 +58,8 @@ LEFTOVER = re.compile(rf"{TEMP_PREFIX}(\d+)-")
 
 
 def temp_folder() -> Path:
-    """A private grading folder in TMPDIR, named after this process so that a later run can tell it is stale."""
+    """A private grading folder in TMPDIR, named after this process so that a later run can tell it is
+    stale."""
     return Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
 
 
@@ -73,9 +74,9 @@ def _alive(pid: int) -> bool:
 
 
 def clean_leftovers(course: Path, assignment: str) -> list:
-    """What a killed run left behind, removed or repaired (call it holding the course lock): the .tmp/.new/.old
-    folders of every student (clean_student), and the grading folders in TMPDIR whose owning process is gone.
-    Returns the paths removed from TMPDIR."""
+    """What a killed run left behind, removed or repaired (call it holding the course lock): the
+    .tmp/.new/.old folders of every student (clean_student), and the grading folders in TMPDIR whose owning
+    process is gone. Returns the paths removed from TMPDIR."""
     for folder in sorted((Path(course) / "autograded").glob(f"*/.{assignment}.*")):
         clean_student(Path(course), assignment, folder.parent.name)
     removed = []
@@ -88,7 +89,8 @@ def clean_leftovers(course: Path, assignment: str) -> list:
 
 
 def remove_tree(path: Path) -> None:
-    """rmtree that also removes read-only files and folders (nbgrader writes mode 444); a missing path is fine."""
+    """rmtree that also removes read-only files and folders (nbgrader writes mode 444); a missing path is
+    fine."""
     if sys.version_info >= (3, 12):
         shutil.rmtree(path, onexc=_force_remove)
     else:  # onexc is new in 3.12, where onerror is deprecated
@@ -125,8 +127,8 @@ def stage_autograded(course: Path, assignment: str, student: str, graded: Path) 
 
 
 def swap_in(course: Path, assignment: str, student: str) -> None:
-    """Replace course/autograded/<student>/<assignment> by the staged .<assignment>.new (renames only: no space
-    needed). A kill between the two renames leaves .new and .old, which clean_student repairs."""
+    """Replace course/autograded/<student>/<assignment> by the staged .<assignment>.new (renames only: no
+    space needed). A kill between the two renames leaves .new and .old, which clean_student repairs."""
     dest = course / "autograded" / student / assignment
     fresh, old = dest.with_name(f".{assignment}.new"), dest.with_name(f".{assignment}.old")
     if dest.exists():
@@ -137,9 +139,9 @@ def swap_in(course: Path, assignment: str, student: str) -> None:
 
 
 def clean_student(course: Path, assignment: str, student: str) -> None:
-    """Repair what a killed commit left in course/autograded/<student>/: a partial .tmp is removed; a staged .new
-    replaces a missing folder (the kill came between the renames, after the scores) and is dropped otherwise;
-    an .old is restored when the folder is missing, else removed."""
+    """Repair what a killed commit left in course/autograded/<student>/: a partial .tmp is removed; a staged
+    .new replaces a missing folder (the kill came between the renames, after the scores) and is dropped
+    otherwise; an .old is restored when the folder is missing, else removed."""
     dest = course / "autograded" / student / assignment
     partial, fresh = dest.with_name(f".{assignment}.tmp"), dest.with_name(f".{assignment}.new")
     old = dest.with_name(f".{assignment}.old")
@@ -172,8 +174,8 @@ STATUS_FILE = "tito-autograde.json"
 
 
 def save_status(course: Path, assignment: str, results: list) -> None:
-    """Record each student's last autograde outcome (ok, error message, notes) in <course>/tito-autograde.json;
-    interrupted students keep their previous entry."""
+    """Record each student's last autograde outcome (ok, error message, notes) in
+    <course>/tito-autograde.json; interrupted students keep their previous entry."""
     import json
     from datetime import datetime
 

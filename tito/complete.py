@@ -10,7 +10,8 @@ MAX_TEST_LINES = 20  # failing tests listed by `complete`; the rest are in the l
 
 
 def _complete_tests(root, module, log, verbose: bool) -> int:
-    """Step 2: pytest on tests/NN_name, output to the log; one line per failing test. Returns pytest's exit code."""
+    """Step 2: pytest on tests/NN_name, output to the log; one line per failing test. Returns pytest's exit
+    code."""
     import tempfile
 
     from tito import output, workflow

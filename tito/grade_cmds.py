@@ -1,5 +1,5 @@
-"""The bodies of `tito grade generate|release|collect|feedback|validate` (registered in tito/commands/grade.py;
-autograde is in tito/autograde_cmd.py, report in tito/report.py)."""
+"""The bodies of `tito grade generate|release|collect|feedback|validate` (registered in
+tito/commands/grade.py; autograde is in tito/autograde_cmd.py, report in tito/report.py)."""
 
 import argparse
 

@@ -13,7 +13,8 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def prepare_env(root: Path | None = None) -> None:
-    """Put the venv's bin dir on PATH (nbgrader runs `alembic`), and the repo on PYTHONPATH for kernels/pytest."""
+    """Put the venv's bin dir on PATH (nbgrader runs `alembic`), and the repo on PYTHONPATH for
+    kernels/pytest."""
     bin_dir = str(Path(sys.executable).parent)
     parts = os.environ.get("PATH", "").split(os.pathsep)
     if bin_dir not in parts:
@@ -203,7 +204,8 @@ def _kind(grade, answer_cells: set) -> str:
 
 
 def _score(grade, answer_cells: set) -> float | None:
-    """The cell's points; None for a manual answer that nobody has graded yet (nbgrader would count it as 0)."""
+    """The cell's points; None for a manual answer that nobody has graded yet (nbgrader would count it as
+    0)."""
     if _kind(grade, answer_cells) == "manual" and grade.manual_score is None:
         return None
     return float(grade.score)

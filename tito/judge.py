@@ -81,7 +81,8 @@ def expected_from(module: str, all_cases: dict, ns: dict) -> dict:
 
 
 def shipped_expected(module: str) -> dict:
-    """The visible cases' expected observations shipped with the package (tinytorch/claims/expected_NN.json)."""
+    """The visible cases' expected observations shipped with the package
+    (tinytorch/claims/expected_NN.json)."""
     return json.loads(expected_path(module).read_text(encoding="utf-8"))
 
 

@@ -2,9 +2,10 @@
 JUPYTER_CONFIG_PATH=<bundle>/.jupyter, as the bundle's README says).
 
 A student keeps nbgrader's Validate button (lab plugin validate-assignment and its server extension) and gets
-none of nbgrader's instructor or exchange parts: no Formgrader, Create Assignment, Course List, Assignment List
-(which fails without an exchange directory) and no nbgrader menu. Files written: labconfig/page_config.json
-(disabled lab plugins) and jupyter_server_config.json (server extensions). Nothing happens on import."""
+none of nbgrader's instructor or exchange parts: no Formgrader, Create Assignment, Course List, Assignment
+List (which fails without an exchange directory) and no nbgrader menu. Files written:
+labconfig/page_config.json (disabled lab plugins) and jupyter_server_config.json (server extensions). Nothing
+happens on import."""
 
 import json
 from pathlib import Path

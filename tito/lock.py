@@ -19,7 +19,8 @@ def _holder(path: Path) -> str:
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
         return (
-            f"`tito grade {info.get('command', '?')}` (pid {info.get('pid', '?')}, user {info.get('user', '?')}"
+            f"`tito grade {info.get('command', '?')}` (pid {info.get('pid', '?')}, "
+            f"user {info.get('user', '?')}"
             f" on {info.get('host', '?')}, started {info.get('started', '?')})"
         )
     except (OSError, ValueError):

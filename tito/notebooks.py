@@ -74,7 +74,8 @@ def _jupytext(args: list) -> None:
 
 
 def sync_pair(root: Path, py: Path, ipynb: Path) -> str:
-    """jupytext --sync the pair; refuse when both sides changed since tito last synced them. Returns what happened."""
+    """jupytext --sync the pair; refuse when both sides changed since tito last synced them. Returns what
+    happened."""
     key = str(py.relative_to(root))
     if not py.exists() and not ipynb.exists():
         raise TitoError(f"neither {py.name} nor {ipynb.name} exists in {py.parent}")
@@ -143,7 +144,8 @@ def _fresh_module_maker():
 
 
 def _export_to(tmp: Path, ipynb: Path, rel_nb: Path) -> Path:
-    """Run nbdev's nb_export on a copy of the notebook at tmp/<rel_nb>, into tmp/tinytorch. Returns tmp/tinytorch."""
+    """Run nbdev's nb_export on a copy of the notebook at tmp/<rel_nb>, into tmp/tinytorch. Returns
+    tmp/tinytorch."""
     from nbdev.export import nb_export
 
     nb_copy = tmp / rel_nb
@@ -178,7 +180,8 @@ def export(root: Path, ipynb: Path, lib: Path | None = None, rel_nb: Path | None
 
 
 def write_export(root: Path, plan: dict, lib: Path | None = None) -> list:
-    """Write a planned_export() result: each file via a temp file in its folder + os.replace (never half-written)."""
+    """Write a planned_export() result: each file via a temp file in its folder + os.replace (never
+    half-written)."""
     lib = lib or root / "tinytorch"
     result = []
     for rel, text in plan.items():
@@ -224,7 +227,8 @@ def write_pair(root: Path, nb, py: Path, ipynb: Path) -> None:
 
 
 def source_from_py(py: Path):
-    """Notebook built from the percent .py with metadata.jupytext dropped; cell ids kept from a synced .ipynb."""
+    """Notebook built from the percent .py with metadata.jupytext dropped; cell ids kept from a synced
+    .ipynb."""
     nb = read_py(py)
     nb.metadata.pop("jupytext", None)
     ipynb = py.with_suffix(".ipynb")

@@ -94,8 +94,8 @@ def append(path: Path | None, text: str) -> None:
 
 @contextlib.contextmanager
 def stderr_to(path: Path | None):
-    """Send file descriptor 2 to `path` (appending) for the block: Python's stderr, tools' log handlers and the
-    kernels started inside (they inherit it) all land in the log. path=None leaves stderr alone."""
+    """Send file descriptor 2 to `path` (appending) for the block: Python's stderr, tools' log handlers and
+    the kernels started inside (they inherit it) all land in the log. path=None leaves stderr alone."""
     if path is None:
         yield
         return

@@ -1,4 +1,5 @@
-"""Where things are: the repository root, course modules (modules/NN_name, tests/NN_name) and their notebooks."""
+"""Where things are: the repository root, course modules (modules/NN_name, tests/NN_name) and their
+notebooks."""
 
 import os
 import re
@@ -11,7 +12,8 @@ MODULE_DIR = re.compile(r"^(\d\d)_([a-z][a-z0-9_]*)$")
 
 
 def find_root(start=None) -> Path:
-    """The TinyTorch repository containing `start` (default: cwd): pyproject.toml beside modules/, tinytorch/ or tests/."""
+    """The TinyTorch repository containing `start` (default: cwd): pyproject.toml beside modules/, tinytorch/
+    or tests/."""
     here = Path(start or os.getcwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "pyproject.toml").is_file() and any(
@@ -19,7 +21,8 @@ def find_root(start=None) -> Path:
         ):
             return folder
     raise TitoError(
-        f"{here} is not inside a TinyTorch repository (no pyproject.toml beside modules/, tinytorch/ or tests/ above it)"
+        f"{here} is not inside a TinyTorch repository "
+        "(no pyproject.toml beside modules/, tinytorch/ or tests/ above it)"
     )
 
 
@@ -44,8 +47,8 @@ class Module:
         return self.root / "tests" / self.key
 
     def dev_notebooks(self) -> list:
-        """Stems of the paired dev notebooks (`<topic>_dev`, also when only the shipped .release copy is left),
-        the graded `<name>_dev` first."""
+        """Stems of the paired dev notebooks (`<topic>_dev`, also when only the shipped .release copy is
+        left), the graded `<name>_dev` first."""
         stems = {
             p.stem
             for pattern in ("*_dev.py", "*_dev.ipynb", ".release/*_dev.ipynb")

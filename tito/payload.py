@@ -97,7 +97,8 @@ def pack_result(work: Path, assignment: str, student: str, failed: dict | None, 
 
 
 def unpack_result(data: bytes, tmp: Path, assignment: str, student: str) -> dict:
-    """Lay result bytes out in tmp as tito.worker.grade leaves them (private_db, graded_dir); the result dict."""
+    """Lay result bytes out in tmp as tito.worker.grade leaves them (private_db, graded_dir); the result
+    dict."""
     from tito import worker
 
     box = _untar(data, Path(tmp) / "unpacked")

@@ -3,7 +3,8 @@ when its last test finishes, with the file's counts and the run's progress, e.g.
 
     [tito-progress] tests/16_compression/test_low_rank.py: 41 passed [212/1240 tests, 38 s]
 
-tito shows these lines on the terminal (without the prefix) and sends the rest of pytest's output to the log."""
+tito shows these lines on the terminal (without the prefix) and sends the rest of pytest's output to the
+log."""
 
 import time
 from collections import Counter

@@ -78,7 +78,8 @@ def per_student(rows: list, status: dict, everyone=()) -> list:
 
 
 def print_students(students: list) -> None:
-    """The per-student table, at most WIDTH columns when printed as plain text (problems are clipped to fit)."""
+    """The per-student table, at most WIDTH columns when printed as plain text (problems are clipped to
+    fit)."""
     from tito import output
 
     columns = ["student", "auto", "manual", "total", "max", "problems"]

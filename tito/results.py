@@ -1,5 +1,5 @@
-"""Measured compression results of the exported package, computed in a child process (this file run as a script)
-so that the freshly exported code is imported and a crash in student code cannot take tito down."""
+"""Measured compression results of the exported package, computed in a child process (this file run as a
+script) so that the freshly exported code is imported and a crash in student code cannot take tito down."""
 
 import json
 import os
@@ -9,7 +9,8 @@ import tempfile
 from pathlib import Path
 
 # The one report `tito module complete` shows: tinytorch.compression.report.summary_report(), called without
-# arguments. Without it (a module that has no report yet), compress_model on the digits MLP is measured instead.
+# arguments. Without it (a module that has no report yet), compress_model on the digits MLP is measured
+# instead.
 REPORT_FUNCTION = "summary_report"
 
 

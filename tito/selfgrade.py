@@ -24,7 +24,8 @@ def _edited_locked(nb, name: str) -> list:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("locked") and meta.get("checksum") and compute_checksum(cell) != meta["checksum"]:
             notes.append(
-                f"{name}: locked cell '{meta.get('grade_id')}' was edited; the instructor grades the original cell"
+                f"{name}: locked cell '{meta.get('grade_id')}' was edited; "
+                "the instructor grades the original cell"
             )
     return notes
 

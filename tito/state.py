@@ -38,9 +38,9 @@ def forget(root: Path, section: str, key: str) -> None:
 
 
 def atomic_write(path: Path, text) -> None:
-    """Write text (str or bytes) to a temp file in the same folder, then os.replace it over `path`. The file gets
-    the usual mode 0666 & ~umask, not mkstemp's 0600: package files must stay readable, e.g. by the sandboxed
-    grading kernel, which runs under another uid."""
+    """Write text (str or bytes) to a temp file in the same folder, then os.replace it over `path`. The file
+    gets the usual mode 0666 & ~umask, not mkstemp's 0600: package files must stay readable, e.g. by the
+    sandboxed grading kernel, which runs under another uid."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8") if isinstance(text, str) else text
@@ -67,7 +67,8 @@ def timestamp() -> str:
 
 
 def backup(root: Path, files: list, label: str) -> Path | None:
-    """Copy the existing files among `files` to .tito/backups/<timestamp>-<label>/<path in repo>; None if none exist."""
+    """Copy the existing files among `files` to .tito/backups/<timestamp>-<label>/<path in repo>; None if none
+    exist."""
     existing = [Path(f) for f in files if Path(f).exists()]
     if not existing:
         return None

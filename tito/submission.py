@@ -1,4 +1,5 @@
-"""Checks on one submitted notebook before nbgrader sees it: readable, locked cells intact, graded cells present.
+"""Checks on one submitted notebook before nbgrader sees it: readable, locked cells intact, graded cells
+present.
 
 Edited locked cells are found with nbgrader's own checksums (nbgrader then grades the original cell);
 missing graded or locked cells are put back as placeholders that nbgrader's OverwriteCells fills with
@@ -72,7 +73,8 @@ def dedupe_cells(nb, name: str) -> list:
     A pasted graded/locked/solution cell repeats its grade_id: the LAST copy keeps its nbgrader metadata (as
     nbgrader's own DeduplicateIds does) and the earlier copies become ordinary cells, which still run.
     Repeated cell ids get fresh ones. (nbgrader itself would clear the metadata of the earlier copies and then
-    fail the whole notebook with a misleading "nbgrader update" message.) Shared with `tito grade validate`."""
+    fail the whole notebook with a misleading "nbgrader update" message.) Shared with `tito grade
+    validate`."""
     from nbformat.corpus.words import generate_corpus_id
 
     notes, seen_ids, last = [], set(), {}
@@ -140,7 +142,8 @@ def _edited_locked(nb, sources: dict, released: dict, name: str) -> tuple:
 def _restore_missing(
     nb, order: list, present: dict, sources: dict, grades: dict, solutions: set, name: str
 ) -> list:
-    """Put back missing graded or locked cells (placeholders that nbgrader fills from the gradebook); notes."""
+    """Put back missing graded or locked cells (placeholders that nbgrader fills from the gradebook);
+    notes."""
     import nbformat
 
     notes = []
@@ -207,7 +210,8 @@ ID_RULE = "a student id is 1-64 ASCII letters, digits, '_', '.', '-', starting w
 
 
 def inbox(folder: Path) -> tuple:
-    """([(student, path)], [skipped rows], [invalid rows]) of a folder of <student>.ipynb files; nothing changes."""
+    """([(student, path)], [skipped rows], [invalid rows]) of a folder of <student>.ipynb files; nothing
+    changes."""
     files, skipped, invalid = [], [], []
     for src in sorted(Path(folder).iterdir()):
         if src.suffix != ".ipynb" or not src.is_file():
@@ -220,9 +224,9 @@ def inbox(folder: Path) -> tuple:
 
 
 def collect_one(src: Path, dest: Path, student: str) -> list:
-    """Copy one submission into place. The new file is written in full next to `dest` first; an existing different
-    file is then kept as a timestamped .bak (a hard link, or a copy) and the new one replaces it in one rename,
-    so `dest` is never missing and a full disk leaves the current submission as it was."""
+    """Copy one submission into place. The new file is written in full next to `dest` first; an existing
+    different file is then kept as a timestamped .bak (a hard link, or a copy) and the new one replaces it in
+    one rename, so `dest` is never missing and a full disk leaves the current submission as it was."""
     import os
     import shutil
     import tempfile

@@ -24,8 +24,8 @@ def sync_and_export(module: Module) -> list:
     for stem in stems:  # sync all first: a refused sync must stop before anything is exported
         py, ipynb = notebooks.pair_paths(module.folder, stem)
         done.append([stem, notebooks.sync_pair(module.root, py, ipynb), []])
-    # plan every export first (nbdev into a temp dir): a notebook that fails to export stops the command before
-    # any package file is written, so tinytorch/ never mixes new and old modules
+    # plan every export first (nbdev into a temp dir): a notebook that fails to export stops the command
+    # before any package file is written, so tinytorch/ never mixes new and old modules
     plans = [notebooks.planned_export(module.root, module.folder / f"{item[0]}.ipynb") for item in done]
     for item, plan in zip(done, plans):
         item[2] = notebooks.write_export(module.root, plan)
@@ -106,7 +106,8 @@ def pytest(
 
 
 def junit_summary(path: Path) -> dict:
-    """{"counts": {passed, failed, errors, skipped}, "problems": [(test, "not done yet"|"FAIL"|"ERROR", first line)]}
+    """{"counts": {passed, failed, errors, skipped},
+    "problems": [(test, "not done yet"|"FAIL"|"ERROR", first line)]}
     from a pytest --junitxml file ({"counts": {}, "problems": []} when pytest wrote none)."""
     import xml.etree.ElementTree as ET
 

@@ -44,7 +44,9 @@ def test_a_crash_costs_only_the_claim_that_crashed(tmp_path):
         .replace(
             "def measure_sparsity(model, weights_only=False):",
             "def measure_sparsity(model, weights_only=False):\n"
-            "    import os\n    if weights_only and any(p.data.size == 16 for p in model.parameters()):\n        os._exit(3)",
+            "    import os\n"
+            "    if weights_only and any(p.data.size == 16 for p in model.parameters()):\n"
+            "        os._exit(3)",
         )
     )
     verdicts = run_with(tmp_path, "sparsity", source)

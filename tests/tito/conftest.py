@@ -34,7 +34,8 @@ def _load(name: str):
 
 
 def uses_real_notebook() -> bool:
-    """TITO_TEST_FIXTURE=1 forces the small fixture notebook (fast; used while the real one is being written)."""
+    """TITO_TEST_FIXTURE=1 forces the small fixture notebook (fast; used while the real one is being
+    written)."""
     return (
         os.environ.get("TITO_TEST_FIXTURE") != "1"
         and (REPO / "modules" / MODULE / "compression_dev.py").exists()
@@ -112,7 +113,8 @@ def solution_cells(nb) -> dict:
 
 
 def tests_of(nb, grade_id) -> list:
-    """grade_ids of the autograded test cells that follow solution cell `grade_id`, up to the next solution cell."""
+    """grade_ids of the autograded test cells that follow solution cell `grade_id`, up to the next solution
+    cell."""
     out, inside = [], False
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -132,10 +134,10 @@ def first_tested_solution(nb) -> str:
 
 
 def small(nb, fill=None, drop=(), insert=None, short=True):
-    """A short submission with the real notebook's graded structure: its nbgrader cells, exported library code,
-    set-up code (before the first solution) and the code between each solution and its last test (the tests'
-    fixtures), but no training demo. fill: {grade_id: new source}; drop: grade_ids to delete; insert: {grade_id:
-    source of a plain code cell put before that cell}; short=False keeps every cell."""
+    """A short submission with the real notebook's graded structure: its nbgrader cells, exported library
+    code, set-up code (before the first solution) and the code between each solution and its last test (the
+    tests' fixtures), but no training demo. fill: {grade_id: new source}; drop: grade_ids to delete; insert:
+    {grade_id: source of a plain code cell put before that cell}; short=False keeps every cell."""
     fill, insert = fill or {}, insert or {}
     out = nbformat.from_dict(nb)
     meta = [c.metadata.get("nbgrader", {}) for c in out.cells]
@@ -233,7 +235,8 @@ def notebooks(course_repo):
 
 
 HIDDEN_MARK = "### BEGIN " + "HIDDEN TESTS"
-TIMEOUT = 10  # seconds per cell in the batch below: the reference notebook's longest cell takes 1-5 s on 2 busy cores
+# seconds per cell in the batch below: the reference notebook's longest cell takes 1-5 s on 2 busy cores
+TIMEOUT = 10
 MEMORY_MB = 4096  # the batch's per-kernel memory limit (--memory); the "oom" student asks for twice as much
 
 _CELLS = _load("hostile_cells.py")  # code of hostile notebook cells
@@ -258,7 +261,8 @@ def _hidden_label(repo: Path) -> str:
 
 
 def hostile_students(source, release, course: Path, repo: Path) -> tuple:
-    """({name: notebook}, info) of the hostile batch: short notebooks with the real notebook's graded cells."""
+    """({name: notebook}, info) of the hostile batch: short notebooks with the real notebook's graded
+    cells."""
     filled_id = first_tested_solution(source)
     good = {filled_id: solution_source(source, filled_id)}
     answers = [
@@ -332,9 +336,10 @@ def repo_files(root: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def batch(course_repo, notebooks, tmp_path_factory):
-    """ONE batch collected from two inboxes and autograded twice, every kernel under bubblewrap (2 jobs, 10 s cell
-    timeout, 1 GB per kernel): the reference solution, a blank and a one-cell submission, and hostile ones. Then
-    student dup resubmits a broken file and is regraded alone. `rows` are the report CSV rows of the second run."""
+    """ONE batch collected from two inboxes and autograded twice, every kernel under bubblewrap (2 jobs, 10 s
+    cell timeout, 1 GB per kernel): the reference solution, a blank and a one-cell submission, and hostile
+    ones. Then student dup resubmits a broken file and is regraded alone. `rows` are the report CSV rows of
+    the second run."""
     import csv
 
     course = course_repo / "course"
@@ -401,8 +406,8 @@ def autograded(batch):
 @pytest.fixture(scope="session")
 def graded_course(course_repo, notebooks, tmp_path_factory):
     """A course of its own (next to course_repo, used with --course) where two students were autograded under
-    bubblewrap: "reference" (every answer filled in) and "blank" (the release notebook). Copy it before changing
-    it. The three manual answers of the notebook are not graded yet."""
+    bubblewrap: "reference" (every answer filled in) and "blank" (the release notebook). Copy it before
+    changing it. The three manual answers of the notebook are not graded yet."""
     from nbgrader.api import Gradebook
 
     course = tmp_path_factory.mktemp("graded-course") / "course"

@@ -1,9 +1,11 @@
 """Source code of the hostile cells that the `batch` fixture (conftest.py) puts into submissions.
 
-SPY is a str.format template (course, repo, home, and a hidden-test line split in two); KILLER is plain code."""
+SPY is a str.format template (course, repo, home, and a hidden-test line split in two); KILLER is plain
+code."""
 
 SPY = """import json, os, pathlib, socket
-here, course, repo = pathlib.Path.cwd(), pathlib.Path({course!r}), pathlib.Path({repo!r})  # it knows the real paths
+# it knows the real paths
+here, course, repo = pathlib.Path.cwd(), pathlib.Path({course!r}), pathlib.Path({repo!r})
 cwd_files = sorted(os.listdir(here))
 needle = {left!r} + {right!r}  # a hidden-test line, joined only at run time
 import tinytorch
@@ -14,18 +16,25 @@ def attempt(action):
 attempts = {{
     "read gradebook": lambda: (course / "gradebook.db").read_bytes(),
     "read source notebook": lambda: (course / "source" / "16_compression" / "compression.ipynb").read_bytes(),
-    "write other submission": lambda: (course / "submitted" / "one" / "16_compression" / "compression.ipynb").write_text("x"),
+    "write other submission": lambda: (
+        course / "submitted" / "one" / "16_compression" / "compression.ipynb"
+    ).write_text("x"),
     "write package": lambda: (package / "core" / "pwned.py").write_text("x"),
     "write relative up": lambda: pathlib.Path("../../../../pwned.txt").write_text("x"),
     "network": lambda: socket.create_connection(("1.1.1.1", 53), timeout=2),
 }}
 results = {{name: attempt(action) for name, action in attempts.items()}}
-leaks = [str(f) for d in (here, pathlib.Path("/tmp")) for f in d.rglob("*") if f.is_file() and needle.encode() in f.read_bytes()]
-secret_paths = [str(d / n) for d in [here, *here.parents] for n in ("gradebook.db", "source", "release") if (d / n).exists()]
-os.symlink(course / "submitted/one/16_compression/compression.ipynb", here / "compression.ipynb")  # a write trap
-print("SPY " + json.dumps({{"attempts": results, "secret_paths": secret_paths, "leaks": leaks, "cwd_files": cwd_files,
-                           "repo_listing": sorted(os.listdir(repo)), "home_listing": sorted(os.listdir({home!r}))}}))
-(package / "__init__.py").open("a").write("raise SystemExit")  # uncaught: the instructor sees the blocked write
+leaks = [str(f) for d in (here, pathlib.Path("/tmp")) for f in d.rglob("*")
+         if f.is_file() and needle.encode() in f.read_bytes()]
+secret_paths = [str(d / n) for d in [here, *here.parents] for n in ("gradebook.db", "source", "release")
+                if (d / n).exists()]
+# a write trap
+os.symlink(course / "submitted/one/16_compression/compression.ipynb", here / "compression.ipynb")
+print("SPY " + json.dumps({{"attempts": results, "secret_paths": secret_paths, "leaks": leaks,
+                           "cwd_files": cwd_files, "repo_listing": sorted(os.listdir(repo)),
+                           "home_listing": sorted(os.listdir({home!r}))}}))
+# uncaught: the instructor sees the blocked write
+(package / "__init__.py").open("a").write("raise SystemExit")
 """
 KILLER = """import os, signal, subprocess
 for target in (os.getppid(), -1):  # its parent (bwrap's init), then every process it may signal
@@ -56,7 +65,8 @@ get_ipython().ast_transformers.append(_Empty())
 """,
     "patched-reply": """_kernel = get_ipython().kernel
 async def _ok(*args, **kwargs):
-    return {"status": "ok", "execution_count": _kernel.shell.execution_count, "payload": [], "user_expressions": {}}
+    return {"status": "ok", "execution_count": _kernel.shell.execution_count, "payload": [],
+            "user_expressions": {}}
 _kernel.do_execute = _ok
 """,
     "patched-run-cell": """from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult
@@ -69,7 +79,8 @@ _shell.run_cell, _shell.run_cell_async = _ok, _ok_async
 """,
     "exception-handler": """import sys
 def _swallow(shell, etype, value, tb, tb_offset=None):
-    frame = sys._getframe()  # the execution result of the failing cell is a local of run_code: mark it a success
+    # the execution result of the failing cell is a local of run_code: mark it a success
+    frame = sys._getframe()
     while frame is not None:
         result = frame.f_locals.get("result")
         if hasattr(result, "error_in_exec"):
@@ -190,9 +201,9 @@ def overridden(source: str, block: str) -> str:
 
 
 # Appended to the reference magnitude-prune cell (REPO_PATH: replaced by the repository's path): a student who
-# passes every visible case and tries to carry the hidden cases' text out of the kernel and the judge's runner:
-# reading grading/ directly, through an import error (the runner's `request` holds every case) and through the
-# name of the exception raised on a case it does not know.
+# passes every visible case and tries to carry the hidden cases' text out of the kernel and the judge's
+# runner: reading grading/ directly, through an import error (the runner's `request` holds every case) and
+# through the name of the exception raised on a case it does not know.
 LEAK = """
 import inspect as _inspect, json as _json, os as _os, pathlib as _pathlib
 def _visible_labels():
@@ -203,7 +214,9 @@ def _hidden_file_labels():  # the instructor's hidden cases, if the sandbox left
     labels = []
     for root in {_pathlib.Path(REPO_PATH), _pathlib.Path(tinytorch.__file__).resolve().parents[1]}:
         try:
-            labels += re.findall(r'"label": "([^"]+)"', (root / "grading/16_compression/hidden.py").read_text())
+            labels += re.findall(
+                r'"label": "([^"]+)"', (root / "grading/16_compression/hidden.py").read_text()
+            )
         except OSError:
             pass
     print("HIDDEN FILE", labels)

@@ -21,7 +21,8 @@ def course(graded_course, tmp_path):
 
 @pytest.fixture(scope="module")
 def regraded(graded_course, course_repo, tmp_path_factory):
-    """A fresh grading result of "reference" (its private folder), ready to be committed to a copy of the course."""
+    """A fresh grading result of "reference" (its private folder), ready to be committed to a copy of the
+    course."""
     grading.prepare_env(course_repo)
     tmp = tmp_path_factory.mktemp("regraded")
     result = worker.grade(graded_course, MODULE, "reference", tmp, 60)

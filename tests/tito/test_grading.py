@@ -1,4 +1,5 @@
-"""Instructor flow end to end: generate, collect, autograde in parallel, report CSV, release bundle, validate."""
+"""Instructor flow end to end: generate, collect, autograde in parallel, report CSV, release bundle,
+validate."""
 
 import zipfile
 

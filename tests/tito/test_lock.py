@@ -1,6 +1,7 @@
 """Ctrl-C and concurrent runs: a real `tito grade autograde` subprocess gets SIGINT (sent to its whole process
 group, as a terminal's Ctrl-C is) while a slow submission is being graded, and a second run meanwhile is
-refused by the course lock. No score is voided or changed; the lock is released; a stale lock is taken over."""
+refused by the course lock. No score is voided or changed; the lock is released; a stale lock is taken
+over."""
 
 import csv
 import json

@@ -1,5 +1,5 @@
-"""`tito module complete` shows pytest's progress: one line per test file as it finishes (tito/pytest_progress.py),
-while the rest of pytest's output goes to the log only."""
+"""`tito module complete` shows pytest's progress: one line per test file as it finishes
+(tito/pytest_progress.py), while the rest of pytest's output goes to the log only."""
 
 from tito import workflow
 

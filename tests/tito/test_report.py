@@ -1,6 +1,6 @@
-"""`tito grade report 16` on a real gradebook: one row per student in at most 100 columns, '-' for manual answers
-nobody has graded yet, --cells for the per-cell view, and CSV files per student (nbgrader export's columns) or
-per cell."""
+"""`tito grade report 16` on a real gradebook: one row per student in at most 100 columns, '-' for manual
+answers nobody has graded yet, --cells for the per-cell view, and CSV files per student (nbgrader export's
+columns) or per cell."""
 
 import csv
 import shutil
@@ -27,7 +27,8 @@ def _table(stdout):
 
 
 def _grade_manual(course, student, points):
-    """The instructor grades every manual answer of `student` with `points` (nbgrader's formgrader does this)."""
+    """The instructor grades every manual answer of `student` with `points` (nbgrader's formgrader does
+    this)."""
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course}/gradebook.db", course_id="tinytorch") as gb:

@@ -1,5 +1,5 @@
-"""The student bundle (`tito grade release 16 --out DIR`): its own guide, only the student tests, a notebook that
-names its kernel, and the jupytext/JupyterLab set-up that opens the .py as a notebook."""
+"""The student bundle (`tito grade release 16 --out DIR`): its own guide, only the student tests, a notebook
+that names its kernel, and the jupytext/JupyterLab set-up that opens the .py as a notebook."""
 
 import json
 import os
@@ -29,7 +29,8 @@ ORACLE_WORDS = (
 
 
 def add_student_tests(root: Path, h) -> None:
-    """make_repo copies tests/16_compression/*.py only: add the student folder (the fixture's in fixture mode)."""
+    """make_repo copies tests/16_compression/*.py only: add the student folder (the fixture's in fixture
+    mode)."""
     src = REPO / STUDENT if h.uses_real_notebook() else Path(__file__).parent / "fixtures" / "student"
     shutil.copytree(src, root / STUDENT, ignore=shutil.ignore_patterns("__pycache__"))
 
@@ -112,7 +113,8 @@ LAB_PAGE = (
 SERVER = (
     "import json; from jupyter_server.serverapp import ServerApp; app = ServerApp(); "
     "app.initialize(argv=['--port=0', '--no-browser']); "
-    "print(json.dumps({n: e.enabled for n, e in app.extension_manager.extensions.items() if 'nbgrader' in n}))"
+    "print(json.dumps({n: e.enabled for n, e in app.extension_manager.extensions.items() "
+    "if 'nbgrader' in n}))"
 )
 
 
@@ -172,7 +174,8 @@ def test_sync_adds_a_missing_kernelspec_to_a_pair_already_in_sync(tmp_path):
 
 
 def test_every_module_16_notebook_in_the_repository_names_the_python3_kernel():
-    """Re-pair with `jupytext --sync --set-kernel python3 modules/16_compression/*_dev.py` (or `tito export 16`)."""
+    """Re-pair with `jupytext --sync --set-kernel python3 modules/16_compression/*_dev.py`
+    (or `tito export 16`)."""
     found = sorted((REPO / "modules" / "16_compression").glob("*_dev.ipynb"))
     assert found
     missing = [

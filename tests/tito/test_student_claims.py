@@ -1,9 +1,9 @@
 """No hidden requirements: whatever a student-facing test requires is stated in the notebook the student gets.
 
-Each student test quotes, in its docstring, the notebook sentence it checks; the quote must be in the notebook's
-text (markdown and code comments/docstrings, with solution and hidden-test regions removed), every exception
-type and message a test expects (`pytest.raises(E, match=...)`) must be there too, and every number a test
-compares against with `==` must be in its quoted claim."""
+Each student test quotes, in its docstring, the notebook sentence it checks; the quote must be in the
+notebook's text (markdown and code comments/docstrings, with solution and hidden-test regions removed), every
+exception type and message a test expects (`pytest.raises(E, match=...)`) must be there too, and every number
+a test compares against with `==` must be in its quoted claim."""
 
 import ast
 import re
@@ -52,7 +52,8 @@ def _raises(node) -> list:
 
 
 def _compared_numbers(node) -> list:
-    """Numbers an assert compares against with ==, e.g. 19 in `assert zeros == 19` (not `w == 0` inside a call)."""
+    """Numbers an assert compares against with ==, e.g. 19 in `assert zeros == 19` (not `w == 0` inside a
+    call)."""
     numbers = []
     tests = [n.test for n in ast.walk(node) if isinstance(n, ast.Assert)]
     tests = [v for t in tests for v in (t.values if isinstance(t, ast.BoolOp) else [t])]

@@ -1,5 +1,6 @@
-"""Student work is never destroyed by `tito module start|reset|complete` or `tito export`: backups before every
-overwrite, a refusal when both sides of the .py/.ipynb pair changed, and package files replaced atomically."""
+"""Student work is never destroyed by `tito module start|reset|complete` or `tito export`: backups before
+every overwrite, a refusal when both sides of the .py/.ipynb pair changed, and package files replaced
+atomically."""
 
 import os
 

@@ -50,7 +50,8 @@ def _unbroadcast(grad, shape):
 
 
 def _norm_axes(axis, ndim):
-    """axis (None, int or tuple, negatives allowed) -> sorted tuple of non-negative axes; ValueError if out of range."""
+    """axis (None, int or tuple, negatives allowed) -> sorted tuple of non-negative axes; ValueError if out of
+    range."""
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if np.isscalar(axis) else tuple(axis)

@@ -126,7 +126,8 @@ def check_bool(name, value):
 
 
 def check_loader(name, value):
-    """An iterable of (x, y) batches that has a length (a DataLoader, a list of pairs); str/bytes/arrays rejected."""
+    """An iterable of (x, y) batches that has a length (a DataLoader, a list of pairs); str/bytes/arrays
+    rejected."""
     if isinstance(value, (str, bytes, np.ndarray)) or not (
         hasattr(value, "__iter__") and hasattr(value, "__len__")
     ):

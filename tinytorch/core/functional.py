@@ -28,7 +28,8 @@ def check_labels(labels, batch, num_classes):
 def cross_entropy(logits, labels):
     """Mean over the batch of -log softmax(logits)[i, labels[i]].
 
-    logits: Tensor (B, C) (raw scores, never probabilities); labels: ints (B,) in [0, C), an integer Tensor or one-hot rows (B, C).
+    logits: Tensor (B, C) (raw scores, never probabilities); labels: ints (B,) in [0, C), an integer Tensor or
+    one-hot rows (B, C).
     Gradient w.r.t. logits: (softmax(logits) - onehot(labels)) / B.
     """
     check_tensor("logits", logits)

@@ -51,7 +51,8 @@ def pick(band, below, k):
 def select(scan, sample, n, k, dtype):
     """(t, below, values, *rest): the k-th smallest of n values, trying the brackets of SIGMAS in turn.
     scan(lo, hi) reads the values once and returns (count below lo, the values in [lo, hi) in a fixed order,
-    anything else the caller needs); t is None only when even the last bracket missed (inf among the values)."""
+    anything else the caller needs); t is None only when even the last bracket missed (inf among the
+    values)."""
     for sigmas in SIGMAS:
         below, values, *rest = scan(*bracket(sample, k / n, dtype, sigmas))
         t = pick(values.copy(), below, k)  # a copy: `values` keeps its order for the caller

@@ -15,7 +15,8 @@ LENET = (784, 300, 100, 10)  # LeNet-300-100 (Han et al. 2015) on 28x28 images
 
 
 def reduced_run():
-    """True under nbgrader (autograde or validate sets NBGRADER_EXECUTION) or when TINYTORCH_REDUCED is set."""
+    """True under nbgrader (autograde or validate sets NBGRADER_EXECUTION) or when TINYTORCH_REDUCED is
+    set."""
     return bool(os.environ.get("NBGRADER_EXECUTION") or os.environ.get("TINYTORCH_REDUCED"))
 
 

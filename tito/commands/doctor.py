@@ -79,7 +79,8 @@ def _kernel_check() -> tuple:
 
 
 def install_sandbox() -> int:
-    """apt-get install -y bubblewrap when root and apt-get exist (apt-get update first if needed); else the command."""
+    """apt-get install -y bubblewrap when root and apt-get exist (apt-get update first if needed); else the
+    command."""
     import os
     import shutil
     import subprocess

@@ -122,9 +122,11 @@ def _install_release(args, verb: str) -> int:
     with_solutions = [p.name for p in files if notebooks.has_solutions(p)]
     if with_solutions and not args.force:
         raise TitoError(
-            f"{', '.join(with_solutions)} contain solutions ({notebooks.SOLUTION_MARK}): this is the instructor's source, "
+            f"{', '.join(with_solutions)} contain solutions ({notebooks.SOLUTION_MARK}): "
+            "this is the instructor's source, "
             f"and {verb} would replace it with the student stubs. Re-run with --force to do it anyway "
-            f"(a timestamped backup goes to .tito/backups/), or work in a student bundle from `tito grade release`."
+            f"(a timestamped backup goes to .tito/backups/), or work in a student bundle "
+            f"from `tito grade release`."
         )
     release_nbs = release.release_notebooks(module)
     if verb == "start" and not args.force:

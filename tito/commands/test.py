@@ -1,4 +1,5 @@
-"""`tito test --module M | --all`: pytest as a subprocess; the exit code is pytest's (5 = no tests collected)."""
+"""`tito test --module M | --all`: pytest as a subprocess; the exit code is pytest's (5 = no tests
+collected)."""
 
 import argparse
 

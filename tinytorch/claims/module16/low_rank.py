@@ -50,7 +50,8 @@ def shapes(ns, case):
 @register(
     "test-lowrank-error",
     "16",
-    "The rank-k factors keep the k largest singular values and meet the Eckart-Young error sqrt(sum(S[k:]**2)).",
+    "The rank-k factors keep the k largest singular values and meet the Eckart-Young error "
+    "sqrt(sum(S[k:]**2)).",
     ("low_rank_approximate",),
     [
         {"label": "diag(5, 3, 1) at rank 1", "m": D3, "ratio": 1 / 3},

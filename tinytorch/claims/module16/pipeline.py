@@ -73,8 +73,8 @@ ALL = {"magnitude_prune": 0.5, "low_rank": 0.5, "structured_prune": 0.25}
 @register(
     "test-pipeline-order",
     "16",
-    "compress_model applies structured (physical), then low rank, then magnitude, and lists only what changed "
-    "the model.",
+    "compress_model applies structured (physical), then low rank, then magnitude, and lists only "
+    "what changed the model.",
     NEEDS,
     [
         {"label": "all three techniques", "config": ALL},
