@@ -61,7 +61,7 @@ def collected(tmp_path_factory):
 
 
 def test_the_eight_tasks_and_library_are_registered_markers():
-    assert _registered() == {
+    assert _registered() - {"scale"} == {
         "measure_sparsity",
         "magnitude_prune",
         "structured_prune",
@@ -84,7 +84,7 @@ def test_every_module_16_test_carries_exactly_one_task_marker_or_library(collect
 
 def test_each_graded_task_has_tests(collected):
     used = {m for marks in collected.values() for m in marks} & _registered()
-    assert used >= _registered() - {"design_compression"}
+    assert used >= _registered() - {"design_compression", "scale"}  # scale: tests/tito, not module 16
 
 
 def test_selecting_magnitude_prune_lists_exactly_the_tests_marked_with_it(collected, tmp_path):

@@ -107,6 +107,9 @@ def _autograde_locked(args, course: Path, key: str, students: list, opts: GradeO
 
     start = time.perf_counter()
     sandbox = opts.sandbox
+    from tito import judge_apply
+
+    judge_apply.warm_cache(course, key)  # the reference's expected values, once for the batch
     with output.Progress(f"autograding {key}", len(students)) as bar:
         results = _grade(
             args,

@@ -9,6 +9,8 @@ from pathlib import Path
 from tito.errors import TitoError
 
 COURSE_ID = "tinytorch"
+# graded cells worth 0 points whose fake hidden tests always fail in an honest kernel (tito/judge_apply.py)
+CANARIES = ("test-magnitude-hidden", "test-structured-hidden", "test-kd-hidden")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -231,7 +233,10 @@ def scores(course: Path, assignment: str, students: list | None = None) -> list:
                 except MissingEntry:
                     continue
                 order = orders[name]
-                grades = sorted(sub.grades, key=lambda g: (order.get(g.name, len(order)), g.name))
+                kept = [
+                    g for g in sub.grades if g.name not in CANARIES
+                ]  # 0 points, shown as notes when forged
+                grades = sorted(kept, key=lambda g: (order.get(g.name, len(order)), g.name))
                 cells = [
                     (g.name, _score(g, answers[name]), float(g.max_score), _kind(g, answers[name]))
                     for g in grades

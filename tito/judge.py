@@ -195,5 +195,14 @@ def expected_cached(module: str, all_cases: dict, root: Path, cache: Path | None
         from tito.state import atomic_write
 
         path.parent.mkdir(parents=True, exist_ok=True)
+        design.save_setup(path.with_suffix(".npz"))
         atomic_write(path, json.dumps({"expected": expected, "design": design.reference_numbers()}))
     return expected
+
+
+def setup_file(module: str, all_cases: dict, root: Path, cache: Path | None) -> Path | None:
+    """The cached design-task setup (dense model and data) that goes with expected_cached(), if any."""
+    if cache is None:
+        return None
+    path = Path(cache) / f"expected-{module}-{cache_key(module, all_cases, root)}.npz"
+    return path if path.is_file() else None

@@ -4,18 +4,31 @@ judge decides each claim, and its verdicts replace every automatic score nbgrade
 Canary cells (graded cells worth 0 points whose hidden test always fails) flag a kernel that forges its
 own test results."""
 
+import shutil
 import tempfile
 from pathlib import Path
 
+from tinytorch.claims.module16 import design
 from tito import judge, judge_run
-
-CANARIES = ("test-magnitude-hidden", "test-structured-hidden", "test-kd-hidden")
+from tito.grading import CANARIES
 
 
 def repo_root() -> Path:
     import tinytorch
 
     return Path(tinytorch.__file__).resolve().parents[1]
+
+
+def warm_cache(course: Path, assignment: str) -> None:
+    """Compute the reference's expected values (visible and hidden) once for a batch, into the course's cache
+    folder, before any submission is graded (each grading process then reads them)."""
+    from tito.worker import CACHE
+
+    module = assignment.split("_")[0]
+    root = repo_root()
+    judge.expected_cached(
+        module, judge.cases(module, judge.hidden_cases(root, assignment)), root, course / CACHE
+    )
 
 
 def student_export(root: Path, assignment: str, name: str, nb_text: str) -> dict:
@@ -51,9 +64,12 @@ def verdicts(
     expected = judge.expected_cached(module, all_cases, root, cache)
     judge_run.package_with(export, base, work / "pkg", root)
     limits = {k: v for k, v in (limits or {}).items() if k != "overlays"}
+    setup = judge.setup_file(module, all_cases, root, cache)
     runs = []
     for name, cases in zip(("visible", "hidden"), judge.split(all_cases)):
         (work / name).mkdir()
+        if setup is not None:  # the design task's dense model, trained once for the batch
+            shutil.copyfile(setup, work / name / design.SETUP_FILE)
         runs.append(
             judge_run.run(
                 module,

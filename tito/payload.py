@@ -35,6 +35,9 @@ def _untar(data: bytes, dest: Path) -> Path:
     return dest
 
 
+CACHE = ".tito-cache"  # = tito.worker.CACHE (not imported here: the worker imports nbgrader)
+
+
 def pack_course(
     course: Path, assignment: str, student: str, db: str | None, overlays: dict, template: Path | None = None
 ) -> bytes:
@@ -55,6 +58,8 @@ def pack_course(
             if (course / folder / assignment).is_dir():
                 members.append((course / folder / assignment, f"{folder}/{assignment}"))
         members += [(Path(path), f"{STUBS}/{sub}") for sub, path in sorted(overlays.items())]
+        if (course / CACHE).is_dir():  # the reference's expected values, computed once for the batch
+            members.append((course / CACHE, CACHE))
         return _tar(members)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

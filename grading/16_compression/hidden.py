@@ -225,9 +225,12 @@ HIDDEN = {
     ],
     "test-pipeline-order": [
         {"label": "magnitude only", "config": {"magnitude_prune": 0.8}},
-        {"label": "structured and low rank", "config": {"low_rank": 0.5, "structured_prune": 0.5}},
+        {"label": "structured 0.5, then low rank 0.5", "config": {"low_rank": 0.5, "structured_prune": 0.5}},
     ],
     "test-pipeline-stats": [
-        {"label": "structured and low rank, no loader", "config": {"low_rank": 0.5, "structured_prune": 0.5}},
+        {
+            "label": "structured 0.5 and low rank 0.5, no loader",
+            "config": {"low_rank": 0.5, "structured_prune": 0.5},
+        },
     ],
 }

@@ -157,12 +157,17 @@ def test_nbgrader_release_hides_solutions_and_autograde_of_the_source_gives_full
         "keep[np.argsort(norms",
         "log_ps = ",
         "_linear_from(u * s, like=linear)",
-        "two.layers[2].bias.data[:] = 2.0",
         "cum / cum[-1]",
         "with no_grad():\n            teacher_logits",
         "magnitude_prune(compressed, sparsity=0.8)",
     ):
         assert secret in "\n".join(c.source for c in source_nb.cells) and secret not in code
+    from tito.judge import hidden_cases
+
+    hidden = hidden_cases(Path(__file__).resolve().parents[2], ASSIGNMENT)
+    labels = {case["label"] for cases in hidden.values() for case in cases}
+    every = "\n".join(c.source for c in source_nb.cells)
+    assert labels and not any(label in every for label in labels)  # hidden cases live in grading/ only
     assert "jupytext" not in release.metadata
     solution_cells = [c for c in release.cells if c.metadata.get("nbgrader", {}).get("solution")]
     assert len(solution_cells) == 11  # 7 tasks, the design task, 3 reflections

@@ -200,8 +200,12 @@ def h():
 
 
 def copy_repo(src: Path, dest: Path) -> Path:
-    """A private copy of a prepared repository (cheaper than preparing it again)."""
+    """A private copy of a prepared repository (cheaper than preparing it again); a copy of course_repo gets
+    its course as generated, without what other tests graded in the shared one."""
     shutil.copytree(src, dest, symlinks=True)
+    if (src.parent / GENERATED).is_dir():
+        shutil.rmtree(dest / "course")
+        shutil.copytree(src.parent / GENERATED, dest / "course")
     return dest
 
 
@@ -221,7 +225,11 @@ def course_repo(tmp_path_factory):
     root = make_repo(tmp_path_factory.mktemp("course-repo") / "repo", notebook_tests=True)
     result = tito(["grade", "generate", "16"], root)
     assert result.returncode == 0, result.stdout + result.stderr
+    shutil.copytree(root / "course", root.parent / GENERATED)  # before any test grades in it
     return root
+
+
+GENERATED = "course-generated"  # beside course_repo: its course as generated, never graded in
 
 
 @pytest.fixture(scope="session")

@@ -84,11 +84,7 @@ def judged(course_repo, notebooks, tmp_path_factory, h):
     import csv
 
     course = tmp_path_factory.mktemp("judged") / "course"
-    shutil.copytree(
-        course_repo / "course",
-        course,
-        ignore=shutil.ignore_patterns("submitted", "autograded", "feedback", "tito-autograde.json"),
-    )
+    shutil.copytree(course_repo.parent / "course-generated", course)  # as generated, before any grading
     students = _students(notebooks["source"], notebooks["release"], h, course_repo)
     for name, nb in students.items():
         folder = course / "submitted" / name / ASSIGNMENT
