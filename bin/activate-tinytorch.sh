@@ -17,7 +17,7 @@ _tt_setup() {
     local want
     want="$(cat "$_tt_root/pyproject.toml" | cksum)"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-        echo "activate-tinytorch: installing tinytorch and the dev tools (about a minute the first time)" >&2
+        echo "activate-tinytorch: installing tinytorch and the dev tools (2 to 3 minutes the first time)" >&2
         "$_tt_root/.venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip || return 1
         "$_tt_root/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$_tt_root[dev]" || return 1
         printf '%s' "$want" > "$stamp"
