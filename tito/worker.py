@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -37,14 +36,9 @@ def graded_dir(tmp: Path, assignment: str, student: str) -> Path:
 
 def copy_gradebook(course: Path, dest: Path) -> None:
     """A consistent copy of course/gradebook.db (sqlite backup API; the original is opened read-only)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(f"file:{Path(course).resolve() / 'gradebook.db'}?mode=ro", uri=True, timeout=60)
-    out = sqlite3.connect(dest)
-    try:
-        src.backup(out)
-    finally:
-        out.close()
-        src.close()
+    from tito.gradebook_db import backup_sqlite
+
+    backup_sqlite(Path(course) / "gradebook.db", dest)
 
 
 def _config(course: Path, root: Path, tmp: Path, timeout: int, sandboxed: bool, limits: dict):

@@ -44,7 +44,11 @@ def _as_server_user(cmd: list, folder: Path) -> list:
     nobody = pwd.getpwnam("nobody")
     for path in [folder, *folder.rglob("*")]:
         os.chown(path, nobody.pw_uid, nobody.pw_gid)
-    return ["runuser", "-u", "nobody", "--", *cmd]
+    sbin = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])  # runuser is root's tool
+    runuser = shutil.which("runuser", path=sbin)
+    if runuser is None:
+        pytest.fail("runuser (util-linux) is not installed: it runs the test's PostgreSQL as `nobody`")
+    return [runuser, "-u", "nobody", "--", *cmd]
 
 
 @pytest.fixture(scope="module")
