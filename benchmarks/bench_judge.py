@@ -1,7 +1,8 @@
 """Judging alone (no nbgrader run): the seconds `tito grade autograde` spends per submission to export the
 notebook, run the claims' runner under bubblewrap (visible and hidden cases) and decide every claim. Target:
-at most 3 s per submission on 2 cores. Submissions: the reference, the blank release, and the release with
-one task filled in, as bench_grading.py makes them.
+at most 3 s per submission on 2 cores (the reference's expected values are computed once per batch first,
+as `tito grade autograde` does, and reported apart). Submissions: the reference, the blank release, and
+the release with one task filled in, as bench_grading.py makes them.
 
     python benchmarks/bench_judge.py          # 6 submissions, sandboxed
     python benchmarks/bench_judge.py --n 3 --no-sandbox
@@ -56,6 +57,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-judge-") as tmp:
         base = Path(tmp) / "stubs"
         shutil.copytree(REPO / "tinytorch" / "compression", base)
+        from tito import judge
+
+        start = time.perf_counter()  # once per batch, before any submission (as tito grade autograde does)
+        cases = judge.cases("16", judge.hidden_cases(REPO, "16_compression"))
+        judge.expected_cached("16", cases, REPO, Path(tmp) / "cache")
+        guards.report(
+            "reference expectations, once per batch", f"{time.perf_counter() - start:.2f} s", "-", None
+        )
         for i, text in enumerate(notebooks_):
             work = Path(tmp) / f"s{i}"
             work.mkdir()
