@@ -31,7 +31,14 @@ def _tar(members: list) -> bytes:
 def _untar(data: bytes, dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        tar.extractall(dest, filter="data")  # no absolute paths, no links out, no device files
+        if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4
+            tar.extractall(dest, filter="data")  # no absolute paths, no links out, no device files
+        else:
+            for member in tar.getmembers():
+                name = Path(member.name)
+                if name.is_absolute() or ".." in name.parts or not (member.isfile() or member.isdir()):
+                    raise ValueError(f"refusing tar member {member.name!r}")
+            tar.extractall(dest)
     return dest
 
 
