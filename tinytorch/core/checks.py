@@ -24,8 +24,30 @@ __all__ = [
     "check_parameters",
     "check_real",
     "check_tensor",
+    "check_that",
     "check_unshared",
 ]
+
+
+def shown(value):
+    """A short text for a value in an error message: an array or tensor by its shape and dtype, anything
+    else by its repr, cut to 80 characters."""
+    data = value if isinstance(value, np.ndarray) else getattr(value, "data", None)
+    if isinstance(data, np.ndarray) and data.ndim:
+        bad = ", with NaN/inf" if data.dtype.kind == "f" and data.size and not _all_finite(data) else ""
+        return f"<{type(value).__name__} shape {data.shape} dtype {data.dtype}{bad}>"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_that(ok, name, value, expected, error=ValueError):
+    """The one generic check: unless `ok`, raise `error` (ValueError, or TypeError for a wrong kind of value)
+    as "name=<value>: expected <expected>", naming the argument and showing its value (and its type for a
+    TypeError). Returns `value`, so that a check can sit inside an expression."""
+    if not ok:
+        kind = f" of type {type(value).__name__}" if error is TypeError else ""
+        raise error(f"{name}={shown(value)}{kind}: expected {expected}")
+    return value
 
 
 def _is_real(value):
