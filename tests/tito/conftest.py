@@ -21,18 +21,6 @@ MODULE = "16_compression"
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis", ".ipynb_checkpoints")
 
 
-def _load(name: str):
-    """A helper module of this folder, loaded by path (test folders are not packages)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        f"tito_tests_{Path(name).stem}", Path(__file__).parent / name
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def uses_real_notebook() -> bool:
     """TITO_TEST_FIXTURE=1 forces the small fixture notebook (fast; used while the real one is being
     written)."""
@@ -42,9 +30,10 @@ def uses_real_notebook() -> bool:
     )
 
 
-def make_repo(dest: Path, notebook_tests: bool = False) -> Path:
+def make_repo(dest: Path, notebook_tests: bool = False, test_files: tuple = ()) -> Path:
     """A copy of the repository with module 16 only; tests whose file name mentions 'notebook' (they execute
-    the notebook themselves) are left out unless notebook_tests=True, to keep tito's tests fast."""
+    the notebook themselves) are left out unless notebook_tests=True, to keep tito's tests fast; test_files:
+    only these test files of module 16 (and its helper modules), for a test that runs them all."""
     dest.mkdir(parents=True, exist_ok=True)
     for name in ("pyproject.toml", "jupytext.toml", "README.md", "LICENSE", ".gitignore"):
         if (REPO / name).exists():
@@ -64,7 +53,8 @@ def make_repo(dest: Path, notebook_tests: bool = False) -> Path:
     if uses_real_notebook():
         shutil.copytree(REPO / "modules" / MODULE, modules, ignore=IGNORE)
         for src in (REPO / "tests" / MODULE).glob("*.py"):
-            if notebook_tests or "notebook" not in src.name:
+            wanted = not test_files or src.name in test_files or not src.name.startswith("test_")
+            if wanted and (notebook_tests or "notebook" not in src.name):
                 shutil.copy2(src, tests / src.name)
     else:
         modules.mkdir(parents=True)
@@ -225,8 +215,19 @@ def course_repo(tmp_path_factory):
     root = make_repo(tmp_path_factory.mktemp("course-repo") / "repo", notebook_tests=True)
     result = tito(["grade", "generate", "16"], root)
     assert result.returncode == 0, result.stdout + result.stderr
+    warm_judge_cache(root, root / "course")
     shutil.copytree(root / "course", root.parent / GENERATED)  # before any test grades in it
     return root
+
+
+def warm_judge_cache(root: Path, course: Path) -> None:
+    """The judge's expected values of the reference (tito.judge_apply.warm_cache, which each autograde run
+    does first) computed once into `course`, so that the tests' copies of it do not compute them again."""
+    code = "import sys, pathlib, tito.judge_apply as j; j.warm_cache(pathlib.Path(sys.argv[1]), sys.argv[2])"
+    env = dict(os.environ, PYTHONPATH=str(root))
+    run = [sys.executable, "-c", code, str(course), MODULE]
+    result = subprocess.run(run, cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0 and any((course / ".tito-cache").glob("*.npz")), result.stderr
 
 
 GENERATED = "course-generated"  # beside course_repo: its course as generated, never graded in
@@ -242,35 +243,13 @@ def notebooks(course_repo):
     }
 
 
-HIDDEN_MARK = "### BEGIN " + "HIDDEN TESTS"
 # seconds per cell in the batch below: the reference notebook's longest cell takes 1-5 s on 2 busy cores
 TIMEOUT = 10
-MEMORY_MB = 4096  # the batch's per-kernel memory limit (--memory); the "oom" student asks for twice as much
-
-_CELLS = _load("hostile_cells.py")  # code of hostile notebook cells
-SPY, KILLER = _CELLS.SPY, _CELLS.KILLER
+MEMORY_MB = 4096  # the batch's per-kernel memory limit (--memory)
 
 
-def _pasted(nb, grade_ids):
-    """nb with each cell of grade_ids copied and pasted right after itself, metadata and cell id included."""
-    out = nbformat.from_dict(nb)
-    for gid in grade_ids:
-        at = next(i for i, c in enumerate(out.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
-        out.cells.insert(at + 1, nbformat.from_dict(out.cells[at]))
-    return out
-
-
-def _hidden_label(repo: Path) -> str:
-    """The longest label of a hidden case of module 16 (grading/16_compression/hidden.py)."""
-    from tito import judge
-
-    hidden = judge.hidden_cases(repo, MODULE)
-    return max((case["label"] for cases in hidden.values() for case in cases), key=len)
-
-
-def hostile_students(source, release, course: Path, repo: Path) -> tuple:
-    """({name: notebook}, info) of the hostile batch: short notebooks with the real notebook's graded
-    cells."""
+def batch_students(source, release) -> tuple:
+    """({name: notebook}, info) of the batch: short notebooks with the real notebook's graded cells."""
     filled_id = first_tested_solution(source)
     good = {filled_id: solution_source(source, filled_id)}
     answers = [
@@ -278,131 +257,47 @@ def hostile_students(source, release, course: Path, repo: Path) -> tuple:
         for c in source.cells
         if c.metadata.get("nbgrader", {}).get("solution")
     ]
-    after = next(
-        g for g in solution_cells(source) if g != filled_id and tests_of(source, g)
-    )  # a later solution cell
-    first, later = tests_of(source, filled_id)[0], tests_of(source, after)[0]
-    hidden_line = _hidden_label(
-        repo
-    )  # what a spy must never find: hidden cases live in grading/, not in notebooks
-    spy = SPY.format(
-        left=hidden_line[: len(hidden_line) // 2],
-        right=hidden_line[len(hidden_line) // 2 :],
-        course=str(course),
-        repo=str(repo),
-        home=os.path.expanduser("~"),
-    )
-    wrong = "def magnitude_prune(*args, **kwargs):\n    raise RuntimeError('a wrong answer')\n"
+    after = next(g for g in solution_cells(source) if g != filled_id and tests_of(source, g))  # a later one
     students = {
-        "reference": small(
-            release, fill={gid: solution_source(source, gid) for gid in answers}
-        ),  # full: test_notebook_execution
+        "reference": small(release, fill={gid: solution_source(source, gid) for gid in answers}),
         "blank": small(release),
         "one": small(release, fill=good),
-        "syntax": small(
-            release, fill={**good, after: "def magnitude_prune(model, sparsity=0.9:\n    return {}\n"}
-        ),
-        # an endless loop (sleeping, to spare the 2 shared cores; a busy loop is interrupted the same way)
-        "loop": small(
-            release, fill=good, insert={filled_id: "import time\nwhile True:\n    time.sleep(0.05)\n"}
-        ),
-        "crash": small(release, fill={**good, after: "import os\nos._exit(1)\n"}),
-        "deleted": small(release, fill=good, drop=(first,)),
-        "edited": small(
-            release,
-            fill={
-                **good,
-                first: solution_source(source, first) + "\nprint('edited by the student')",
-                after: wrong,
-                later: "pass  # the student replaced the test",
-            },
-        ),
-        "huge": small(release, fill=good, insert={after: "print('x' * 50_000_000)\n"}),
-        "spy": small(release, fill=good, insert={after: spy}),
-        "killer": small(release, fill=good, insert={after: KILLER}),
-        "oom": small(release, fill=good, insert={after: f"big = bytearray({2 * MEMORY_MB} * 1024 * 1024)\n"}),
-        "pasted": _pasted(small(release, fill=good), [filled_id, first]),
-        "dup": small(release),
+        "crash": small(release, fill={**good, after: "import os\nos._exit(1)\n"}),  # its kernel dies
     }
-    points = graded_cells(source)
-    return students, {
-        "filled_id": filled_id,
-        "after": after,
-        "hidden_line": hidden_line,
-        "first_test": first,
-        "later_test": later,
-        "filled_tests": tests_of(source, filled_id),
-        "after_tests": tests_of(source, after),
-        "one_cell": sum(points[g][0] for g in tests_of(source, filled_id)),
-    }
-
-
-def repo_files(root: Path) -> dict:
-    """Digest of the repository's own files (everything but the course and test outputs)."""
-    return {k: v for k, v in tree_digest(root).items() if not k.startswith(("course/", "out/", "."))}
+    return students, {"filled_id": filled_id, "filled_tests": tests_of(source, filled_id)}
 
 
 @pytest.fixture(scope="session")
 def batch(course_repo, notebooks, tmp_path_factory):
-    """ONE batch collected from two inboxes and autograded twice, every kernel under bubblewrap (2 jobs, 10 s
-    cell timeout, 1 GB per kernel): the reference solution, a blank and a one-cell submission, and hostile
-    ones. Then student dup resubmits a broken file and is regraded alone. `rows` are the report CSV rows of
-    the second run."""
+    """ONE batch collected from an inbox and autograded once, every kernel under bubblewrap (2 jobs, 10 s cell
+    timeout, 4 GB per kernel): the reference solution, a blank and a one-cell submission, one whose kernel
+    dies, a file that is not a notebook and one that is not named as a student's. `rows` are the report's
+    CSV rows."""
     import csv
 
-    course = course_repo / "course"
-    students, info = hostile_students(notebooks["source"], notebooks["release"], course, course_repo)
-    inbox1, inbox2 = tmp_path_factory.mktemp("inbox1"), tmp_path_factory.mktemp("inbox2")
+    students, info = batch_students(notebooks["source"], notebooks["release"])
+    inbox = tmp_path_factory.mktemp("inbox")
     for name, nb in students.items():
-        nbformat.write(nb, inbox1 / f"{name}.ipynb")
-    (inbox1 / "x.ipynb").write_bytes(bytes(range(256)) * 4)  # not a notebook
-    (inbox1 / "alice.txt").write_text("my homework")  # not a notebook name
-    nbformat.write(students["one"], inbox2 / "dup.ipynb")  # the same student again, newer
-    inboxes_before = (tree_digest(inbox1), tree_digest(inbox2))
-    collects = [tito(["grade", "collect", "16", inbox], course_repo) for inbox in (inbox1, inbox2)]
-    submitted_before, repo_before = tree_digest(course / "submitted"), repo_files(course_repo)
-    runs = []
-    grading_tmp = tmp_path_factory.mktemp("grading-tmp")  # TMPDIR of the graders: their private trees go here
-    for attempt in (1, 2):
-        grade = tito(
-            ["grade", "autograde", "16", "--jobs", "2", "--timeout", TIMEOUT, "--memory", MEMORY_MB],
-            course_repo,
-            extra_env={"TMPDIR": str(grading_tmp)},
-        )
-        csv_path = course_repo / "out" / f"grades{attempt}.csv"
-        report = tito(["grade", "report", "16", "--csv", csv_path, "--cells"], course_repo)
-        with open(csv_path, newline="") as handle:
-            runs.append({"autograde": grade, "report": report, "rows": list(csv.DictReader(handle))})
-    repo_after = repo_files(course_repo)
-    inbox3 = tmp_path_factory.mktemp(
-        "inbox3"
-    )  # dup resubmits a broken file: its earlier points must not stay
-    (inbox3 / "dup.ipynb").write_bytes(b"\x00garbage")
-    revoke = [
-        tito(["grade", "collect", "16", inbox3], course_repo),
-        tito(
-            ["grade", "autograde", "16", "--student", "dup"],
-            course_repo,
-            extra_env={"TMPDIR": str(grading_tmp)},
-        ),
-        tito(["grade", "report", "16", "--cells"], course_repo),
-    ]
+        nbformat.write(nb, inbox / f"{name}.ipynb")
+    (inbox / "x.ipynb").write_bytes(bytes(range(256)) * 4)  # not a notebook
+    (inbox / "alice.txt").write_text("my homework")  # not a notebook name
+    collect = tito(["grade", "collect", "16", inbox], course_repo)
+    grade = tito(
+        ["grade", "autograde", "16", "--jobs", "2", "--timeout", TIMEOUT, "--memory", MEMORY_MB],
+        course_repo,
+        extra_env={"TMPDIR": str(tmp_path_factory.mktemp("grading-tmp"))},
+    )
+    csv_path = course_repo / "out" / "grades.csv"
+    report = tito(["grade", "report", "16", "--csv", csv_path, "--cells"], course_repo)
+    with open(csv_path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
     return {
-        **runs[-1],
-        **info,
-        "runs": runs,
-        "revoke": revoke,
-        "collects": collects,
-        "course": course,
-        "inboxes": (inbox1, inbox2),
-        "inbox3": inbox3,
-        "inboxes_before": inboxes_before,
-        "submitted_before": submitted_before,
-        "grading_tmp": grading_tmp,
+        "collect": collect,
+        "autograde": grade,
+        "report": report,
+        "rows": rows,
         "students": students,
-        "repo_before": repo_before,
-        "repo_after": repo_after,
-        "memory_mb": MEMORY_MB,
+        **info,
     }
 
 
