@@ -79,94 +79,22 @@ def tito(args, cwd: Path, timeout: float = 600, extra_env: dict | None = None) -
     )
 
 
-def graded_cells(nb) -> dict:
-    """{grade_id: (points, kind)} of graded cells: 'auto' for code test cells, 'manual' for graded answers.
-    The canary cells (0 points, their fake hidden tests always fail) are left out."""
-    from tito.judge_apply import CANARIES
+def _load(name: str):
+    """A helper module of this folder, loaded by path (test folders are not packages)."""
+    import importlib.util
 
-    cells = {}
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade") and meta.get("grade_id") not in CANARIES:
-            manual = cell.cell_type == "markdown" or meta.get("solution")
-            cells[meta["grade_id"]] = (float(meta.get("points", 0)), "manual" if manual else "auto")
-    return cells
+    spec = importlib.util.spec_from_file_location(
+        f"tito_tests_{Path(name).stem}", Path(__file__).parent / name
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def solution_cells(nb) -> dict:
-    """{grade_id: cell index} of code solution cells."""
-    return {
-        c.metadata["nbgrader"]["grade_id"]: i
-        for i, c in enumerate(nb.cells)
-        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
-    }
-
-
-def tests_of(nb, grade_id) -> list:
-    """grade_ids of the autograded test cells that follow solution cell `grade_id`, up to the next solution
-    cell."""
-    out, inside = [], False
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
-            inside = meta.get("grade_id") == grade_id
-        elif inside and meta.get("grade") and cell.cell_type == "code" and meta.get("points", 0) > 0:
-            out.append(meta["grade_id"])
-    return out
-
-
-def first_tested_solution(nb) -> str:
-    """The first code solution cell that is followed by test cells carrying points."""
-    for gid in solution_cells(nb):
-        if tests_of(nb, gid):
-            return gid
-    raise AssertionError("the notebook has no solution cell followed by graded test cells")
-
-
-def small(nb, fill=None, drop=(), insert=None, short=True):
-    """A short submission with the real notebook's graded structure: its nbgrader cells, exported library
-    code, set-up code (before the first solution) and the code between each solution and its last test (the
-    tests' fixtures), but no training demo. fill: {grade_id: new source}; drop: grade_ids to delete; insert:
-    {grade_id: source of a plain code cell put before that cell}; short=False keeps every cell."""
-    fill, insert = fill or {}, insert or {}
-    out = nbformat.from_dict(nb)
-    meta = [c.metadata.get("nbgrader", {}) for c in out.cells]
-    solutions = [i for i, m in enumerate(meta) if m.get("solution")] + [len(meta)]
-    inside = set(range(solutions[0]))
-    for start, stop in zip(solutions, solutions[1:]):
-        inside |= set(
-            range(start, max([i for i in range(start, stop) if meta[i].get("grade")], default=start))
-        )
-    cells = []
-    for index, cell in enumerate(out.cells):
-        gid = meta[index].get("grade_id")
-        keep = cell.cell_type == "code" and (index in inside or "#| export" in cell.source)
-        if short and not gid and not keep:
-            continue
-        if gid in drop:
-            continue
-        if gid in insert:
-            cells.append(nbformat.v4.new_code_cell(insert[gid]))
-        if gid in fill:
-            cell.source = fill[gid]
-        cells.append(cell)
-    out.cells = cells
-    return out
-
-
-def solution_source(nb, grade_id) -> str:
-    return next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-
-
-def tree_digest(folder: Path) -> dict:
-    """{relative path: sha256} of every file under folder."""
-    import hashlib
-
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
+_NB = _load("nb_helpers.py")
+graded_cells, solution_cells, tests_of = _NB.graded_cells, _NB.solution_cells, _NB.tests_of
+first_tested_solution, small, solution_source = _NB.first_tested_solution, _NB.small, _NB.solution_source
+tree_digest = _NB.tree_digest
 
 
 @pytest.fixture(scope="session")
@@ -307,36 +235,29 @@ def autograded(batch):
 
 
 @pytest.fixture(scope="session")
-def graded_course(course_repo, notebooks, tmp_path_factory):
-    """A course of its own (next to course_repo, used with --course) where two students were autograded under
-    bubblewrap: "reference" (every answer filled in) and "blank" (the release notebook). Copy it before
-    changing it. The three manual answers of the notebook are not graded yet."""
+def graded_course(batch, course_repo, tmp_path_factory):
+    """A course of its own (next to course_repo, used with --course): a copy of the batch's course (see
+    `batch`) with two of its students only, autograded under bubblewrap: "reference" (every answer filled in)
+    and "blank" (the release notebook). Copy it before changing it. Its manual answers are not graded yet."""
+    import json
+
     from nbgrader.api import Gradebook
 
+    keep, src = {"reference", "blank"}, course_repo / "course"
+
+    def others(folder, names):
+        if Path(folder) == src:
+            return [n for n in names if n in ("feedback", "bundles")]
+        graded = Path(folder) in (src / "submitted", src / "autograded")
+        return [n for n in names if n not in keep] if graded else []
+
     course = tmp_path_factory.mktemp("graded-course") / "course"
-    shutil.copytree(
-        course_repo / "course",
-        course,
-        ignore=shutil.ignore_patterns(
-            "submitted", "autograded", "feedback", "tito-autograde.json", "bundles"
-        ),
-    )
+    shutil.copytree(src, course, ignore=others)
     with Gradebook(f"sqlite:///{course}/gradebook.db", course_id="tinytorch") as gb:
-        for student in [s.id for s in gb.students]:  # students of other tests' batches
+        for student in {s.id for s in gb.students} - keep:
             gb.remove_student(student)
-    source, release = notebooks["source"], notebooks["release"]
-    answers = [
-        c.metadata["nbgrader"]["grade_id"]
-        for c in source.cells
-        if c.metadata.get("nbgrader", {}).get("solution")
-    ]
-    for student, nb in (
-        ("reference", small(release, fill={gid: solution_source(source, gid) for gid in answers})),
-        ("blank", small(release)),
-    ):
-        folder = course / "submitted" / student / MODULE
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / "compression.ipynb")
-    result = tito(["grade", "autograde", "16", "--course", course, "--jobs", 2], course_repo)
-    assert result.returncode == 0, result.stdout + result.stderr
+    status = course / "tito-autograde.json"
+    entries = json.loads(status.read_text())
+    status.write_text(json.dumps({k: {s: v[s] for s in keep} for k, v in entries.items()}))
+    assert sorted(p.name for p in (course / "autograded").iterdir()) == sorted(keep)
     return course

@@ -63,7 +63,7 @@ def test_a_kernel_over_its_cpu_time_limit_is_killed_and_reported(course_repo, no
 
 
 def test_without_bubblewrap_autograde_refuses_unless_no_sandbox_is_given(course_repo, notebooks, tmp_path, h):
-    course = _course_with(course_repo, tmp_path, "blank", notebooks["release"])
+    course = _course_with(course_repo, tmp_path, "blank", h.small(notebooks["release"]))
     no_bwrap = {"PATH": str(Path(sys.executable).parent)}  # bwrap lives in /usr/bin
     refused = h.tito(["grade", "autograde", "16", "--course", course], course_repo, extra_env=no_bwrap)
     assert refused.returncode == 1

@@ -29,19 +29,17 @@ ORACLE_WORDS = (
 
 
 def add_student_tests(root: Path, h) -> None:
-    """make_repo copies tests/16_compression/*.py only: add the student folder (the fixture's in fixture
-    mode)."""
+    """Add the student tests (the fixture's in fixture mode): make_repo copies tests/16_compression/*.py."""
     src = REPO / STUDENT if h.uses_real_notebook() else Path(__file__).parent / "fixtures" / "student"
-    shutil.copytree(src, root / STUDENT, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(src, root / STUDENT, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory, h):
-    root = h.make_repo(tmp_path_factory.mktemp("bundle-repo") / "repo")
+def bundle(course_repo, tmp_path_factory, h):
+    root = h.copy_repo(course_repo, tmp_path_factory.mktemp("bundle-repo") / "repo")
     add_student_tests(root, h)
-    for args in (["grade", "generate", "16"], ["grade", "release", "16", "--out", root / "out" / "bundle"]):
-        result = h.tito(args, root)
-        assert result.returncode == 0, result.stdout + result.stderr
+    result = h.tito(["grade", "release", "16", "--out", root / "out" / "bundle"], root)
+    assert result.returncode == 0, result.stdout + result.stderr
     return root / "out" / "bundle"
 
 
@@ -293,9 +291,8 @@ def test_validate_passes_the_correct_notebook(bundle, source_nb, tmp_path, h):
 
 def test_validate_verbose_prints_the_tracebacks_the_short_form_leaves_out(bundle, tmp_path, h):
     release = nbformat.read(bundle / "modules" / "16_compression" / "compression_dev.ipynb", as_version=4)
-    nb = (
-        tmp_path / "blank.ipynb"
-    )  # the blank release's graded cells without the demos: two runs, a few s each
+    # the blank release's graded cells without the demos: two runs, a few s each
+    nb = tmp_path / "blank.ipynb"
     nbformat.write(h.small(release), nb)
     short, full = (h.tito(["grade", "validate", nb, *flag], bundle) for flag in ([], ["--verbose"]))
     assert short.returncode == full.returncode == 1
