@@ -15,6 +15,7 @@ import time
 import nbformat
 
 MODULE = "16_compression"
+SLEEP = "import time\ntime.sleep(120)\n"
 
 
 def _course(course_repo, dest):
@@ -34,7 +35,7 @@ def _submit(course, student, nb):
     nbformat.write(nb, folder / "compression.ipynb")
 
 
-def _state(repo, course, h, out, students=("b", "c")):
+def _state(repo, course, h, out, students):
     """(report CSV rows, autograded notebook digests, status entries) of `students`."""
     result = h.tito(["grade", "report", "16", "--course", course, "--csv", out, "--cells"], repo)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -60,32 +61,24 @@ def _start(course_repo, course, env):
     )
 
 
-def test_ctrl_c_keeps_every_score_and_a_concurrent_run_is_refused(course_repo, notebooks, tmp_path, h):
+def test_ctrl_c_keeps_every_score_and_a_concurrent_run_is_refused(
+    graded_course, course_repo, notebooks, tmp_path, h
+):
     source, release = notebooks["source"], notebooks["release"]
     filled = h.first_tested_solution(source)
+    course = shutil.copytree(graded_course, tmp_path / "course", symlinks=True)  # blank, reference: scored
+    students = ("blank", "reference")
+    before = _state(course_repo, course, h, tmp_path / "before.csv", students)
     good = h.small(release, fill={filled: h.solution_source(source, filled)})
-    course = _course(course_repo, tmp_path / "course")
-    for student in ("b", "c"):
-        _submit(course, student, good)
-    first = h.tito(["grade", "autograde", "16", "--course", course, "--jobs", "2"], course_repo)
-    assert first.returncode == 0, first.stdout + first.stderr
-    before = _state(course_repo, course, h, tmp_path / "before.csv")
-    _submit(course, "a", good)  # graded first in the run below: b is being graded once a is done
-    _submit(
-        course,
-        "b",
-        h.small(
-            release,
-            fill={filled: h.solution_source(source, filled)},
-            insert={filled: "import time\ntime.sleep(120)\n"},
-        ),
-    )  # slow: interrupted
-    _submit(course, "c", release)  # would score 0, but is never reached
+    _submit(course, "a", good)  # graded first in the run below: then blank is being graded
+    slow = h.small(release, fill={filled: h.solution_source(source, filled)}, insert={filled: SLEEP})
+    _submit(course, "blank", slow)  # interrupted
+    _submit(course, "reference", release)  # would score 0, but is never reached
     grading_tmp = tmp_path / "grading-tmp"
     grading_tmp.mkdir()
     env = dict(os.environ, PYTHONPATH=str(course_repo), TMPDIR=str(grading_tmp))
     run = _start(course_repo, course, env)
-    assert run.stdout.readline().startswith("autograding 16_compression: 1/3 a")  # b is being graded now
+    assert run.stdout.readline().startswith("autograding 16_compression: 1/3 a")  # blank is being graded now
     time.sleep(2)
     second = h.tito(["grade", "autograde", "16", "--course", course], course_repo)
     os.killpg(run.pid, signal.SIGINT)
@@ -97,8 +90,8 @@ def test_ctrl_c_keeps_every_score_and_a_concurrent_run_is_refused(course_repo, n
     assert "interrupted (Ctrl-C) before grading finished; its previous score is unchanged" in out
     assert "not graded: the batch was interrupted (Ctrl-C) first" in out
     assert (
-        _state(course_repo, course, h, tmp_path / "after.csv") == before
-    )  # b and c: no score voided or changed
+        _state(course_repo, course, h, tmp_path / "after.csv", students) == before
+    )  # none voided or changed
     assert list(grading_tmp.iterdir()) == []  # the interrupted grader's private tree is gone
     assert (course / ".tito-grade.lock").read_text() == ""  # released
 
