@@ -127,7 +127,7 @@ def test_train_step_of_a_fully_frozen_model_raises_before_changing_grads_or_mode
     before = _snapshot(net, other)
     with pytest.raises(ValueError, match=r"model has no parameters to train \(Sequential with 4 parameters"):
         train_step(net, Tensor(X8), Y8, CrossEntropyLoss(), SGD(other.parameters(), lr=0.1))
-    with pytest.raises(ValueError, match=r"optimizer=.* none requires grad"):
+    with pytest.raises(ValueError, match=r"optimizer=.*requires grad"):
         train_step(net, Tensor(X8), Y8, CrossEntropyLoss(), SGD(net.parameters(), lr=0.1))
     with pytest.raises(ValueError, match=r"model has no parameters to train"):
         fit(net, DataLoader(X8, Y8, batch_size=4), CrossEntropyLoss(), SGD(other.parameters(), lr=0.1))
@@ -138,7 +138,7 @@ def test_train_step_of_a_fully_frozen_model_raises_before_changing_grads_or_mode
 def test_gradual_prune_of_a_fully_frozen_model_raises_before_pruning_anything():
     net = _frozen(_net())
     before = _snapshot(net)
-    with pytest.raises(ValueError, match=r"optimizer=.* none requires grad"):
+    with pytest.raises(ValueError, match=r"optimizer=.*requires grad"):
         gradual_prune(
             net, DataLoader(X8, Y8, batch_size=4), CrossEntropyLoss(), SGD(net.parameters(), lr=0.1), 0.5, 2
         )
@@ -152,7 +152,7 @@ def test_kd_train_step_with_a_fully_frozen_student_raises_before_changing_modes_
     student.eval()
     kd.teacher_model.train()
     before = _snapshot(kd.teacher_model, student)
-    with pytest.raises(ValueError, match=r"optimizer=.* none requires grad"):
+    with pytest.raises(ValueError, match=r"optimizer=.*requires grad"):
         kd.train_step(X8, Y8, SGD(student.parameters(), lr=0.1))
     assert _same(_snapshot(kd.teacher_model, student), before)
 
@@ -165,7 +165,7 @@ def test_kd_train_step_rejects_an_optimizer_over_another_models_parameters_and_c
             p.grad = np.full_like(p.data, 0.5)
     before = _snapshot(kd.teacher_model, kd.student_model)
     for params in (kd.teacher_model.parameters(), _net(3).parameters()):
-        with pytest.raises(ValueError, match=r"optimizer=.* holds parameters that are not the model's"):
+        with pytest.raises(ValueError, match=r"optimizer=.*the model's parameters"):
             kd.train_step(X8, Y8, SGD(params, lr=0.1))
     assert _same(_snapshot(kd.teacher_model, kd.student_model), before)
 
