@@ -125,11 +125,11 @@ def test_train_step_of_a_fully_frozen_model_raises_before_changing_grads_or_mode
     for p in other.parameters():
         p.grad = np.ones_like(p.data)
     before = _snapshot(net, other)
-    with pytest.raises(ValueError, match=r"model has no parameters to train \(Sequential with 4 parameters"):
+    with pytest.raises(ValueError, match=r"model=Sequential.*requires grad"):
         train_step(net, Tensor(X8), Y8, CrossEntropyLoss(), SGD(other.parameters(), lr=0.1))
     with pytest.raises(ValueError, match=r"optimizer=.*requires grad"):
         train_step(net, Tensor(X8), Y8, CrossEntropyLoss(), SGD(net.parameters(), lr=0.1))
-    with pytest.raises(ValueError, match=r"model has no parameters to train"):
+    with pytest.raises(ValueError, match=r"model=Sequential.*requires grad"):
         fit(net, DataLoader(X8, Y8, batch_size=4), CrossEntropyLoss(), SGD(other.parameters(), lr=0.1))
     assert _same(_snapshot(net, other), before)
 
