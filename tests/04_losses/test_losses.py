@@ -55,7 +55,7 @@ def test_cross_entropy_rejects_non_integer_labels_and_non_2d_logits():
         TypeError, match="labels=.*dtype float64"
     ):  # integral floats too: same rule as distillation
         F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([0.0, 1.0]))
-    with pytest.raises(ValueError, match=r"\(B, C\).*\(3,\)"):
+    with pytest.raises(ValueError, match=r"logits=.*\(3,\).*\(B, C\)"):
         F.cross_entropy(Tensor(np.zeros(3)), np.array([0]))
 
 
@@ -138,7 +138,7 @@ def test_kl_div_distillation_gradient_is_t_times_ps_minus_pt_over_b():
 
 
 def test_kl_div_shape_mismatch_and_bad_reduction_raise_value_error():
-    with pytest.raises(ValueError, match=r"\(2, 3\).*\(2, 2\)"):
+    with pytest.raises(ValueError, match=r"p=.*\(2, 2\).*\(2, 3\)"):
         F.kl_div(Tensor(np.zeros((2, 3))), np.ones((2, 2)))
     with pytest.raises(ValueError, match="reduction='max'"):
         F.kl_div(Tensor(np.zeros((2, 3))), np.ones((2, 3)), reduction="max")
@@ -150,5 +150,5 @@ def test_mse_is_the_mean_squared_difference():
 
 
 def test_mse_shape_mismatch_names_both_shapes():
-    with pytest.raises(ValueError, match=r"\(3,\).*\(3, 1\)"):
+    with pytest.raises(ValueError, match=r"target=.*\(3, 1\).*\(3,\)"):
         MSELoss()(Tensor([1.0, 2.0, 4.0]), np.zeros((3, 1)))
