@@ -3,7 +3,7 @@ and accuracy, and whether this is a reduced (grading) run."""
 
 import os
 
-from ..core.checks import check_int
+from ..core.checks import check_int, check_that
 from ..core.layers import Linear, ReLU, Sequential
 from ..core.losses import CrossEntropyLoss
 from ..core.optim import Adam
@@ -39,8 +39,8 @@ def digits_split(seed=0):
 def make_mlp(widths=LENET, seed=0):
     """A ReLU MLP with the given layer widths, e.g. (64, 256, 256, 10), initialised from `seed`
     (seed=None: from the global generator as it stands, e.g. seeded by the caller)."""
-    if not isinstance(widths, (list, tuple)) or len(widths) < 2:
-        raise ValueError(f"widths={widths!r} must be a list or tuple of at least two ints >= 1")
+    ok = isinstance(widths, (list, tuple)) and len(widths) >= 2
+    check_that(ok, "widths", widths, "a list or tuple of at least two ints >= 1")
     widths = [check_int(f"widths[{i}]", w, low=1) for i, w in enumerate(widths)]
     if seed is not None:
         manual_seed(check_int("seed", seed, low=0))
