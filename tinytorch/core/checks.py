@@ -183,10 +183,7 @@ def check_parameter(name, param, *, finite=True, writable=True, why=""):
 
 def check_parameters(named, *, finite=True, writable=True, why=""):
     """check_parameter on every (name, Parameter) of `named` (all checked before the caller changes any)."""
-    named = list(named)
-    for name, p in named:
-        check_parameter(name, p, finite=finite, writable=writable, why=why)
-    return named
+    return [(name, check_parameter(name, p, finite=finite, writable=writable, why=why)) for name, p in named]
 
 
 def check_unshared(name, model, layers=None):
