@@ -98,7 +98,7 @@ def check_amount(name, value, n):
 
 def check_choice(name, value, choices):
     """One of a fixed set of values (compared with ==)."""
-    return check_that(value in choices, name, value, f"one of {sorted(map(repr, choices))}")
+    return check_that(value in choices, name, value, f"one of {', '.join(sorted(map(repr, choices)))}")
 
 
 def check_array(name, value, *, ndim=None, finite=True):
@@ -132,14 +132,13 @@ def check_loader(name, value):
 
 def check_nonempty_loader(name, value):
     """check_loader plus ValueError when the loader holds no batches (len == 0)."""
-    return check_that(
-        len(check_loader(name, value)) > 0, name, value, "a non-empty loader (at least one batch)"
-    )
+    n = len(check_loader(name, value))
+    return check_that(n > 0, name, value, "a non-empty loader (at least one batch)")
 
 
 def check_module(name, value, cls=None):
     """An instance of cls (default tinytorch Module), e.g. check_module("linear", layer, Linear)."""
-    from .module import Module  # lazy: module.py -> tensor.py import this module
+    from .module import Module  # lazy: module.py imports this module
 
     cls = Module if cls is None else cls
     return check_that(isinstance(value, cls), name, value, f"a tinytorch {cls.__name__}", TypeError)
