@@ -43,6 +43,7 @@
 import numpy as np
 
 from tinytorch.core.checks import check_bool, check_module
+from tinytorch.core.task_checks import check_sparsity
 
 # %% [markdown]
 # ## Setup: a Fashion-MNIST MLP to compress
@@ -147,8 +148,7 @@ def measure_sparsity(model, weights_only=False):
     weights_only=True counts only parameters with ndim >= 2 (see prunable_parameters).
     Returns 0.0 when there is nothing to count.
     """
-    check_module("model", model)
-    check_bool("weights_only", weights_only)
+    model, weights_only = check_sparsity(model, weights_only)
     ### BEGIN SOLUTION
     params = [p for _, p in prunable_parameters(model)] if weights_only else model.parameters()
     total = sum(p.data.size for p in params)
@@ -603,17 +603,13 @@ plot_patterns(base.layers[0].weight.data)
 import numpy as np
 
 from tinytorch.core.autograd import row_max
-from tinytorch.core.checks import (
-    check_fraction,
-    check_int,
-    check_module,
-    check_nonempty_loader,
-    check_optimizer,
-    check_parameters,
-    check_real,
-)
 from tinytorch.core.losses import CrossEntropyLoss
-from tinytorch.core.task_checks import check_batch, check_distillation_inputs
+from tinytorch.core.task_checks import (
+    check_distillation,
+    check_distillation_fit,
+    check_distillation_inputs,
+    check_distillation_step,
+)
 from tinytorch.core.tensor import Tensor, no_grad
 from tinytorch.training import optimizer_step
 
@@ -634,10 +630,8 @@ class KnowledgeDistillation:
     """
 
     def __init__(self, teacher_model, student_model, temperature=3.0, alpha=0.7):
-        self.teacher_model = check_module("teacher_model", teacher_model)
-        self.student_model = check_module("student_model", student_model)
-        self.temperature = check_real("temperature", temperature, low=0.05, high=100.0)
-        self.alpha = check_fraction("alpha", alpha)
+        checked = check_distillation(teacher_model, student_model, temperature, alpha)
+        self.teacher_model, self.student_model, self.temperature, self.alpha = checked
         self.teacher_model.eval()
 
     def distillation_loss(self, student_logits, teacher_logits, true_labels):
@@ -671,16 +665,13 @@ class KnowledgeDistillation:
     def train_step(self, x, y, optimizer):
         """One optimizer step of the student on batch (x, y); returns the loss as a float. A non-finite
         loss raises ValueError before any gradient or weight changes."""
-        x = check_batch("x", x)
-        check_optimizer("optimizer", optimizer, owner=self.student_model)
-        check_parameters(self.student_model.named_parameters(), why="the student cannot be trained")
+        x = check_distillation_step(self.student_model, x, optimizer)
         loss = self.batch_loss(x, y)
         return optimizer_step(loss, optimizer, self.student_model.named_parameters(), "in train_step")
 
     def fit(self, loader, optimizer, epochs=1):
         """train_step over every batch of `loader` for `epochs` epochs; returns the mean loss per epoch."""
-        check_nonempty_loader("loader", loader)
-        epochs = check_int("epochs", epochs, low=1)  # train_step checks the optimizer before the first step
+        loader, epochs = check_distillation_fit(loader, epochs)  # train_step checks the optimizer
         return [float(np.mean([self.train_step(x, y, optimizer) for x, y in loader])) for _ in range(epochs)]
 
 
@@ -846,6 +837,7 @@ plot_arms(arms, np.mean(dense_acc), title=f"784-16-10 students, mean ± 95 % CI,
 import numpy as np
 
 from tinytorch.compression.randomized import check_low_rank_method, randomized_svd
+from tinytorch.core.checks import check_that
 from tinytorch.core.layers import Linear, Sequential
 from tinytorch.core.module import Parameter
 from tinytorch.core.random import get_rng
@@ -867,11 +859,7 @@ def _svd(w, name="weight_matrix", dtype=None):
     peak = float(np.max(np.abs(w)))
     u, s, vh = np.linalg.svd(w / peak if peak > 0 else w, full_matrices=False)
     s = s.astype(np.float64) * peak if peak > 0 else s.astype(np.float64)
-    if s[0] > np.finfo(dtype).max:
-        raise ValueError(
-            f"{name} has a singular value of {s[0]:.4g}, above the {dtype} maximum (max |entry| "
-            f"{peak:.4g}); its factors cannot be stored in {dtype}: pass a float64 matrix"
-        )
+    check_that(s[0] <= np.finfo(dtype).max, name, w, f"singular values within {dtype}, got {s[0]:.4g}")
     return u, s, vh
 
 
@@ -1032,9 +1020,8 @@ def low_rank_compress(model, rank_ratio=None, energy=None, method="svd", n_iter=
     A layer is replaced only when k*(m+n) < m*n. Returns {"layers.i": k} for the replaced layers.
     method, n_iter, oversample, seed: as in low_rank_approximate (the energy rule needs method="svd").
     """
-    linears = check_low_rank_compress(model, rank_ratio, energy)
+    linears = check_low_rank_compress(model, rank_ratio, energy, method)
     options = check_low_rank_method(method, n_iter, oversample, seed)
-    check_low_rank(model.layers[linears[0]].weight.data, rank_ratio or 1.0, energy, method)
     plan = {}
     for i in linears:
         layer = model.layers[i]
