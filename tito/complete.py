@@ -49,7 +49,8 @@ def _complete_tests(root, module, log, verbose: bool) -> int:
 
 def _complete_grade(module, log, verbose: bool):
     """Step 3: the graded cells of the student's notebooks. Returns (cells, ok)."""
-    from tito import notebooks, output, selfgrade
+    from tito import notebooks, output
+    from tito.grading import selfgrade
     from tito.paths import notebook_name
 
     if not module.graded_notebooks():
@@ -110,7 +111,8 @@ def cmd_complete(args: argparse.Namespace) -> int:
     import time
     from datetime import datetime
 
-    from tito import output, results, selfgrade, state, workflow
+    from tito import output, results, state, workflow
+    from tito.grading import selfgrade
     from tito.paths import find_root, resolve_module
 
     start = time.perf_counter()
