@@ -31,16 +31,22 @@ from tinytorch.compression.low_rank import low_rank_compress
 from tinytorch.compression.nm import nm_prune
 from tinytorch.compression.schedule import gradual_prune
 from tinytorch.compression.sparse import SparseLinear, csr_nbytes, to_sparse
-from tinytorch.core.checks import check_array, check_choice, check_int, check_module, check_nonempty_loader
+from tinytorch.core.checks import (
+    check_array,
+    check_choice,
+    check_int,
+    check_module,
+    check_nonempty_loader,
+    check_that,
+)
 from tinytorch.core.layers import Linear, Sequential
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.module import Module, Parameter
 from tinytorch.core.optim import Adam
-from tinytorch.core.tensor import Tensor, no_grad
 from tinytorch.data import DataLoader
 from tinytorch.lesson import digits_split, graded, interleaved_ms, make_mlp
 from tinytorch.quantization import quantize_model, weight_channel_axis
-from tinytorch.training import evaluate, fit
+from tinytorch.training import evaluate, fit, predict
 
 
 # %%
@@ -101,42 +107,28 @@ def _dense_view(model):
 
 def _check_variants(variants):
     """{name: (model, fmt)} from {name: model or (model, fmt)}; every name, pair and model checked."""
-    if not isinstance(variants, dict) or not variants:
-        raise ValueError("variants must be a non-empty dict {name: model or (model, format)}")
+    check_that(isinstance(variants, dict) and variants, "variants", variants, "a non-empty dict of models")
     models = {}
     for name, v in variants.items():
-        if not isinstance(name, str):
-            raise TypeError(f"variant names must be str, got {name!r} of type {type(name).__name__}")
-        if isinstance(v, tuple) and len(v) != 2:
-            raise ValueError(
-                f"variants[{name!r}] must be a model or a pair (model, format), got {len(v)} items"
-            )
+        check_that(isinstance(name, str), "variant name", name, "a str", TypeError)
+        ok = not isinstance(v, tuple) or len(v) == 2
+        check_that(ok, f"variants[{name!r}]", v, "a model or a pair (model, format)")
         model, fmt = v if isinstance(v, tuple) else (v, "dense")
         check_choice(f"format of {name!r}", fmt, ("dense", "csr", "int8"))
         check_module(f"variants[{name!r}]", model)
-        if storage(model)["params"] == 0:
-            raise ValueError(f"variants[{name!r}] has no parameters; there is nothing to store or compare")
+        check_that(storage(model)["params"], f"variants[{name!r}]", model, "a model with parameters")
         models[name] = (model, fmt)
     return models
 
 
 def _check_fits(models, x):
-    """ValueError naming latency_input when a variant's forward pass rejects one row of it (eval mode,
-    no_grad; every module's mode restored)."""
-    modes = [(m, m.training) for model, _ in models.values() for m in model.modules()]
-    try:
-        with no_grad():
-            for name, (model, _) in models.items():
-                model.eval()
-                try:
-                    model(Tensor(x[:1]))
-                except (ValueError, TypeError) as exc:
-                    raise ValueError(
-                        f"latency_input of shape {x.shape} does not fit variants[{name!r}]: {exc}"
-                    ) from None
-    finally:
-        for m, mode in modes:
-            m.training = mode
+    """ValueError naming latency_input when a variant's forward pass rejects one row of it (predict: eval
+    mode, no_grad, every module's mode restored)."""
+    for name, (model, _) in models.items():
+        try:
+            predict(model, x[:1])
+        except (ValueError, TypeError) as exc:
+            check_that(False, "latency_input", x, f"rows that fit variants[{name!r}] ({exc})")
 
 
 def compression_report(variants, eval_loader, latency_input, repeats=5):
@@ -152,8 +144,7 @@ def compression_report(variants, eval_loader, latency_input, repeats=5):
     models = _check_variants(variants)
     check_nonempty_loader("eval_loader", eval_loader)
     x = check_array("latency_input", latency_input)
-    if x.ndim < 2 or x.shape[0] == 0:
-        raise ValueError(f"latency_input must be a non-empty batch (B, ...) with B >= 1, got shape {x.shape}")
+    check_that(x.ndim >= 2 and x.shape[0], "latency_input", x, "a non-empty batch (B, ...), B >= 1")
     repeats = check_int("repeats", repeats, low=1)
     _check_fits(models, x)
     measure = graded("measure_sparsity")
@@ -185,28 +176,15 @@ _ROW_KEYS = {
 
 def _check_rows(rows):
     """rows must be the non-empty list of dicts returned by compression_report (every key, right types)."""
-    if not isinstance(rows, (list, tuple)):
-        raise TypeError(
-            f"rows must be the list of dicts returned by compression_report, got {rows!r} of type "
-            f"{type(rows).__name__}"
-        )
-    if not rows:
-        raise ValueError(f"rows={rows!r} is empty; expected at least one row of compression_report")
+    check_that(isinstance(rows, (list, tuple)), "rows", rows, "the rows of compression_report", TypeError)
+    check_that(rows, "rows", rows, "at least one row of compression_report")
     for i, r in enumerate(rows):
-        if not isinstance(r, dict):
-            raise TypeError(f"rows[{i}] must be a dict (a row of compression_report), got {type(r).__name__}")
+        check_that(isinstance(r, dict), f"rows[{i}]", r, "a dict (a row of compression_report)", TypeError)
         missing = [k for k in _ROW_KEYS if k not in r]
-        if missing:
-            raise ValueError(
-                f"rows[{i}] is missing keys {missing}; expected a row of compression_report with "
-                f"keys {list(_ROW_KEYS)}"
-            )
+        check_that(not missing, f"rows[{i}]", r, f"a row of compression_report, with keys {missing}")
         for k, kind in _ROW_KEYS.items():
-            if not isinstance(r[k], kind) or isinstance(r[k], bool):
-                raise TypeError(
-                    f"rows[{i}][{k!r}]={r[k]!r} must be {_KINDS[kind]}, got {type(r[k]).__name__}"
-                )
-    return rows
+            ok = isinstance(r[k], kind) and not isinstance(r[k], bool)
+            check_that(ok, f"rows[{i}][{k!r}]", r[k], _KINDS[kind], TypeError)
 
 
 def format_report(rows):
