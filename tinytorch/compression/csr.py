@@ -49,14 +49,14 @@ class CSRMatrix:
         m, n = check_int("shape[0]", shape[0], low=0), check_int("shape[1]", shape[1], low=0)
         data = check_array("data", data, ndim=1)
         indices, indptr = np.asarray(indices), np.asarray(indptr)
-        ok = indices.dtype in _INDEX_DTYPES and indices.shape == data.shape
-        check_that(ok, "indices", indices, f"int16 or int32 of shape {data.shape}")
+        valid = indices.dtype in _INDEX_DTYPES and indices.shape == data.shape
+        lo, hi = (int(indices.min()), int(indices.max())) if valid and indices.size else (0, -1)
+        ok = valid and 0 <= lo and hi < n
+        want = f"int16/int32 ids in [0, {n - 1}], shape {data.shape} (they span [{lo}, {hi}])"
+        check_that(ok, "indices", indices, want)
         ok = indptr.dtype == np.int32 and indptr.shape == (m + 1,)
-        check_that(ok, "indptr", indptr, f"int32 of shape ({m + 1},)")
-        ok = indptr[0] == 0 and indptr[-1] == data.size and np.all(np.diff(indptr) >= 0)
-        check_that(ok, "indptr", indptr, f"a non-decreasing run from 0 to nnz={data.size}")
-        lo, hi = (int(indices.min()), int(indices.max())) if data.size else (0, -1)
-        check_that(lo >= 0 and hi < n, "indices", indices, f"ids in [0, {n - 1}] (they span [{lo}, {hi}])")
+        ok = ok and indptr[0] == 0 and indptr[-1] == data.size and np.all(np.diff(indptr) >= 0)
+        check_that(ok, "indptr", indptr, f"int32 of shape ({m + 1},), rising from 0 to nnz={data.size}")
         if scale is not None:
             check_real("scale", scale, low=0.0, low_open=True)
         check_that((scale is None) == (data.dtype != np.int8), "scale", scale, "a scale for int8 data only")

@@ -20,7 +20,6 @@ from tinytorch.core.checks import (
     check_nonempty_loader,
     check_optimizer,
     check_parameters,
-    check_real,
     check_that,
 )
 from ..core.losses import CrossEntropyLoss
@@ -93,8 +92,7 @@ def _new_model(make_model):
     """make_model(), checked: a Module with prunable weights, every parameter finite and writable."""
     model = check_module("make_model()", make_model())
     check_that(prunable_parameters(model), "make_model()", model, "a model with prunable weights (ndim >= 2)")
-    check_parameters(model.named_parameters(), why="make_model() must build a trainable model")
-    return model
+    return model  # its parameters: checked by train_steps before the first step
 
 
 def lottery_ticket(
@@ -122,9 +120,7 @@ def lottery_ticket(
     rounds = check_int("rounds", rounds, low=1)
     p = check_fraction("prune_fraction", prune_fraction, low_open=True, high_open=True)
     epochs = check_int("epochs", epochs, low=1)
-    rewind_steps = check_int("rewind_steps", rewind_steps, low=0)
-    lr = check_real("lr", lr, low=0.0, low_open=True)
-    seed = check_int("seed", seed, low=0)
+    rewind_steps = check_int("rewind_steps", rewind_steps, low=0)  # seed, lr: by manual_seed and Adam, first
     check_nonempty_loader("train_loader", train_loader)
     check_nonempty_loader("eval_loader", eval_loader)
     prune = graded("magnitude_prune", prune, "prune")

@@ -85,32 +85,6 @@ def _dense_view(model):
     return Sequential(*layers)
 
 
-def _check_variants(variants):
-    """{name: (model, fmt)} from {name: model or (model, fmt)}; every name, pair and model checked."""
-    check_that(isinstance(variants, dict) and variants, "variants", variants, "a non-empty dict of models")
-    models = {}
-    for name, v in variants.items():
-        check_that(isinstance(name, str), "variant name", name, "a str", TypeError)
-        ok = not isinstance(v, tuple) or len(v) == 2
-        check_that(ok, f"variants[{name!r}]", v, "a model or a pair (model, format)")
-        model, fmt = v if isinstance(v, tuple) else (v, "dense")
-        check_choice(f"format of {name!r}", fmt, ("dense", "csr", "int8"))
-        check_module(f"variants[{name!r}]", model)
-        check_that(storage(model)["params"], f"variants[{name!r}]", model, "a model with parameters")
-        models[name] = (model, fmt)
-    return models
-
-
-def _check_fits(models, x):
-    """ValueError naming latency_input when a variant's forward pass rejects one row of it (predict: eval
-    mode, no_grad, every module's mode restored)."""
-    for name, (model, _) in models.items():
-        try:
-            predict(model, x[:1])
-        except (ValueError, TypeError) as exc:
-            check_that(False, "latency_input", x, f"rows that fit variants[{name!r}] ({exc})")
-
-
 def compression_report(variants, eval_loader, latency_input, repeats=5):
     """One row per variant: {technique, accuracy, params, nonzeros, weight_sparsity, dense, csr, int8,
     stored_as, size, ratio, latency_ms, speedup}; the first variant is the baseline.
@@ -121,12 +95,24 @@ def compression_report(variants, eval_loader, latency_input, repeats=5):
     per-round ratios to the baseline. weight_sparsity is measure_sparsity(weights_only=True) (the package's
     export, looked up at call time), of the dense equivalent for a CSR model.
     """
-    models = _check_variants(variants)
+    check_that(isinstance(variants, dict) and variants, "variants", variants, "a non-empty dict of models")
+    models = {name: v if isinstance(v, tuple) else (v, "dense") for name, v in variants.items()}
+    for name, v in models.items():
+        check_that(isinstance(name, str), "variant name", name, "a str", TypeError)
+        check_that(len(v) == 2, f"variants[{name!r}]", v, "a model or a pair (model, format)")
+        model, fmt = v
+        check_choice(f"format of {name!r}", fmt, ("dense", "csr", "int8"))
+        check_module(f"variants[{name!r}]", model)
+        check_that(storage(model)["params"], f"variants[{name!r}]", model, "a model with parameters")
     check_nonempty_loader("eval_loader", eval_loader)
     x = check_array("latency_input", latency_input)
     check_that(x.ndim >= 2 and x.shape[0], "latency_input", x, "a non-empty batch (B, ...), B >= 1")
     repeats = check_int("repeats", repeats, low=1)
-    _check_fits(models, x)
+    for name, (model, _) in models.items():  # one row through each variant (predict: eval mode, restored)
+        try:
+            predict(model, x[:1])
+        except (ValueError, TypeError) as exc:
+            check_that(False, "latency_input", x, f"rows that fit variants[{name!r}] ({exc})")
     measure = graded("measure_sparsity")
     rows = []
     for name, (model, fmt) in models.items():
@@ -213,8 +199,7 @@ def digits_variants(seed=0, epochs=20, finetune_epochs=10):
 
     Returns (variants for compression_report, test DataLoader, X_test float32 (450, 64)).
     """
-    seed = check_int("seed", seed, low=0)
-    epochs = check_int("epochs", epochs, low=1)
+    seed = check_int("seed", seed, low=0)  # epochs: checked by fit before any training
     ft = check_int("finetune_epochs", finetune_epochs, low=1)
     X_train, X_test, y_train, y_test = digits_split()
     test_loader = DataLoader(X_test, y_test, batch_size=512)
