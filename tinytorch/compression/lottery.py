@@ -89,10 +89,10 @@ def remaining_fraction(model):
 
 # %% ../../modules/16_compression/lottery_dev.ipynb #325d6fc5
 def _new_model(make_model):
-    """make_model(), checked: a Module with prunable weights, every parameter finite and writable."""
+    """make_model(), checked: a Module with prunable weights (train_steps checks its parameters next)."""
     model = check_module("make_model()", make_model())
     check_that(prunable_parameters(model), "make_model()", model, "a model with prunable weights (ndim >= 2)")
-    return model  # its parameters: checked by train_steps before the first step
+    return model
 
 
 def lottery_ticket(
