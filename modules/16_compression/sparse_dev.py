@@ -458,7 +458,7 @@ def break_even_sparsity(table, batch, kernel="csr"):
     for i, r in enumerate(table):
         check_that(isinstance(r, dict), f"table[{i}]", r, "a dict (a row of csr_speedup_table)", TypeError)
         missing = [k for k in ("batch", "sparsity") + keys if k not in r]
-        check_that(not missing, f"table[{i}]", r, f"a row with keys {missing} (kernel={kernel!r})")
+        check_that(not missing, f"table[{i}]", r, f"a row that also has {missing} (kernel={kernel!r})")
         for k in ("sparsity",) + keys:
             check_real(f"table[{i}][{k!r}]", r[k])
     rows = sorted((r for r in table if r["batch"] == batch), key=lambda r: r["sparsity"])

@@ -147,7 +147,7 @@ def _check_rows(rows):
     for i, r in enumerate(rows):
         check_that(isinstance(r, dict), f"rows[{i}]", r, "a dict (a row of compression_report)", TypeError)
         missing = [k for k in _ROW_KEYS if k not in r]
-        check_that(not missing, f"rows[{i}]", r, f"a row of compression_report, with keys {missing}")
+        check_that(not missing, f"rows[{i}]", r, f"a compression_report row, also with {missing}")
         for k, kind in _ROW_KEYS.items():
             ok = isinstance(r[k], kind) and not isinstance(r[k], bool)
             check_that(ok, f"rows[{i}][{k!r}]", r[k], _KINDS[kind], TypeError)
