@@ -8,13 +8,11 @@
 # design your own compressed model under a byte budget.
 #
 # **How this notebook works.** Each task has a short explanation, a function to complete where it says
-# `# YOUR CODE HERE` (the argument checks are given: they come from `tinytorch.core.task_checks`), a
-# self-check cell that prints *expected* against *got*, and several small graded cells. Each graded cell
-# states one claim in its first line, is worth 1 to 5 points, and runs that claim's visible cases
-# (`check_claim`, defined in `tinytorch/claims/module16/`). Your grade is decided outside your notebook: a
-# separate process checks the functions your notebook *exports* on the visible cases and on hidden ones,
-# and compares what they return with values computed from the instructor's solution. A claim's points are
-# all or nothing. `tito module complete 16` shows the visible part of that grade, cell by cell.
+# `# YOUR CODE HERE` (the argument checks are given, from `tinytorch.core.task_checks`), a self-check cell
+# printing *expected* against *got*, and small graded cells, each stating one claim (1 to 5 points, all or
+# nothing) and running its visible cases (`check_claim`, from `tinytorch/claims/module16/`). A separate
+# process grades the functions your notebook *exports*, on those cases and hidden ones, against the
+# instructor's solution; `tito module complete 16` shows the visible part, cell by cell.
 #
 # | task | function | graded cells | points |
 # |---|---|---|---|
@@ -33,10 +31,9 @@
 # [0, 100]; every accuracy is a fraction in [0, 1] of the 10,000 Fashion-MNIST test images.
 #
 # **Measurements over seeds.** Every result the text interprets is measured over several seeds
-# (initialisation and data order) and printed as mean ± the half-width of the 95 % t-interval. A
-# difference whose interval includes 0 is *within noise*: no winner. When nbgrader grades or validates the
-# notebook (or `TINYTORCH_REDUCED=1` is set), a **reduced run** trains on a small subset with one seed, so
-# that grading stays fast: its numbers carry no interval and support no claim.
+# (initialisation and data order) and printed as mean ± the half-width of the 95 % t-interval; a
+# difference whose interval includes 0 is *within noise*: no winner. Under nbgrader (or with
+# `TINYTORCH_REDUCED=1`) a **reduced run** uses one seed and a small subset: no interval, no claim.
 
 # %%
 #| export compression.sparsity
@@ -49,10 +46,9 @@ from tinytorch.core.checks import check_bool, check_module
 #
 # Fashion-MNIST (Zalando Research, MIT licence, shipped in `tinytorch/data`): 28x28 grey images of ten kinds
 # of clothing. The model has the size of LeNet-300-100 (784-300-100-10), on which Han et al. (2015) removed
-# 12x of the weights at no loss on MNIST. The training set is a stratified subset (the `DATA` line); the
-# test set is all 10,000 images. One dense model per seed (`dense[seed]`); every compressed model is
-# fine-tuned `FT_EPOCHS` epochs and compared with the dense model given the same extra epochs (`dense_ft`).
-# The given helpers and plots live in `tinytorch/lesson/`.
+# 12x of the weights at no loss on MNIST. One dense model per seed (`dense[seed]`), trained on a stratified
+# subset (the `DATA` line); every compressed model is fine-tuned `FT_EPOCHS` epochs and compared with the
+# dense model given the same extra epochs (`dense_ft_acc`). Given helpers and plots: `tinytorch/lesson/`.
 # %%
 # isort: split
 import copy
@@ -60,15 +56,13 @@ import copy
 import matplotlib.pyplot as plt
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from tinytorch.claims.module16 import nets
 from tinytorch.compression.schedule import cubic_schedule
-from tinytorch.compression.sparse import SparseLinear, to_sparse
-from tinytorch.core.layers import Linear, ReLU, Sequential
-from tinytorch.core.losses import CrossEntropyLoss
-from tinytorch.core.optim import Adam
-from tinytorch.core.tensor import Tensor, no_grad
+from tinytorch.compression.sparse import to_sparse
+from tinytorch.core.layers import Linear, Sequential
+from tinytorch.core.tensor import Tensor
 from tinytorch.data import DataLoader
 from tinytorch.lesson import (
-    LENET,
     accuracy,
     ci,
     compare,
@@ -76,12 +70,13 @@ from tinytorch.lesson import (
     count_macs,
     fashion_data,
     interleaved_ms,
-    make_mlp,
     mean_ci,
     reduced_run,
     speedup,
+    tables,
     train,
 )
+from tinytorch.lesson import experiments as runs
 from tinytorch.lesson.plots import plot_arms, plot_energy, plot_knee, plot_macs_and_speed, plot_patterns
 from tinytorch.testing import expect, replaced
 
@@ -90,22 +85,15 @@ threadpool_limits(1)  # one BLAS thread: reproducible timings, and fair to every
 plt.rcParams.update({"figure.dpi": 100, "figure.figsize": (7.5, 3.6)})
 REDUCED = reduced_run()
 N_TRAIN, SEEDS = (3000, range(1)) if REDUCED else (20000, range(5))
-EPOCHS, FT_EPOCHS = 6, 3
-X_train, y_train, X_test, y_test = fashion_data(N_TRAIN)
+EPOCHS, FT_EPOCHS, N = 6, 3, len(SEEDS)
+data = X_train, y_train, X_test, y_test = fashion_data(N_TRAIN)
 print(f"DATA: fashion-mnist train {len(X_train)} test {len(X_test)}")
 if REDUCED:
-    print("REDUCED RUN (grading): one seed, a 3,000-image training subset; no interval, no claim")
-dense, dense_acc, dense_ft, dense_ft_acc = {}, [], {}, []
-for seed in SEEDS:
-    dense[seed] = make_mlp(LENET, seed=seed)
-    train(dense[seed], X_train, y_train, EPOCHS, seed=seed)
-    dense_acc.append(accuracy(dense[seed], X_test, y_test))
-    dense_ft[seed] = copy.deepcopy(dense[seed])
-    train(dense_ft[seed], X_train, y_train, FT_EPOCHS, seed=100 + seed)  # the extra epochs the others get
-    dense_ft_acc.append(accuracy(dense_ft[seed], X_test, y_test))
+    print(f"REDUCED RUN (grading): one seed, a {N_TRAIN}-image training subset; no interval, no claim")
+dense, dense_acc, dense_ft_acc = runs.dense_models(SEEDS, data, EPOCHS, FT_EPOCHS)
 base, base_acc = dense[0], dense_acc[0]
 print(f"dense after {EPOCHS} epochs: {np.round(dense_acc, 4).tolist()}, {base.num_parameters()} parameters")
-print(f"dense after {EPOCHS} + {FT_EPOCHS} epochs: {ci(dense_ft_acc)}, n={len(SEEDS)}")
+print(f"dense after {EPOCHS} + {FT_EPOCHS} epochs: {ci(dense_ft_acc)}, n={N}")
 print("BLAS:", [(i["internal_api"], i["num_threads"]) for i in threadpool_info()])
 
 # %% [markdown]
@@ -165,14 +153,7 @@ def measure_sparsity(model, weights_only=False):
 
 
 # %%
-def sparsity_net():
-    lin = Linear(4, 4)
-    lin.weight.data = np.arange(1, 17, dtype=np.float32).reshape(4, 4)
-    lin.bias.data[:] = 0
-    return Sequential(lin)
-
-
-net = sparsity_net()
+net = nets.mlp([np.arange(1, 17).reshape(4, 4)])  # biases 0 (nets: the claims' small hand-set networks)
 expect("measure_sparsity(net)", 20.0, measure_sparsity(net))
 expect("measure_sparsity(net, weights_only=True)", 0.0, measure_sparsity(net, weights_only=True))
 net.layers[0].weight.data[0, :] = 0
@@ -280,28 +261,15 @@ def magnitude_prune(model, sparsity=0.9):
 
 
 # %%
-def w5_net():
-    lin = Linear(5, 5)
-    lin.weight.data = np.arange(1, 26, dtype=np.float32).reshape(5, 5) * np.where(
-        np.arange(25) % 2, 1, -1
-    ).reshape(5, 5)
-    lin.bias.data[:] = 0.5
-    return Sequential(lin)
-
-
 def two_layers():
-    a, b = Linear(2, 2), Linear(2, 2)
-    a.weight.data = np.array([[1.0, 4.0], [2.0, 6.0]], dtype=np.float32)
-    b.weight.data = np.array([[1.0, 5.0], [3.0, 2.0]], dtype=np.float32)
-    return Sequential(a, ReLU(), b)
+    return nets.mlp([[[1, 4], [2, 6]], [[1, 5], [3, 2]]])
 
 
-net = w5_net()
+net = nets.w5_net()
 masks = magnitude_prune(net, sparsity=0.75)
 expect("zeros at s = 0.75", 19, int(np.sum(net.layers[0].weight.data == 0)))
 expect("kept flat indices", list(range(19, 25)), np.flatnonzero(net.layers[0].weight.data).tolist())
-ties = Sequential(Linear(7, 1))
-ties.layers[0].weight.data[:] = 1.0
+ties = nets.mlp([np.ones((7, 1))])
 magnitude_prune(ties, sparsity=0.5)
 expect("seven equal weights at s = 0.5", [0, 0, 0, 0, 1, 1, 1], ties.layers[0].weight.data.ravel().tolist())
 net2 = two_layers()
@@ -355,28 +323,22 @@ if os.environ.get("NBGRADER_EXECUTION") == "autograde":  # the instructor's grad
 # the dense model given the same extra epochs. `compare` prints the paired difference over the seeds.
 
 # %%
-mag90, mag90_acc, oneshot90_acc = {}, [], []
-for seed in SEEDS:
-    mag90[seed] = copy.deepcopy(dense[seed])
-    masks90 = magnitude_prune(mag90[seed], sparsity=0.9)
-    oneshot90_acc.append(accuracy(mag90[seed], X_test, y_test))
-    train(mag90[seed], X_train, y_train, FT_EPOCHS, seed=100 + seed)
-    mag90_acc.append(accuracy(mag90[seed], X_test, y_test))
-still_zero = all(np.all(p.data[~masks90[name]] == 0) for name, p in prunable_parameters(mag90[seed]))
+mag90 = copy.deepcopy(dense)
+masks90 = {seed: magnitude_prune(model, sparsity=0.9) for seed, model in mag90.items()}
+oneshot90_acc = [accuracy(model, X_test, y_test) for model in mag90.values()]
+mag90_acc = runs.fine_tune(mag90, data, FT_EPOCHS)  # FT_EPOCHS epochs each, in place
+still_zero = all(np.all(p.data[~masks90[s][n]] == 0) for s in SEEDS for n, p in prunable_parameters(mag90[s]))
 print(
     f"90 % right after pruning: {np.round(oneshot90_acc, 4).tolist()}; masked weights still 0: {still_zero}"
 )
-N = len(SEEDS)
 print(f"OUTCOME magnitude-90: accuracy {ci(mag90_acc)} (dense {ci(dense_ft_acc)}), n={N}")
 print("magnitude-90 against dense:", compare(mag90_acc, dense_ft_acc))
 
 # %% [markdown]
-# **Does sparsity make it faster?** Not by itself: the 90 % model stores its zeros in dense arrays, so
-# `x @ W` does every multiply-add. Unstructured zeros pay only with a sparse format (CSR: values, column
-# indices, row pointers; smaller than dense below about 50 % density) and a kernel that skips them; the
-# predict-then-measure section times one, and `sparse_dev.ipynb` measures its break-even on this machine.
-# GPUs speed up one pattern, 2:4 (two non-zeros per group of four inputs), on sparse tensor cores (about
-# 1.3-1.6x on many shapes, slower on some: cuSPARSELt benchmarks, pytorch/pytorch PR #96147).
+# **Does sparsity make it faster?** Not by itself: these zeros sit in dense arrays, so `x @ W` does every
+# multiply-add. They pay only with a sparse format (CSR: values, column indices, row pointers) and a kernel
+# that skips them (timed below; `sparse_dev.ipynb` measures the break-even), or on GPUs for the 2:4 pattern
+# (two non-zeros per four inputs) on sparse tensor cores.
 
 # %% [markdown]
 # ## Task 3: structured (neuron) pruning (14 points)
@@ -476,15 +438,7 @@ def structured_prune(model, prune_ratio=0.5, physical=False):
 
 
 # %%
-def neuron_net(act=ReLU):
-    net = Sequential(Linear(2, 4), act(), Linear(4, 3))
-    net.layers[0].weight.data = np.array([[3, 2, 1, 0], [0, 2, 0, 2.9]], dtype=np.float32)
-    net.layers[0].bias.data = np.array([1, 2, 3, 4], dtype=np.float32)
-    net.layers[2].weight.data = np.arange(12, dtype=np.float32).reshape(4, 3)
-    net.layers[2].bias.data = np.array([0.5, -0.5, 1.0], dtype=np.float32)
-    return net
-
-
+neuron_net = nets.neuron_net  # biases [1, 2, 3, 4] and [0.5, -0.5, 1], second weight 0..11
 xs = Tensor(np.array([[1.0, 2.0], [-1.0, 0.5], [0.3, -2.0]], dtype=np.float32))
 masked, phys = neuron_net(), neuron_net()
 expect("kept neurons", [0, 3], structured_prune(masked, prune_ratio=0.5)["layers.0"].tolist())
@@ -533,30 +487,17 @@ if os.environ.get("NBGRADER_EXECUTION") == "autograde":  # the instructor's grad
 # %% [markdown]
 # Use: first the **knee** of seed 0's model, before any fine-tuning: accuracy against the share of the
 # weights removed, by magnitude (weights zeroed) and by structured pruning (weights removed with the
-# neurons). Then half the neurons of both hidden layers removed physically (784-300-100-10 becomes
-# 784-150-50-10) and fine-tuned, for every seed.
+# neurons; `runs.knee` prunes copies with your two functions). Then half the neurons of both hidden layers
+# removed physically (784-300-100-10 becomes 784-150-50-10) and fine-tuned, for every seed.
 
 # %%
 SPARSITIES, RATIOS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98), (0.0, 0.25, 0.5, 0.75, 0.9)
-weights = sum(p.data.size for _, p in prunable_parameters(base))
-knee = {"magnitude": [], "structured": []}
-for s in SPARSITIES:
-    pruned = copy.deepcopy(base)
-    magnitude_prune(pruned, sparsity=s)
-    knee["magnitude"].append((100 * s, accuracy(pruned, X_test, y_test)))
-for r in RATIOS:
-    narrowed = copy.deepcopy(base)
-    structured_prune(narrowed, prune_ratio=r, physical=True)
-    gone = 100 * (1 - sum(p.data.size for _, p in prunable_parameters(narrowed)) / weights)
-    knee["structured"].append((gone, accuracy(narrowed, X_test, y_test)))
-for kind, points in knee.items():
-    print(f"{kind}, no fine-tuning: " + ", ".join(f"{g:.0f} % of weights -> {a:.4f}" for g, a in points))
-half, half_acc = {}, []
-for seed in SEEDS:
-    half[seed] = copy.deepcopy(dense[seed])
-    structured_prune(half[seed], prune_ratio=0.5, physical=True)
-    train(half[seed], X_train, y_train, FT_EPOCHS, seed=100 + seed)
-    half_acc.append(accuracy(half[seed], X_test, y_test))
+knee = runs.knee(base, magnitude_prune, structured_prune, X_test, y_test, SPARSITIES, RATIOS)
+print(tables.knee_table(knee))
+half = copy.deepcopy(dense)
+for model in half.values():
+    structured_prune(model, prune_ratio=0.5, physical=True)
+half_acc = runs.fine_tune(half, data, FT_EPOCHS)
 ms = interleaved_ms({"dense": base, "structured 50 %": half[0]}, X_test[:1000], rounds=15, inner=3)
 half_speedup = speedup(ms["dense"], ms["structured 50 %"])
 print(f"parameters {base.num_parameters()} -> {half[0].num_parameters()}")
@@ -701,19 +642,12 @@ def kd(alpha=0.7, temperature=2.0):
     return KnowledgeDistillation(Sequential(Linear(3, 3)), Sequential(Linear(3, 3)), temperature, alpha)
 
 
-expect("loss", 0.783941, kd().distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item(), atol=1e-6)
-expect(
-    "alpha = 1: T^2 KL",
-    0.797155,
-    kd(alpha=1.0).distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item(),
-    atol=1e-6,
-)
-expect(
-    "alpha = 0: CE",
-    0.753109,
-    kd(alpha=0.0).distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item(),
-    atol=1e-6,
-)
+for label, alpha, want in (
+    ("loss", 0.7, 0.783941),
+    ("alpha = 1: T^2 KL", 1.0, 0.797155),
+    ("alpha = 0: CE", 0.0, 0.753109),
+):
+    expect(label, want, kd(alpha).distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item(), atol=1e-6)
 s = Tensor(S_LOGITS, requires_grad=True)
 kd(alpha=1.0).distillation_loss(s, T_LOGITS, LABELS).backward()
 expect("gradient of T^2 KL", [[-0.320157, 0, 0.320157], [-0.173147, 0.026137, 0.147010]], s.grad, atol=1e-6)
@@ -755,8 +689,8 @@ if os.environ.get("NBGRADER_EXECUTION") == "autograde":  # the instructor's grad
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Use: **what does the teacher give?** A 784-16-10 student (12,730 parameters, 21x fewer than the teacher)
-# sees labels for only 500 training images (a different 500 per seed). Three arms, same initialisation:
+# Use: **what does the teacher give?** A 784-16-10 student (its size is printed below) sees labels for only
+# 500 training images (a different 500 per seed). Three arms (`runs.kd_arms`), same initialisation:
 # - *alone*: cross-entropy on the 500 labelled images;
 # - *teacher labels*: cross-entropy on every training image, labelled by the teacher's **argmax** where the
 #   label is missing (the 500 keep theirs);
@@ -768,41 +702,27 @@ if os.environ.get("NBGRADER_EXECUTION") == "autograde":  # the instructor's grad
 # validation split carved from the training images (never the test set); a tie goes to the smallest T.
 
 # %%
-STUDENT, N_LABELED, KD_ROUNDS = (784, 16, 10), 500, 4
+STUDENT, N_LABELED, KD_EPOCHS = (784, 16, 10), 500, 4
 
 
-def kd_arms(seed, temperature, X_pool, y_pool, X_eval, y_eval):
-    """(alone, teacher labels, distilled) accuracy on (X_eval, y_eval) of students from `seed`."""
-    lab = np.random.default_rng(100 + seed).choice(len(X_pool), N_LABELED, replace=False)
-    teacher = dense[seed]
-    with no_grad():
-        hard = teacher(Tensor(X_pool)).data.argmax(axis=1)
-    hard[lab] = y_pool[lab]
-    out = []
-    for arm in ("alone", "teacher labels", "distilled"):
-        student = make_mlp(STUDENT, seed=seed)
-        opt = Adam(student.parameters(), lr=3e-3)
-        if arm == "alone":
-            train(student, X_pool[lab], y_pool[lab], 3 * KD_ROUNDS, seed=seed, batch_size=64, optimizer=opt)
-        elif arm == "teacher labels":
-            train(student, X_pool, hard, KD_ROUNDS, seed=seed, optimizer=opt)
-        else:
-            loader = DataLoader(
-                X_pool, hard, batch_size=128, shuffle=True, seed=seed
-            )  # labels unused at alpha=1
-            KnowledgeDistillation(teacher, student, temperature, alpha=1.0).fit(loader, opt, epochs=KD_ROUNDS)
-        out.append(accuracy(student, X_eval, y_eval))
-    return out
+def kd_arms(seed, temperature, pool, held_out):
+    return runs.kd_arms(
+        dense[seed], KnowledgeDistillation, seed, temperature, pool, held_out, STUDENT, N_LABELED, KD_EPOCHS
+    )
 
 
+size = sum(a * b + b for a, b in zip(STUDENT, STUDENT[1:]))  # weights and biases
+print(f"student {STUDENT}: {size} parameters, {base.num_parameters() / size:.1f}x fewer than the teacher")
 cut = len(X_train) * 4 // 5
 TEMPERATURES = (1.0, 2.0, 4.0)
-val = {t: kd_arms(0, t, X_train[:cut], y_train[:cut], X_train[cut:], y_train[cut:])[2] for t in TEMPERATURES}
+val = {
+    t: kd_arms(0, t, (X_train[:cut], y_train[:cut]), (X_train[cut:], y_train[cut:]))[2] for t in TEMPERATURES
+}
 KD_T = min(TEMPERATURES, key=lambda t: (-val[t], t))  # best validation accuracy; a tie goes to the smaller T
 print(
     "validation accuracy of the distilled arm by T:", {t: round(a, 4) for t, a in val.items()}, "-> T =", KD_T
 )
-kd = np.array([kd_arms(seed, KD_T, X_train, y_train, X_test, y_test) for seed in SEEDS])
+kd = np.array([kd_arms(seed, KD_T, (X_train, y_train), (X_test, y_test)) for seed in SEEDS])
 print(f"KD result: alone {ci(kd[:, 0])}, teacher-labels {ci(kd[:, 1])}, distilled {ci(kd[:, 2])}, n={N}")
 print("teacher labels against alone:", compare(kd[:, 1], kd[:, 0], tolerance=None))
 print("distilled against teacher labels:", compare(kd[:, 2], kd[:, 1], tolerance=None))
@@ -1061,10 +981,7 @@ def low_rank_compress(model, rank_ratio=None, energy=None, method="svd", n_iter=
 
 # %%
 def lin43():
-    lin = Linear(4, 3)
-    lin.weight.data = np.array([[2.0, 0, 0], [0, 1, 0], [0, 0, 0.5], [1, 1, 1]], dtype=np.float32)
-    lin.bias.data = np.array([1.0, -1.0, 0.5], dtype=np.float32)
-    return lin
+    return nets.linear([[2, 0, 0], [0, 1, 0], [0, 0, 0.5], [1, 1, 1]], [1, -1, 0.5])
 
 
 x4 = Tensor(np.array([[1.0, 2.0, 3.0, 4.0], [0.5, -1.0, 0.0, 2.0]], dtype=np.float32))
@@ -1102,11 +1019,8 @@ def low_rank_model(model):
     return Sequential(*layers)
 
 
-low, low_acc = {}, []
-for seed in SEEDS:
-    low[seed] = low_rank_model(dense[seed])
-    train(low[seed], X_train, y_train, FT_EPOCHS, seed=100 + seed)
-    low_acc.append(accuracy(low[seed], X_test, y_test))
+low = {seed: low_rank_model(model) for seed, model in dense.items()}
+low_acc = runs.fine_tune(low, data, FT_EPOCHS)
 err = np.sqrt(np.sum(spectrum[RANKS[0] :] ** 2) / np.sum(spectrum**2))
 print(
     f"first layer at rank {RANKS[0]}: relative error {err:.3f}; before fine-tuning {accuracy(low_rank_model(base), X_test, y_test):.4f}"
@@ -1285,22 +1199,9 @@ print(
 
 # %%
 FINAL = 0.95
-gradual_acc, oneshot_acc, start = [], [], []
-for seed in SEEDS:
-    for kind, out in (("gradual", gradual_acc), ("one-shot", oneshot_acc)):
-        model = copy.deepcopy(dense[seed])
-        opt = Adam(model.parameters(), lr=1e-3)
-        if kind == "gradual":  # FT_EPOCHS prune steps along the cubic schedule, one epoch after each
-            for _, target in cubic_schedule(0.0, FINAL, FT_EPOCHS - 1):
-                magnitude_prune(model, target)
-                train(model, X_train, y_train, 1, seed=200 + seed, optimizer=opt)
-        else:
-            magnitude_prune(model, FINAL)
-            start.append(accuracy(model, X_test, y_test))
-            train(model, X_train, y_train, FT_EPOCHS, seed=200 + seed, optimizer=opt)
-        out.append(accuracy(model, X_test, y_test))
+gradual_acc, oneshot_acc, start = runs.gradual_and_one_shot(dense, magnitude_prune, data, FINAL, FT_EPOCHS)
 print("cubic targets:", [round(s, 4) for _, s in cubic_schedule(0.0, FINAL, FT_EPOCHS - 1)])
-print(f"one-shot 95 % right after pruning: {ci(start)}, far past the knee")
+print(f"one-shot 95 % right after pruning: {ci(start)} (the knee above shows where 95 % sits)")
 print(f"OUTCOME gradual-95: accuracy {ci(gradual_acc)}, one-shot-95 accuracy {ci(oneshot_acc)}, n={N}")
 print("gradual against one-shot:", compare(gradual_acc, oneshot_acc, tolerance=None))
 
@@ -1311,16 +1212,9 @@ print("gradual against one-shot:", compare(gradual_acc, oneshot_acc, tolerance=N
 # a longer schedule (more steps, more epochs) or a higher target is where gradual pruning earns its keep.
 
 # %%
-int8, int8_acc = {}, []
-for seed in SEEDS:
-    int8[seed] = to_sparse(mag90[seed], index_dtype=np.int16, quantize=True)  # real int8 CSR inference
-    int8_acc.append(accuracy(int8[seed], X_test, y_test))
-for i, layer in enumerate(q for q in int8[0].layers if isinstance(q, SparseLinear)):
-    c = layer.weight_csr
-    print(
-        f"layer {i}: {c.nnz} non-zeros: values {c.data.nbytes} B, indices {c.indices.nbytes} B, "
-        f"row pointers {c.indptr.nbytes} B, bias {layer.bias.nbytes} B"
-    )
+int8 = {seed: to_sparse(model, index_dtype=np.int16, quantize=True) for seed, model in mag90.items()}
+int8_acc = [accuracy(model, X_test, y_test) for model in int8.values()]  # real int8 CSR inference
+print(tables.csr_table(int8[0]))
 print(f"{count_bytes(int8[0])} bytes against {count_bytes(base)} dense float32 bytes")
 fewer = count_bytes(base) / count_bytes(int8[0])
 print(
@@ -1340,18 +1234,9 @@ print("prune-int8 against dense:", compare(int8_acc, dense_ft_acc))
 # %%
 masked_half = copy.deepcopy(base)
 structured_prune(masked_half, prune_ratio=0.5, physical=False)
-zoo = {
-    "dense": base,
-    "structured masked": masked_half,
-    "structured physical": half[0],
-    "CSR 90 %": to_sparse(mag90[0]),
-    "low rank": low[0],
-}
-for name, model in zoo.items():
-    print(
-        f"{name:20s} MACs {count_macs(model):7d} ({count_macs(base) / count_macs(model):5.2f}x fewer), "
-        f"bytes {count_bytes(model):8d} ({count_bytes(base) / count_bytes(model):5.2f}x fewer)"
-    )
+zoo = {"dense": base, "structured masked": masked_half, "structured physical": half[0]}
+zoo.update({"CSR 90 %": to_sparse(mag90[0]), "low rank": low[0]})
+print(tables.cost_table(zoo, base))
 
 # %%
 MY_PREDICTION = {"structured masked": 1.0, "structured physical": 1.0, "CSR 90 %": 1.0, "low rank": 1.0}
@@ -1359,16 +1244,7 @@ MY_PREDICTION = {"structured masked": 1.0, "structured physical": 1.0, "CSR 90 %
 # %%
 ms = interleaved_ms(zoo, X_test[:1000], rounds=15, inner=3)
 measured = {name: speedup(ms["dense"], ms[name]) for name in zoo}
-for name in list(zoo)[1:]:
-    mac = count_macs(base) / count_macs(zoo[name])
-    s, lo, hi = measured[name]
-    print(
-        f"{name:20s} predicted {MY_PREDICTION[name]:.2f}x, MAC ratio {mac:.2f}x, "
-        f"measured {s:.2f}x [{lo:.2f}, {hi:.2f}] (median of {len(ms['dense'])} interleaved rounds)"
-    )
-for name in ("structured physical", "low rank"):
-    scaled = np.median(ms["dense"]) * count_macs(zoo[name]) / count_macs(base)  # if time followed the MACs
-    print(f"{name}: {scaled:.2f} ms if time followed the MACs, {np.median(ms[name]):.2f} ms measured")
+print(tables.speed_table(zoo, ms, measured, MY_PREDICTION))
 plot_macs_and_speed({n: count_macs(base) / count_macs(zoo[n]) for n in list(zoo)[1:]}, measured)
 
 # %% [markdown]
