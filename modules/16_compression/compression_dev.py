@@ -457,10 +457,9 @@ if os.environ.get("NBGRADER_EXECUTION") == "autograde":  # the instructor's grad
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Use: first the **knee** of seed 0's model, before any fine-tuning: accuracy against the share of the
-# weights removed, by magnitude (weights zeroed) and by structured pruning (weights removed with the
-# neurons; `runs.knee` prunes copies with your two functions). Then half the neurons of both hidden layers
-# removed physically (784-300-100-10 becomes 784-150-50-10) and fine-tuned, for every seed.
+# Use: first the **knee** of seed 0's model before fine-tuning, accuracy against the share of the weights
+# removed by each of your two functions (`runs.knee`). Then half the neurons of both hidden layers removed
+# physically (784-300-100-10 becomes 784-150-50-10) and fine-tuned, for every seed.
 
 # %%
 SPARSITIES, RATIOS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98), (0.0, 0.25, 0.5, 0.75, 0.9)
@@ -688,10 +687,8 @@ kd = np.array([kd_arms(seed, KD_T, (X_train, y_train), (X_test, y_test)) for see
 print(f"KD result: alone {ci(kd[:, 0])}, teacher-labels {ci(kd[:, 1])}, distilled {ci(kd[:, 2])}, n={N}")
 print("teacher labels against alone:", compare(kd[:, 1], kd[:, 0], tolerance=None))
 print("distilled against teacher labels:", compare(kd[:, 2], kd[:, 1], tolerance=None))
-
-# %%
-arms = {"alone (500 labels)": kd[:, 0], "teacher labels": kd[:, 1], f"distilled (T = {KD_T:g})": kd[:, 2]}
-plot_arms(arms, np.mean(dense_acc), title=f"784-16-10 students, mean ± 95 % CI, n={N}")
+arms = dict(zip((f"alone ({N_LABELED} labels)", "teacher labels", f"distilled (T = {KD_T:g})"), kd.T))
+plot_arms(arms, np.mean(dense_acc), title=f"{'-'.join(map(str, STUDENT))} students, mean ± 95 % CI, n={N}")
 
 # %% [markdown]
 # Read the two `compare` lines: the first is what the teacher's **labels** give, the second what the **soft
@@ -941,9 +938,8 @@ check_claim("test-factorize-output", globals())
 
 # %% [markdown]
 # Use: **a whole model 4x smaller by low rank.** Factorize the first layer at rank 50 and the second at rank
-# 20 (the 100 x 10 classifier stays), fine-tune, and compare with the dense model. A large weight error
-# need not cost accuracy: the printed relative error of the first layer is the Eckart-Young value
-# `sqrt(sum(S[k:]**2)) / ||W||`, yet the classifier depends on only a few of its directions.
+# 20 (the classifier stays), fine-tune, and compare with the dense model. Set the printed relative error of
+# the first layer (Eckart-Young, `sqrt(sum(S[k:]**2)) / ||W||`) against what it costs in accuracy.
 
 # %%
 RANKS = {0: 50, 2: 20}  # layer index -> rank
@@ -1246,11 +1242,10 @@ check_claim("test-design-accuracy", globals())
 # pays only at very high sparsity with a good kernel (sparse_dev), or on hardware built for a pattern (2:4).
 
 # %% [markdown]
-# **Q2.** Before looking at the `KD result` line, which of the three students did you expect to win, and
-# why? Now split the gain of *distilled* over *alone* into the part that *teacher labels* already gets and
-# the part the soft targets add, with the intervals from the two `compare` lines: is the second part
-# beyond noise? What does the teacher give the student here that the 500 labels do not, and why does the
-# soft term carry `T^2`?
+# **Q2.** Before looking at the `KD result` line, which student did you expect to win, and why? Split the
+# gain of *distilled* over *alone* into what *teacher labels* already gets and what the soft targets add,
+# with the intervals of the two `compare` lines: is the second part beyond noise? What does the teacher
+# give that the `N_LABELED` labels do not, and why does the soft term carry `T^2`?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "reflect-distillation", "locked": false, "points": 5, "schema_version": 3, "solution": true, "task": false}
 # Model answer (with the student's numbers). Teacher labels beat the student alone far beyond noise: the
