@@ -107,11 +107,23 @@ def _print_synced(module, done) -> None:
         output.say(f"  {what:<15}  {stem}: {action}; {len(files)} package file(s), {changed} changed")
 
 
+def _print_results(root):
+    """The module's measured compression results (tito/results.py), printed; returns them."""
+    from tito import output, results
+
+    res = results.run(root)
+    if "columns" in res:
+        output.table(res.get("source", "results"), res["columns"], res["rows"])
+    else:
+        output.say("  " + res.get("text", ""))
+    return res
+
+
 def cmd_complete(args: argparse.Namespace) -> int:
     import time
     from datetime import datetime
 
-    from tito import output, results, state, workflow
+    from tito import output, state, workflow
     from tito.grading import selfgrade
     from tito.paths import find_root, resolve_module
 
@@ -133,11 +145,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
     cells, points_ok = _complete_grade(module, log, args.verbose)
     score, max_score = selfgrade.totals(cells)
     output.say("== 4/4 measured compression results")
-    res = results.run(root)
-    if "columns" in res:
-        output.table(res.get("source", "results"), res["columns"], res["rows"])
-    else:
-        output.say("  " + res.get("text", ""))
+    res = _print_results(root)
     results_ok = res["status"] != "error"
     ok = tests_ok and points_ok and results_ok
     state.update(
