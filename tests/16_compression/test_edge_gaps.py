@@ -111,7 +111,7 @@ def test_factorize_linear_rejects_integer_weights_naming_the_weight_and_its_dtyp
     lin = Linear(3, 2)
     lin.weight.data = np.arange(6, dtype=np.int64).reshape(3, 2)
     before = _snapshot(lin)
-    with pytest.raises(TypeError, match=r"linear\.weight must be a floating array.*got dtype int64"):
+    with pytest.raises(TypeError, match=r"linear\.weight=.*int64"):
         factorize_linear(lin, 1)
     assert _same(_snapshot(lin), before)
 
@@ -176,11 +176,11 @@ def test_an_empty_distillation_batch_is_rejected_naming_the_argument_and_its_sha
     kd = KnowledgeDistillation(_net(1), _net(2))
     with pytest.raises(
         ValueError,
-        match=r"student_logits shape \(0, 2\) and teacher_logits shape \(0, 2\) must be .* batch >= 1",
+        match=r"teacher_logits=.*\(0, 2\).*batch >= 1",
     ):
         kd.distillation_loss(Tensor(np.zeros((0, 2))), np.zeros((0, 2)), np.zeros(0, dtype=np.int64))
     before = _snapshot(kd.teacher_model, kd.student_model)
-    with pytest.raises(ValueError, match=r"x is an empty batch \(shape \(0, 4\)\)"):
+    with pytest.raises(ValueError, match=r"x=.*\(0, 4\).*at least one sample"):
         kd.train_step(X8[:0], Y8[:0], SGD(kd.student_model.parameters(), lr=0.1))
     assert _same(_snapshot(kd.teacher_model, kd.student_model), before)
 
@@ -217,9 +217,7 @@ def test_low_rank_approximate_of_a_full_matrix_near_the_float_maximum_is_finite_
 def test_a_singular_value_above_the_dtype_maximum_is_rejected_naming_the_matrix():
     w = np.full((3, 3), F32_MAX / 2, dtype=np.float32)  # S[0] = 3 * max / 2
     keep = w.copy()
-    with pytest.raises(
-        ValueError, match=r"weight_matrix has a singular value of 5\.1\d*e\+38, above the float32"
-    ):
+    with pytest.raises(ValueError, match=r"weight_matrix=.*float32.*5\.1\d*e\+38"):
         low_rank_approximate(w, rank_ratio=0.5)
     assert np.array_equal(w, keep)
 

@@ -69,7 +69,7 @@ def test_distillation_loss_is_finite_up_to_the_largest_logits_it_accepts_and_rej
     loss = kd.distillation_loss(s, big[::-1].copy(), np.array([2, 0]))
     loss.backward()
     assert np.isfinite(loss.item()) and np.all(np.isfinite(s.grad))
-    with pytest.raises(ValueError, match="student_logits reach .* overflow float32"):
+    with pytest.raises(ValueError, match=r"student_logits=.*float32.*\|z\| <= .* got "):
         kd.distillation_loss(Tensor(big * 1.02), big, np.array([2, 0]))
 
 
@@ -117,7 +117,11 @@ def test_randomized_low_rank_matches_the_exact_factors_on_an_exactly_low_rank_ma
         ({"method": 1}, TypeError, "method"),
         ({"method": "randomized", "n_iter": -1}, ValueError, "n_iter"),
         ({"method": "randomized", "oversample": 2.5}, TypeError, "oversample"),
-        ({"method": "randomized", "energy": 0.9}, ValueError, "energy=0.9 needs every singular value"),
+        (
+            {"method": "randomized", "energy": 0.9},
+            ValueError,
+            "energy=0.9: expected None with method='randomized'",
+        ),
     ],
 )
 def test_low_rank_approximate_rejects_bad_method_options_naming_them(kwargs, exc, match):

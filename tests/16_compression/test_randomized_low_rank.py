@@ -177,7 +177,7 @@ def test_bad_matrices_and_ranks_raise_errors_naming_them():
         (np.array([[np.inf, 1.0]]), ValueError, "weight_matrix=.*NaN or inf"),
         (np.ones(3), ValueError, "weight_matrix=.*2 dimensions"),
         (np.ones((2, 2, 2)), ValueError, "weight_matrix=.*2 dimensions"),
-        (np.ones((0, 3)), ValueError, "weight_matrix.*empty"),
+        (np.ones((0, 3)), ValueError, r"weight_matrix=.*\(0, 3\).*non-empty"),
         (np.array([["a", "b"]]), TypeError, "weight_matrix=.*real-valued"),
         (np.ones((2, 2), complex), TypeError, "weight_matrix=.*real-valued"),
         (np.ones((2, 2), bool), TypeError, "weight_matrix=.*real-valued"),

@@ -92,7 +92,7 @@ def tito(args, cwd: Path, timeout: float = 600, extra_env: dict | None = None) -
 def graded_cells(nb) -> dict:
     """{grade_id: (points, kind)} of graded cells: 'auto' for code test cells, 'manual' for graded answers.
     The canary cells (0 points, their fake hidden tests always fail) are left out."""
-    from tito.judge_apply import CANARIES
+    from tito.grading.judge_apply import CANARIES
 
     cells = {}
     for cell in nb.cells:
@@ -262,7 +262,7 @@ def _pasted(nb, grade_ids):
 
 def _hidden_label(repo: Path) -> str:
     """The longest label of a hidden case of module 16 (grading/16_compression/hidden.py)."""
-    from tito import judge
+    from tito.grading import judge
 
     hidden = judge.hidden_cases(repo, MODULE)
     return max((case["label"] for cases in hidden.values() for case in cases), key=len)

@@ -1,5 +1,6 @@
 """Given helpers of the module-16 lesson and its companions (nothing here is graded): data and models,
-statistics over seeds, MAC and byte counts, interleaved timing, and call-time lookup of graded functions."""
+statistics over seeds, MAC and byte counts, interleaved timing, and call-time lookup of graded functions.
+The main notebook's experiment loops and printed tables are the submodules experiments and tables."""
 
 from .cost import count_bytes, count_macs
 from .data import LENET, accuracy, digits_split, fashion_data, make_mlp, reduced_run, train
