@@ -155,7 +155,8 @@ def check_optimizer(name, value, owner=None):
     check_that(trains, name, value, f"a parameter that requires grad (all {len(params)} are frozen)")
     own = {id(p) for p in owner.parameters()} if owner is not None else None
     foreign = [i for i, p in enumerate(params) if own is not None and id(p) not in own]
-    return check_that(not foreign, name, value, f"only the model's parameters, not params{foreign[:5]}")
+    own_only = f"the model's parameters only; params{foreign[:5]} are not the model's"
+    return check_that(not foreign, name, value, own_only)
 
 
 def check_loss_fn(name, value):
