@@ -143,16 +143,7 @@ from IPython.display import Image, display
 from matplotlib.figure import Figure
 from threadpoolctl import threadpool_info
 
-from tinytorch.lesson import interleaved_runs
-
-
-def planted_power_law(n, alpha=1.0, noise=0.02, seed=1):
-    g = np.random.default_rng(seed)
-    u, _ = np.linalg.qr(g.standard_normal((n, n)))
-    v, _ = np.linalg.qr(g.standard_normal((n, n)))
-    a = (u * np.arange(1, n + 1) ** -alpha) @ v.T + noise * g.standard_normal((n, n)) / np.sqrt(n)
-    return a.astype(np.float32)
-
+from tinytorch.lesson import interleaved_runs, planted_power_law
 
 n, k = 1024, 64
 A = planted_power_law(n)

@@ -3,6 +3,8 @@ and accuracy, and whether this is a reduced (grading) run."""
 
 import os
 
+import numpy as np
+
 from ..core.checks import check_int, check_that
 from ..core.layers import Linear, ReLU, Sequential
 from ..core.losses import CrossEntropyLoss
@@ -62,3 +64,14 @@ def train(model, X, y, epochs, lr=1e-3, seed=0, batch_size=128, optimizer=None):
 def accuracy(model, X, y):
     """Fraction of (X, y) classified correctly."""
     return evaluate(model, DataLoader(X, y, batch_size=1000))
+
+
+def planted_power_law(n, alpha=1.0, noise=0.02, seed=1):
+    """A float32 (n, n) matrix with singular values about i^-alpha (i = 1..n, random orthogonal factors)
+    plus Gaussian noise of Frobenius norm about `noise`: the test matrix of the randomized-SVD lesson and
+    benchmark."""
+    g = np.random.default_rng(seed)
+    u, _ = np.linalg.qr(g.standard_normal((n, n)))
+    v, _ = np.linalg.qr(g.standard_normal((n, n)))
+    a = (u * np.arange(1, n + 1) ** -alpha) @ v.T + noise * g.standard_normal((n, n)) / np.sqrt(n)
+    return a.astype(np.float32)
