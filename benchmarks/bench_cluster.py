@@ -65,7 +65,8 @@ def client_cost(root: Path, students: list) -> tuple:
     submission: packing it as bytes (gradebook snapshot, the first one also builds the batch's template) and
     merging its scores into the course gradebook."""
     sys.path.insert(0, str(root))
-    from tito import grading, payload
+    from tito.grading import nbgrader_api as grading
+    from tito.grading import payload
 
     course, times = root / "course", []
     with tempfile.TemporaryDirectory() as tmp:

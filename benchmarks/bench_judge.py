@@ -25,7 +25,8 @@ def submissions(n: int) -> list:
     """[notebook JSON text]: reference, blank, and partial notebooks in turn."""
     import nbformat
 
-    from tito import notebooks, release
+    from tito import notebooks
+    from tito.grading import release
     from tito.paths import resolve_module
 
     module = resolve_module(REPO, "16")
@@ -50,14 +51,14 @@ def main() -> int:
     parser.add_argument("--no-sandbox", action="store_true", help="run the runner without bubblewrap")
     args = parser.parse_args()
     guards.header("judging alone, per submission")
-    from tito import judge_apply
+    from tito.grading import judge_apply
 
     notebooks_ = submissions(args.n)
     times = []
     with tempfile.TemporaryDirectory(prefix="bench-judge-") as tmp:
         base = Path(tmp) / "stubs"
         shutil.copytree(REPO / "tinytorch" / "compression", base)
-        from tito import judge
+        from tito.grading import judge
 
         start = time.perf_counter()  # once per batch, before any submission (as tito grade autograde does)
         cases = judge.cases("16", judge.hidden_cases(REPO, "16_compression"))

@@ -25,15 +25,7 @@ from timing import interleaved_best
 
 from tinytorch.compression.randomized import randomized_svd
 from tinytorch.compression.sparse import CSRMatrix, csr_matmul
-
-
-# The same matrix as modules/16_compression/randomized_dev.py's planted_power_law (not exported there)
-def planted_power_law(n, alpha=1.0, noise=0.02, seed=1):
-    g = np.random.default_rng(seed)
-    u, _ = np.linalg.qr(g.standard_normal((n, n)))
-    v, _ = np.linalg.qr(g.standard_normal((n, n)))
-    a = (u * np.arange(1, n + 1) ** -alpha) @ v.T + noise * g.standard_normal((n, n)) / np.sqrt(n)
-    return a.astype(np.float32)
+from tinytorch.lesson import planted_power_law
 
 
 def bench_randomized(n=2048, k=128):

@@ -8,7 +8,7 @@ import copy
 
 import numpy as np
 
-from .core.checks import check_array, check_int, check_module
+from .core.checks import check_array, check_int, check_module, check_that
 from .core.layers import Linear
 from .core.module import Parameter
 
@@ -25,10 +25,7 @@ __all__ = [
 def _axis(axis, ndim):
     if axis is None:
         return None
-    if ndim == 0:
-        raise ValueError(
-            f"axis={axis!r} needs an array with at least 1 dimension; got a 0-d array (use axis=None)"
-        )
+    check_that(ndim > 0, "axis", axis, "None for a 0-d array")
     return check_int("axis", axis, low=-ndim, high=ndim - 1) % ndim
 
 
@@ -67,17 +64,15 @@ def quantize_int8(w, axis=None):
 def dequantize_int8(q, scale, axis=None):
     """q int8 array, scale (scalar, or (q.shape[axis],) with axis) -> float32 q * scale."""
     q = np.asarray(q)
-    if q.dtype != np.int8:
-        raise TypeError(f"q must be an int8 array, got dtype {q.dtype}")
+    check_that(q.dtype == np.int8, "q", q, "an int8 array", TypeError)
     scale = check_array("scale", scale).astype(np.float64)
     ax = _axis(axis, q.ndim)
     if ax is None:
-        if scale.size != 1:
-            raise ValueError(f"per-tensor scale must be a scalar, got shape {scale.shape}")
+        check_that(scale.size == 1, "scale", scale, "a scalar (one scale per tensor)")
         s = scale.reshape(())
     else:
-        if scale.shape != (q.shape[ax],):
-            raise ValueError(f"scale shape {scale.shape} does not match q shape {q.shape} along axis {ax}")
+        n = q.shape[ax]
+        check_that(scale.shape == (n,), "scale", scale, f"shape ({n},) for q of shape {q.shape}, axis {ax}")
         s = _expand(scale, ax, q.ndim)
     return (q.astype(np.float64) * s).astype(np.float32)
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .core.checks import check_that
 from .core.tensor import Tensor
 
 __all__ = [
@@ -38,8 +39,7 @@ def rel_error(a, b):
     """||a - b|| / max(||a|| + ||b||, 1e-300) (2-norms over all entries); 0.0 when both are zero."""
     a = np.asarray(getattr(a, "data", a), dtype=np.float64)
     b = np.asarray(getattr(b, "data", b), dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"rel_error shape mismatch: {a.shape} vs {b.shape}")
+    check_that(a.shape == b.shape, "b", b, f"the shape of a {a.shape}")
     denom = np.linalg.norm(a) + np.linalg.norm(b)
     return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
 

@@ -13,6 +13,7 @@ from .core.checks import (
     check_nonempty_loader,
     check_optimizer,
     check_parameters,
+    check_that,
 )
 from .core.tensor import Tensor, no_grad
 
@@ -59,16 +60,12 @@ def _watched(named, optimizer):
 def _finite_loss(loss, where):
     """The float value of a loss (Tensor or number); ValueError when NaN or inf, before any step."""
     value = float(getattr(loss, "item", lambda: loss)())
-    if not math.isfinite(value):
-        raise ValueError(
-            f"non-finite loss {value}{' ' + where if where else ''}; no optimizer step was taken "
-            "(lower the learning rate or check the inputs)"
-        )
-    return value
+    return check_that(math.isfinite(value), "loss", value, f"a finite loss{where}; no step was taken")
 
 
 def _watched_step(loss, optimizer, watched, where):
     """optimizer_step with the watched (name, Parameter) pairs already listed."""
+    where = f" {where}" if where else ""
     value = _finite_loss(loss, where)
     before = [(p, p.grad) for _, p in watched]  # backward builds new arrays: the old ones stay intact
     optimizer.zero_grad()
@@ -78,15 +75,12 @@ def _watched_step(loss, optimizer, watched, where):
         if g is not None and not np.isfinite(np.add.reduce(g, axis=None)) and not np.all(np.isfinite(g)):
             for q, old in before:
                 q.grad = old
-            raise ValueError(
-                f"non-finite gradient of {name!r}{' ' + where if where else ''}; "
-                "no optimizer step was taken (lower the learning rate or check the inputs)"
-            )
+            raise ValueError(f"gradient of {name!r}{where}: expected finite entries; no step was taken")
     optimizer.step()
     return value
 
 
-def _checked_step(model, x, y, loss_fn, optimizer, watched, modules, where):
+def _step_in_train_mode(model, x, y, loss_fn, optimizer, watched, modules, where):
     """train_step after its checks: `watched` (see _watched) and `modules` (model.modules()) are computed
     once by the caller."""
     modes = [m.training for m in modules]
@@ -100,15 +94,14 @@ def _checked_step(model, x, y, loss_fn, optimizer, watched, modules, where):
         raise
 
 
-def _check_trainable(model):
-    """model.named_parameters() after check_parameters (NaN/inf allowed: the loss check catches them); a
-    ValueError when none requires grad, before anything changes."""
+def _check_training(model, loss_fn, optimizer):
+    """The checks train_step and fit share; returns model.named_parameters() after check_parameters
+    (NaN/inf allowed: the loss check catches them) and a ValueError when none requires grad."""
+    check_module("model", model)
+    check_loss_fn("loss_fn", loss_fn)
+    check_optimizer("optimizer", optimizer)
     named = check_parameters(model.named_parameters(), finite=False)
-    if not any(p.requires_grad for _, p in named):
-        frozen = ", none requires grad" if named else ""
-        raise ValueError(
-            f"model has no parameters to train ({type(model).__name__} with {len(named)} parameters{frozen})"
-        )
+    check_that(any(p.requires_grad for _, p in named), "model", model, "a parameter that requires grad")
     return named
 
 
@@ -117,11 +110,10 @@ def train_step(model, x, y, loss_fn, optimizer, where=""):
 
     Parameters must be float, writable, non-empty, with masks of their shape (checked first). A rejected
     step (non-finite loss or gradient) leaves weights, gradients and train/eval modes as they were."""
-    check_module("model", model)
-    check_loss_fn("loss_fn", loss_fn)
-    check_optimizer("optimizer", optimizer)
-    named = _check_trainable(model)
-    return _checked_step(model, x, y, loss_fn, optimizer, _watched(named, optimizer), model.modules(), where)
+    named = _check_training(model, loss_fn, optimizer)
+    return _step_in_train_mode(
+        model, x, y, loss_fn, optimizer, _watched(named, optimizer), model.modules(), where
+    )
 
 
 def fit(model, loader, loss_fn, optimizer, epochs=1):
@@ -131,18 +123,15 @@ def fit(model, loader, loss_fn, optimizer, epochs=1):
     loss.backward(), optimizer.step() (train_step). A non-finite loss or gradient raises ValueError
     naming the epoch and the batch (both 0-based); no step is taken on that batch.
     """
-    check_module("model", model)
+    named = _check_training(model, loss_fn, optimizer)  # checked once: fit changes no structure
     check_nonempty_loader("loader", loader)
-    check_loss_fn("loss_fn", loss_fn)
-    check_optimizer("optimizer", optimizer)
     epochs = check_int("epochs", epochs, low=1)
-    named = _check_trainable(model)  # checked once: fit changes no structure
     watched, modules = _watched(named, optimizer), model.modules()
     history = []
     for epoch in range(epochs):
         total, count = 0.0, 0
         for batch, (x, y) in enumerate(loader):
-            value = _checked_step(
+            value = _step_in_train_mode(
                 model,
                 x,
                 y,
@@ -172,8 +161,7 @@ def evaluate(model, loader):
             logits = model(x)
             correct += int(np.sum(logits.data.argmax(axis=-1) == np.asarray(getattr(y, "data", y))))
             count += len(y)
-    if count == 0:
-        raise ValueError("loader yields no samples")
+    check_that(count, "loader", loader, "at least one sample")
     return correct / count
 
 
@@ -183,6 +171,5 @@ def predict(model, X):
     x = X if isinstance(X, Tensor) else Tensor(X)
     with _EvalMode(model):
         logits = model(x)
-    if logits.ndim != 2:
-        raise ValueError(f"predict expects model outputs of shape (N, C), got {logits.shape}")
+    check_that(logits.ndim == 2, "model", model, f"outputs of shape (N, C), not {logits.shape}")
     return logits.data.argmax(axis=1).astype(np.int64)

@@ -49,7 +49,8 @@ def _complete_tests(root, module, log, verbose: bool) -> int:
 
 def _complete_grade(module, log, verbose: bool):
     """Step 3: the graded cells of the student's notebooks. Returns (cells, ok)."""
-    from tito import notebooks, output, selfgrade
+    from tito import notebooks, output
+    from tito.grading import selfgrade
     from tito.paths import notebook_name
 
     if not module.graded_notebooks():
@@ -106,11 +107,24 @@ def _print_synced(module, done) -> None:
         output.say(f"  {what:<15}  {stem}: {action}; {len(files)} package file(s), {changed} changed")
 
 
+def _print_results(root):
+    """The module's measured compression results (tito/results.py), printed; returns them."""
+    from tito import output, results
+
+    res = results.run(root)
+    if "columns" in res:
+        output.table(res.get("source", "results"), res["columns"], res["rows"])
+    else:
+        output.say("  " + res.get("text", ""))
+    return res
+
+
 def cmd_complete(args: argparse.Namespace) -> int:
     import time
     from datetime import datetime
 
-    from tito import output, results, selfgrade, state, workflow
+    from tito import output, state, workflow
+    from tito.grading import selfgrade
     from tito.paths import find_root, resolve_module
 
     start = time.perf_counter()
@@ -131,11 +145,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
     cells, points_ok = _complete_grade(module, log, args.verbose)
     score, max_score = selfgrade.totals(cells)
     output.say("== 4/4 measured compression results")
-    res = results.run(root)
-    if "columns" in res:
-        output.table(res.get("source", "results"), res["columns"], res["rows"])
-    else:
-        output.say("  " + res.get("text", ""))
+    res = _print_results(root)
     results_ok = res["status"] != "error"
     ok = tests_ok and points_ok and results_ok
     state.update(

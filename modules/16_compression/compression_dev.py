@@ -1,20 +1,17 @@
 # %% [markdown]
 # # Module 16: Compression
 #
-# Trained networks carry far more parameters than their task needs. In this module you build the four
-# classic ways to remove them (magnitude pruning, structured pruning, knowledge distillation, low-rank
-# factorization) and a pipeline that combines them, then measure on a LeNet-300-100-sized MLP trained on
-# Fashion-MNIST what each one buys in size, speed and accuracy, and where it buys nothing. At the end you
-# design your own compressed model under a byte budget.
+# Trained networks carry far more parameters than their task needs. You build the four classic ways to
+# remove them (magnitude pruning, structured pruning, knowledge distillation, low-rank factorization) and a
+# pipeline combining them, measure on a Fashion-MNIST MLP what each buys in size, speed and accuracy (and
+# where it buys nothing), and finally design your own compressed model under a byte budget.
 #
 # **How this notebook works.** Each task has a short explanation, a function to complete where it says
-# `# YOUR CODE HERE` (the argument checks are given: they come from `tinytorch.core.task_checks`), a
-# self-check cell that prints *expected* against *got*, and several small graded cells. Each graded cell
-# states one claim in its first line, is worth 1 to 5 points, and runs that claim's visible cases
-# (`check_claim`, defined in `tinytorch/claims/module16/`). Your grade is decided outside your notebook: a
-# separate process checks the functions your notebook *exports* on the visible cases and on hidden ones,
-# and compares what they return with values computed from the instructor's solution. A claim's points are
-# all or nothing. `tito module complete 16` shows the visible part of that grade, cell by cell.
+# `# YOUR CODE HERE` (the argument checks are given, from `tinytorch.core.task_checks`), a self-check cell
+# printing *expected* against *got*, and small graded cells, each stating one claim (1 to 5 points, all or
+# nothing) and running its visible cases (`check_claim`, from `tinytorch/claims/module16/`). A separate
+# process grades the functions your notebook *exports*, on those cases and hidden ones, against the
+# instructor's solution; `tito module complete 16` shows the visible part, cell by cell.
 #
 # | task | function | graded cells | points |
 # |---|---|---|---|
@@ -33,26 +30,25 @@
 # [0, 100]; every accuracy is a fraction in [0, 1] of the 10,000 Fashion-MNIST test images.
 #
 # **Measurements over seeds.** Every result the text interprets is measured over several seeds
-# (initialisation and data order) and printed as mean ± the half-width of the 95 % t-interval. A
-# difference whose interval includes 0 is *within noise*: no winner. When nbgrader grades or validates the
-# notebook (or `TINYTORCH_REDUCED=1` is set), a **reduced run** trains on a small subset with one seed, so
-# that grading stays fast: its numbers carry no interval and support no claim.
+# (initialisation and data order) and printed as mean ± the half-width of the 95 % t-interval; a
+# difference whose interval includes 0 is *within noise*: no winner. Under nbgrader (or with
+# `TINYTORCH_REDUCED=1`) a **reduced run** uses one seed and a small subset: no interval, no claim.
 
 # %%
 #| export compression.sparsity
 import numpy as np
 
 from tinytorch.core.checks import check_bool, check_module
+from tinytorch.core.task_checks import check_sparsity
 
 # %% [markdown]
 # ## Setup: a Fashion-MNIST MLP to compress
 #
 # Fashion-MNIST (Zalando Research, MIT licence, shipped in `tinytorch/data`): 28x28 grey images of ten kinds
 # of clothing. The model has the size of LeNet-300-100 (784-300-100-10), on which Han et al. (2015) removed
-# 12x of the weights at no loss on MNIST. The training set is a stratified subset (the `DATA` line); the
-# test set is all 10,000 images. One dense model per seed (`dense[seed]`); every compressed model is
-# fine-tuned `FT_EPOCHS` epochs and compared with the dense model given the same extra epochs (`dense_ft`).
-# The given helpers and plots live in `tinytorch/lesson/`.
+# 12x of the weights at no loss on MNIST. One dense model per seed (`dense[seed]`), trained on a stratified
+# subset (the `DATA` line); every compressed model is fine-tuned `FT_EPOCHS` epochs and compared with the
+# dense model given the same extra epochs (`dense_ft_acc`). Given helpers and plots: `tinytorch/lesson/`.
 # %%
 # isort: split
 import copy
@@ -60,29 +56,19 @@ import copy
 import matplotlib.pyplot as plt
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from tinytorch.claims.module16 import nets
 from tinytorch.compression.schedule import cubic_schedule
-from tinytorch.compression.sparse import SparseLinear, to_sparse
-from tinytorch.core.layers import Linear, ReLU, Sequential
-from tinytorch.core.losses import CrossEntropyLoss
-from tinytorch.core.optim import Adam
-from tinytorch.core.tensor import Tensor, no_grad
+from tinytorch.compression.sparse import to_sparse
+from tinytorch.core.layers import Linear, Sequential
+from tinytorch.core.tensor import Tensor
 from tinytorch.data import DataLoader
-from tinytorch.lesson import (
-    LENET,
-    accuracy,
-    ci,
-    compare,
-    count_bytes,
-    count_macs,
-    fashion_data,
-    interleaved_ms,
-    make_mlp,
-    mean_ci,
-    reduced_run,
-    speedup,
-    train,
-)
+from tinytorch.lesson import experiments as runs
+from tinytorch.lesson import tables
+from tinytorch.lesson.cost import count_bytes, count_macs
+from tinytorch.lesson.data import accuracy, fashion_data, reduced_run
 from tinytorch.lesson.plots import plot_arms, plot_energy, plot_knee, plot_macs_and_speed, plot_patterns
+from tinytorch.lesson.stats import ci, compare
+from tinytorch.lesson.timing import interleaved_ms, speedup
 from tinytorch.testing import expect, replaced
 
 # %matplotlib inline
@@ -90,35 +76,25 @@ threadpool_limits(1)  # one BLAS thread: reproducible timings, and fair to every
 plt.rcParams.update({"figure.dpi": 100, "figure.figsize": (7.5, 3.6)})
 REDUCED = reduced_run()
 N_TRAIN, SEEDS = (3000, range(1)) if REDUCED else (20000, range(5))
-EPOCHS, FT_EPOCHS = 6, 3
-X_train, y_train, X_test, y_test = fashion_data(N_TRAIN)
+EPOCHS, FT_EPOCHS, N = 6, 3, len(SEEDS)
+data = X_train, y_train, X_test, y_test = fashion_data(N_TRAIN)
 print(f"DATA: fashion-mnist train {len(X_train)} test {len(X_test)}")
 if REDUCED:
-    print("REDUCED RUN (grading): one seed, a 3,000-image training subset; no interval, no claim")
-dense, dense_acc, dense_ft, dense_ft_acc = {}, [], {}, []
-for seed in SEEDS:
-    dense[seed] = make_mlp(LENET, seed=seed)
-    train(dense[seed], X_train, y_train, EPOCHS, seed=seed)
-    dense_acc.append(accuracy(dense[seed], X_test, y_test))
-    dense_ft[seed] = copy.deepcopy(dense[seed])
-    train(dense_ft[seed], X_train, y_train, FT_EPOCHS, seed=100 + seed)  # the extra epochs the others get
-    dense_ft_acc.append(accuracy(dense_ft[seed], X_test, y_test))
+    print(f"REDUCED RUN (grading): one seed, a {N_TRAIN}-image training subset; no interval, no claim")
+dense, dense_acc, dense_ft_acc = runs.dense_models(SEEDS, data, EPOCHS, FT_EPOCHS)
 base, base_acc = dense[0], dense_acc[0]
 print(f"dense after {EPOCHS} epochs: {np.round(dense_acc, 4).tolist()}, {base.num_parameters()} parameters")
-print(f"dense after {EPOCHS} + {FT_EPOCHS} epochs: {ci(dense_ft_acc)}, n={len(SEEDS)}")
+dense_ci = ci(dense_ft_acc)  # the reference of every fine-tuned model below
+print(f"dense after {EPOCHS} + {FT_EPOCHS} epochs: {dense_ci}, n={N}")
 print("BLAS:", [(i["internal_api"], i["num_threads"]) for i in threadpool_info()])
 
 # %% [markdown]
 # ## Task 1: measure sparsity (5 points)
 #
-# Sparsity is the share of entries that are exactly zero, **as a percentage**: `100 * zeros / total`.
-# Two views:
-# - over **all** parameters (a fresh `Linear(4, 4)` already reads 20 %: its 4 biases start at 0);
-# - over the **weights** only, `weights_only=True`: the parameters with `ndim >= 2`, the ones pruning
-#   acts on (`prunable_parameters`, given).
-#
-# A model with nothing to count (no parameters, or no weights with `weights_only=True`) has sparsity
-# `0.0`, never a division by zero. Return a Python `float`.
+# Sparsity is the share of entries that are exactly zero, **as a percentage**: `100 * zeros / total`,
+# over **all** parameters (a fresh `Linear(4, 4)` already reads 20 %: its 4 biases start at 0) or, with
+# `weights_only=True`, over the **weights** only: the parameters with `ndim >= 2`, the ones pruning acts on
+# (`prunable_parameters`, given). Nothing to count gives `0.0`, never a division by zero. Return a `float`.
 # Hints: `p.data.size`, `np.count_nonzero(p.data)`, `model.parameters()`.
 
 
@@ -147,8 +123,7 @@ def measure_sparsity(model, weights_only=False):
     weights_only=True counts only parameters with ndim >= 2 (see prunable_parameters).
     Returns 0.0 when there is nothing to count.
     """
-    check_module("model", model)
-    check_bool("weights_only", weights_only)
+    model, weights_only = check_sparsity(model, weights_only)
     ### BEGIN SOLUTION
     params = [p for _, p in prunable_parameters(model)] if weights_only else model.parameters()
     total = sum(p.data.size for p in params)
@@ -165,14 +140,7 @@ def measure_sparsity(model, weights_only=False):
 
 
 # %%
-def sparsity_net():
-    lin = Linear(4, 4)
-    lin.weight.data = np.arange(1, 17, dtype=np.float32).reshape(4, 4)
-    lin.bias.data[:] = 0
-    return Sequential(lin)
-
-
-net = sparsity_net()
+net = nets.mlp([np.arange(1, 17).reshape(4, 4)])  # biases 0 (nets: the claims' small hand-set networks)
 expect("measure_sparsity(net)", 20.0, measure_sparsity(net))
 expect("measure_sparsity(net, weights_only=True)", 0.0, measure_sparsity(net, weights_only=True))
 net.layers[0].weight.data[0, :] = 0
@@ -196,41 +164,32 @@ check_claim("test-sparsity-weights-only", globals())
 check_claim("test-sparsity-empty", globals())
 
 # %% [markdown]
-# Use: a trained MLP has no exact zeros in its weights. Keep this number in mind: every technique below
-# starts from 0 %.
+# Use: the sparsity of the trained MLP, where every technique below starts.
 
 # %%
-print(
-    f"trained MLP: sparsity {measure_sparsity(base):.2f} % of all parameters, "
-    f"{measure_sparsity(base, weights_only=True):.2f} % of weights"
-)
+all_pct, weights_pct = measure_sparsity(base), measure_sparsity(base, weights_only=True)
+print(f"trained MLP: sparsity {all_pct:.2f} % of all parameters, {weights_pct:.2f} % of weights")
 
 # %% [markdown]
 # ## Task 2: magnitude (unstructured) pruning (17 points)
 #
-# Zero the weights with the smallest `|w|`, ranked **globally** over every weight matrix at once (a layer
-# whose weights are all small loses more than a layer whose weights are large; biases are never pruned).
-# The rules (the amount's type and the exact count as in `torch.nn.utils.prune`; the cumulative target
-# is not: torch's repeated prune is relative to what remains):
+# Zero the weights with the smallest `|w|`, ranked **globally** over every weight matrix at once (a layer of
+# small weights loses more than a layer of large ones; biases are never pruned). The rules:
 # - `sparsity` is a float in [0, 1] (a fraction) or an int >= 0 (a count): `1` prunes one weight, `1.0` all.
-#   The given check turns it into the number to prune, `k = round(sparsity * N)` (Python `round`, half to
-#   even: N = 7, s = 0.5 gives 4; never `int(s * N)`: `int(0.29 * 100) == 28`);
-# - prune **exactly** k weights. A percentile threshold with `>=` keeps every tie at the threshold, so seven
-#   equal weights at s = 0.5 would lose none;
-# - ties in `|w|` go in flat order: the lower flat index (`np.ravel` order) first, the earlier parameter first;
-# - the target is **cumulative**: a weight already pruned (its `mask` is False) stays pruned and counts
-#   towards k. A smaller second target prunes nothing more and revives nothing;
-# - store each weight's mask as `param.set_mask(keep)` (bool, same shape, True = kept) and return
-#   `{name: param.mask}`. The optimizers zero masked gradients and re-apply the mask after every step,
-#   so fine-tuning keeps pruned weights at exactly 0.
+#   The given check turns it into `k = round(sparsity * N)` (Python `round`, half to even: N = 7, s = 0.5
+#   gives 4; never `int(s * N)`: `int(0.29 * 100) == 28`), as `torch.nn.utils.prune` does;
+# - prune **exactly** k weights (a percentile threshold with `>=` keeps every tie: seven equal weights at
+#   s = 0.5 would lose none); ties in `|w|` go in flat (`np.ravel`) order, the earlier parameter first;
+# - the target is **cumulative** (torch's repeated prune is relative instead): a weight already pruned (its
+#   `mask` is False) stays pruned and counts towards k; a smaller second target prunes nothing more;
+# - store each weight's mask with `param.set_mask(keep)` (bool, True = kept) and return `{name: param.mask}`:
+#   the optimizers zero masked gradients and re-apply the mask after every step.
 #
-# A recipe in about ten lines: one score per weight, `|w|`, or `-1` where the weight is already masked (so
-# it ranks first); the k-th smallest score `t`, from the given `kth_smallest(scores, k)` (k = 1 is the
-# smallest; the same value as `np.partition(scores, k - 1)[k - 1]`, several times faster on 100 M scores;
-# either passes the tests); prune every score below `t` and, of the scores equal to `t`,
-# the first ones in flat order until k are pruned; split the flat mask back into the parameters' shapes.
-# Hints: `np.concatenate`, `np.where(mask, np.abs(w), -1)`, `np.flatnonzero(scores == t)`, `p.data *= keep`
-# (or `p.data[~keep] = 0`).
+# A recipe: one score per weight, `|w|`, or `-1` where already masked (so it ranks first); the k-th smallest
+# score `t` from the given `kth_smallest(scores, k)` (k = 1: the smallest; the value of
+# `np.partition(scores, k - 1)[k - 1]`, faster); prune every score below `t` and, of those equal to `t`, the
+# first in flat order until k are pruned; split the flat mask back into the parameters' shapes.
+# Hints: `np.concatenate`, `np.where(mask, np.abs(w), -1)`, `np.flatnonzero(scores == t)`, `p.data *= keep`.
 
 # %%
 #| export compression.magnitude
@@ -280,28 +239,15 @@ def magnitude_prune(model, sparsity=0.9):
 
 
 # %%
-def w5_net():
-    lin = Linear(5, 5)
-    lin.weight.data = np.arange(1, 26, dtype=np.float32).reshape(5, 5) * np.where(
-        np.arange(25) % 2, 1, -1
-    ).reshape(5, 5)
-    lin.bias.data[:] = 0.5
-    return Sequential(lin)
-
-
 def two_layers():
-    a, b = Linear(2, 2), Linear(2, 2)
-    a.weight.data = np.array([[1.0, 4.0], [2.0, 6.0]], dtype=np.float32)
-    b.weight.data = np.array([[1.0, 5.0], [3.0, 2.0]], dtype=np.float32)
-    return Sequential(a, ReLU(), b)
+    return nets.mlp([[[1, 4], [2, 6]], [[1, 5], [3, 2]]])
 
 
-net = w5_net()
+net = nets.w5_net()
 masks = magnitude_prune(net, sparsity=0.75)
 expect("zeros at s = 0.75", 19, int(np.sum(net.layers[0].weight.data == 0)))
 expect("kept flat indices", list(range(19, 25)), np.flatnonzero(net.layers[0].weight.data).tolist())
-ties = Sequential(Linear(7, 1))
-ties.layers[0].weight.data[:] = 1.0
+ties = nets.mlp([np.ones((7, 1))])
 magnitude_prune(ties, sparsity=0.5)
 expect("seven equal weights at s = 0.5", [0, 0, 0, 0, 1, 1, 1], ties.layers[0].weight.data.ravel().tolist())
 net2 = two_layers()
@@ -351,57 +297,45 @@ if os.environ.get("NBGRADER_EXECUTION") == "autograde":  # the instructor's grad
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Use: prune a copy of each seed's dense model to 90 % and fine-tune it with the masks in place, against
-# the dense model given the same extra epochs. `compare` prints the paired difference over the seeds.
+# Use: prune a copy of each seed's dense model to 90 %, fine-tune it with the masks in place and compare it
+# with the dense model given the same extra epochs (`compare`: the paired difference over the seeds).
 
 # %%
-mag90, mag90_acc, oneshot90_acc = {}, [], []
-for seed in SEEDS:
-    mag90[seed] = copy.deepcopy(dense[seed])
-    masks90 = magnitude_prune(mag90[seed], sparsity=0.9)
-    oneshot90_acc.append(accuracy(mag90[seed], X_test, y_test))
-    train(mag90[seed], X_train, y_train, FT_EPOCHS, seed=100 + seed)
-    mag90_acc.append(accuracy(mag90[seed], X_test, y_test))
-still_zero = all(np.all(p.data[~masks90[name]] == 0) for name, p in prunable_parameters(mag90[seed]))
-print(
-    f"90 % right after pruning: {np.round(oneshot90_acc, 4).tolist()}; masked weights still 0: {still_zero}"
-)
-N = len(SEEDS)
-print(f"OUTCOME magnitude-90: accuracy {ci(mag90_acc)} (dense {ci(dense_ft_acc)}), n={N}")
+mag90 = copy.deepcopy(dense)
+masks90 = {seed: magnitude_prune(model, sparsity=0.9) for seed, model in mag90.items()}
+oneshot90_acc = [accuracy(model, X_test, y_test) for model in mag90.values()]
+mag90_acc = runs.fine_tune(mag90, data, FT_EPOCHS)  # FT_EPOCHS epochs each, in place
+still_zero = all(np.all(p.data[~masks90[s][n]] == 0) for s in SEEDS for n, p in prunable_parameters(mag90[s]))
+first = np.round(oneshot90_acc, 4).tolist()
+print(f"90 % right after pruning: {first}; masked weights still 0: {still_zero}")
+print(f"OUTCOME magnitude-90: accuracy {ci(mag90_acc)} (dense {dense_ci}), n={N}")
 print("magnitude-90 against dense:", compare(mag90_acc, dense_ft_acc))
 
 # %% [markdown]
-# **Does sparsity make it faster?** Not by itself: the 90 % model stores its zeros in dense arrays, so
-# `x @ W` does every multiply-add. Unstructured zeros pay only with a sparse format (CSR: values, column
-# indices, row pointers; smaller than dense below about 50 % density) and a kernel that skips them; the
-# predict-then-measure section times one, and `sparse_dev.ipynb` measures its break-even on this machine.
-# GPUs speed up one pattern, 2:4 (two non-zeros per group of four inputs), on sparse tensor cores (about
-# 1.3-1.6x on many shapes, slower on some: cuSPARSELt benchmarks, pytorch/pytorch PR #96147).
+# **Does sparsity make it faster?** Not by itself: these zeros sit in dense arrays, so `x @ W` does every
+# multiply-add. They pay only with a sparse format (CSR: values, column indices, row pointers) and a kernel
+# that skips them (timed below; `sparse_dev.ipynb` measures the break-even), or on GPUs for the 2:4 pattern
+# (two non-zeros per four inputs) on sparse tensor cores.
 
 # %% [markdown]
 # ## Task 3: structured (neuron) pruning (14 points)
 #
-# Remove whole hidden **neurons** instead of single weights. In the `(in, out)` layout, output neuron `j`
-# of a Linear is **column** `W[:, j]`, and its importance is the column's L2 norm,
-# `np.linalg.norm(W, axis=0)[j]`. For every hidden Linear of a Sequential (every Linear but the last: the
-# last one's outputs are the classes and are **never** pruned):
-# - drop the `k = round(prune_ratio * out)` neurons of lowest norm (ties: the lower index first), but keep
-#   at least one: `k = min(k, out - 1)`; all norms are taken from the weights as they are when the function
-#   is called, before anything changes;
-# - `physical=False`: zero the dropped columns `W[:, j]` **and** biases `b[j]`, and AND them into the
-#   masks (`set_mask(_kept(p) & keep)`), so fine-tuning keeps them at 0;
-# - `physical=True`: replace the parameters by smaller ones: `W_l[:, keep]`, `b_l[keep]` and the **next**
-#   Linear's rows `W_{l+1}[keep, :]`. `_replace(layer, "weight", index)` (given) installs
-#   `layer.weight.data[index]` as a new Parameter and updates `in_features`/`out_features`.
-#   Parameters removed per pruned layer: `k * (in_l + 1) + k * out_{l+1}`.
+# Remove whole hidden **neurons** instead of single weights. Output neuron `j` of a Linear is **column**
+# `W[:, j]`; its importance is the column's L2 norm, `np.linalg.norm(W, axis=0)[j]`. For every hidden Linear
+# of a Sequential (every Linear but the last, whose outputs are the classes: **never** pruned):
+# - drop the `k = round(prune_ratio * out)` neurons of lowest norm (ties: the lower index first), keeping at
+#   least one (`k = min(k, out - 1)`); all norms are taken before anything changes;
+# - `physical=False`: zero the dropped columns `W[:, j]` **and** biases `b[j]`, and AND them into the masks
+#   (`set_mask(_kept(p) & keep)`), so fine-tuning keeps them at 0;
+# - `physical=True`: replace the parameters by smaller ones, `W_l[:, keep]`, `b_l[keep]` and the **next**
+#   Linear's rows `W_{l+1}[keep, :]` (`_replace(layer, "weight", index)`, given, installs
+#   `layer.weight.data[index]` and updates `in_features`/`out_features`): `k * (in_l + 1) + k * out_{l+1}`
+#   parameters fewer per pruned layer. Build the optimizer **after**: it must hold the new parameters.
 #
-# A dropped neuron's pre-activation is 0, so it still emits `f(0)`: 0 for ReLU and Tanh, but 0.5 for
-# Sigmoid. To compute the same function, `physical=True` first adds `f(0) * W_{l+1}[j, :]` of every
-# dropped `j` to `b_{l+1}` (`_zero_response(layers)` gives `f(0)` for the layers between two Linears).
-# A model where that constant has nowhere to go (no bias in the next Linear) is rejected by the given
-# check with a `ValueError`. Returns `{"layers.i": sorted kept neuron indices}` for each pruned Linear.
-# Build the optimizer **after** physical pruning: it must hold the new parameters.
-#
+# A dropped neuron still emits `f(0)`: 0 for ReLU and Tanh, 0.5 for Sigmoid. So `physical=True` first adds
+# `f(0) * W_{l+1}[j, :]` of every dropped `j` to `b_{l+1}` (`_zero_response(layers)` gives `f(0)` for the
+# layers between two Linears); with no bias to take it, the given check raises a `ValueError`. Return
+# `{"layers.i": sorted kept neuron indices}` for each pruned Linear.
 # Hints: `np.argsort(norms, kind="stable")[:k]`; `np.s_[:, keep]` indexes columns; `zip(pos, pos[1:])`
 # walks (Linear, next Linear) pairs.
 
@@ -476,15 +410,7 @@ def structured_prune(model, prune_ratio=0.5, physical=False):
 
 
 # %%
-def neuron_net(act=ReLU):
-    net = Sequential(Linear(2, 4), act(), Linear(4, 3))
-    net.layers[0].weight.data = np.array([[3, 2, 1, 0], [0, 2, 0, 2.9]], dtype=np.float32)
-    net.layers[0].bias.data = np.array([1, 2, 3, 4], dtype=np.float32)
-    net.layers[2].weight.data = np.arange(12, dtype=np.float32).reshape(4, 3)
-    net.layers[2].bias.data = np.array([0.5, -0.5, 1.0], dtype=np.float32)
-    return net
-
-
+neuron_net = nets.neuron_net  # biases [1, 2, 3, 4] and [0.5, -0.5, 1], second weight 0..11
 xs = Tensor(np.array([[1.0, 2.0], [-1.0, 0.5], [0.3, -2.0]], dtype=np.float32))
 masked, phys = neuron_net(), neuron_net()
 expect("kept neurons", [0, 3], structured_prune(masked, prune_ratio=0.5)["layers.0"].tolist())
@@ -531,49 +457,29 @@ if os.environ.get("NBGRADER_EXECUTION") == "autograde":  # the instructor's grad
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Use: first the **knee** of seed 0's model, before any fine-tuning: accuracy against the share of the
-# weights removed, by magnitude (weights zeroed) and by structured pruning (weights removed with the
-# neurons). Then half the neurons of both hidden layers removed physically (784-300-100-10 becomes
-# 784-150-50-10) and fine-tuned, for every seed.
+# Use: first the **knee** of seed 0's model before fine-tuning, accuracy against the share of the weights
+# removed by each of your two functions (`runs.knee`). Then half the neurons of both hidden layers removed
+# physically (784-300-100-10 becomes 784-150-50-10) and fine-tuned, for every seed.
 
 # %%
 SPARSITIES, RATIOS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98), (0.0, 0.25, 0.5, 0.75, 0.9)
-weights = sum(p.data.size for _, p in prunable_parameters(base))
-knee = {"magnitude": [], "structured": []}
-for s in SPARSITIES:
-    pruned = copy.deepcopy(base)
-    magnitude_prune(pruned, sparsity=s)
-    knee["magnitude"].append((100 * s, accuracy(pruned, X_test, y_test)))
-for r in RATIOS:
-    narrowed = copy.deepcopy(base)
-    structured_prune(narrowed, prune_ratio=r, physical=True)
-    gone = 100 * (1 - sum(p.data.size for _, p in prunable_parameters(narrowed)) / weights)
-    knee["structured"].append((gone, accuracy(narrowed, X_test, y_test)))
-for kind, points in knee.items():
-    print(f"{kind}, no fine-tuning: " + ", ".join(f"{g:.0f} % of weights -> {a:.4f}" for g, a in points))
-half, half_acc = {}, []
-for seed in SEEDS:
-    half[seed] = copy.deepcopy(dense[seed])
-    structured_prune(half[seed], prune_ratio=0.5, physical=True)
-    train(half[seed], X_train, y_train, FT_EPOCHS, seed=100 + seed)
-    half_acc.append(accuracy(half[seed], X_test, y_test))
+knee = runs.knee(base, magnitude_prune, structured_prune, X_test, y_test, SPARSITIES, RATIOS)
+print(tables.knee_table(knee))
+half = copy.deepcopy(dense)
+for model in half.values():
+    structured_prune(model, prune_ratio=0.5, physical=True)
+half_acc = runs.fine_tune(half, data, FT_EPOCHS)
 ms = interleaved_ms({"dense": base, "structured 50 %": half[0]}, X_test[:1000], rounds=15, inner=3)
-half_speedup = speedup(ms["dense"], ms["structured 50 %"])
+s, lo, hi = speedup(ms["dense"], ms["structured 50 %"])
 print(f"parameters {base.num_parameters()} -> {half[0].num_parameters()}")
-s, lo, hi = half_speedup
-print(
-    f"OUTCOME structured-50: accuracy {ci(half_acc)} (dense {ci(dense_ft_acc)}), speedup {s:.2f} x [{lo:.2f}, {hi:.2f}], n={N}"
-)
+speed = f"speedup {s:.2f} x [{lo:.2f}, {hi:.2f}]"
+print(f"OUTCOME structured-50: accuracy {ci(half_acc)} (dense {dense_ci}), {speed}, n={N}")
 print("structured-50 against dense:", compare(half_acc, dense_ft_acc))
-print(
-    f"speed target 1.6x (median of the interleaved rounds): {'holds' if half_speedup[0] >= 1.6 else 'not met'}"
-)
+print(f"speed target 1.6x (median of the interleaved rounds): {'holds' if s >= 1.6 else 'not met'}")
 
 # %%
 after = {"magnitude 90 %": (90, mag90_acc), "structured 50 %": (knee["structured"][2][0], half_acc)}
 plot_knee(knee, after, dense=np.mean(dense_ft_acc))
-
-# %%
 plot_patterns(base.layers[0].weight.data)
 
 # %% [markdown]
@@ -586,34 +492,29 @@ plot_patterns(base.layers[0].weight.data)
 #
 # - The KL term goes **from the teacher to the student**, `KL(p_t || p_s) = sum p_t * (log p_t - log p_s)`,
 #   computed in log space, summed over classes and batch and **divided by the batch size B** (batchmean).
-# - The gradient of the KL term with respect to the student logits is `(p_s - p_t) / (T * B)`, and at high T
-#   `p_s - p_t` itself shrinks like `1 / T`: the soft gradient scales as `1 / T^2`, so the `T^2` factor keeps
-#   its weight comparable across temperatures.
-# - The hard term is the cross-entropy of the student's **logits** at T = 1 (`CrossEntropyLoss` applies
-#   log-softmax itself: no softmax before it), averaged over the batch.
-# - The teacher is frozen: `batch_loss` runs it in eval mode under `no_grad`, the student in train mode;
-#   only the student's parameters are handed to the optimizer. `train_step` and `fit` are given.
+# - Its gradient in the student logits is `(p_s - p_t) / (T * B)`, and `p_s - p_t` shrinks like `1 / T`: the
+#   soft gradient falls like `1 / T^2`, so `T^2` keeps its weight comparable across temperatures.
+# - The hard term is the batch-mean cross-entropy of the student's **logits** at T = 1 (`CrossEntropyLoss`
+#   applies log-softmax itself).
+# - The teacher is frozen: `batch_loss` runs it in eval mode under `no_grad`, the student in train mode.
+#   `train_step` and `fit` are given.
 #
-# The loss must stay a `Tensor` built from operations on the student logits, so `backward()` reaches the
-# student. Hints: `_log_softmax(z)` (given, NumPy) for the teacher, `(student_logits / T).log_softmax(axis=-1)`
-# for the student, constants wrapped in `Tensor(...)`, `CrossEntropyLoss()(student_logits, labels)`.
+# The loss must stay a `Tensor` built from the student logits, so `backward()` reaches the student. Hints:
+# `_log_softmax(z)` (given, NumPy) for the teacher, `(student_logits / T).log_softmax(axis=-1)` for the
+# student, constants wrapped in `Tensor(...)`, `CrossEntropyLoss()(student_logits, labels)`.
 
 # %%
 #| export compression.distillation
 import numpy as np
 
 from tinytorch.core.autograd import row_max
-from tinytorch.core.checks import (
-    check_fraction,
-    check_int,
-    check_module,
-    check_nonempty_loader,
-    check_optimizer,
-    check_parameters,
-    check_real,
-)
 from tinytorch.core.losses import CrossEntropyLoss
-from tinytorch.core.task_checks import check_batch, check_distillation_inputs
+from tinytorch.core.task_checks import (
+    check_distillation,
+    check_distillation_fit,
+    check_distillation_inputs,
+    check_distillation_step,
+)
 from tinytorch.core.tensor import Tensor, no_grad
 from tinytorch.training import optimizer_step
 
@@ -634,10 +535,8 @@ class KnowledgeDistillation:
     """
 
     def __init__(self, teacher_model, student_model, temperature=3.0, alpha=0.7):
-        self.teacher_model = check_module("teacher_model", teacher_model)
-        self.student_model = check_module("student_model", student_model)
-        self.temperature = check_real("temperature", temperature, low=0.05, high=100.0)
-        self.alpha = check_fraction("alpha", alpha)
+        checked = check_distillation(teacher_model, student_model, temperature, alpha)
+        self.teacher_model, self.student_model, self.temperature, self.alpha = checked
         self.teacher_model.eval()
 
     def distillation_loss(self, student_logits, teacher_logits, true_labels):
@@ -671,16 +570,13 @@ class KnowledgeDistillation:
     def train_step(self, x, y, optimizer):
         """One optimizer step of the student on batch (x, y); returns the loss as a float. A non-finite
         loss raises ValueError before any gradient or weight changes."""
-        x = check_batch("x", x)
-        check_optimizer("optimizer", optimizer, owner=self.student_model)
-        check_parameters(self.student_model.named_parameters(), why="the student cannot be trained")
+        x = check_distillation_step(self.student_model, x, optimizer)
         loss = self.batch_loss(x, y)
         return optimizer_step(loss, optimizer, self.student_model.named_parameters(), "in train_step")
 
     def fit(self, loader, optimizer, epochs=1):
         """train_step over every batch of `loader` for `epochs` epochs; returns the mean loss per epoch."""
-        check_nonempty_loader("loader", loader)
-        epochs = check_int("epochs", epochs, low=1)  # train_step checks the optimizer before the first step
+        loader, epochs = check_distillation_fit(loader, epochs)  # train_step checks the optimizer
         return [float(np.mean([self.train_step(x, y, optimizer) for x, y in loader])) for _ in range(epochs)]
 
 
@@ -701,19 +597,12 @@ def kd(alpha=0.7, temperature=2.0):
     return KnowledgeDistillation(Sequential(Linear(3, 3)), Sequential(Linear(3, 3)), temperature, alpha)
 
 
-expect("loss", 0.783941, kd().distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item(), atol=1e-6)
-expect(
-    "alpha = 1: T^2 KL",
-    0.797155,
-    kd(alpha=1.0).distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item(),
-    atol=1e-6,
-)
-expect(
-    "alpha = 0: CE",
-    0.753109,
-    kd(alpha=0.0).distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item(),
-    atol=1e-6,
-)
+for label, alpha, want in (
+    ("loss", 0.7, 0.783941),
+    ("alpha = 1: T^2 KL", 1.0, 0.797155),
+    ("alpha = 0: CE", 0.0, 0.753109),
+):
+    expect(label, want, kd(alpha).distillation_loss(Tensor(S_LOGITS), T_LOGITS, LABELS).item(), atol=1e-6)
 s = Tensor(S_LOGITS, requires_grad=True)
 kd(alpha=1.0).distillation_loss(s, T_LOGITS, LABELS).backward()
 expect("gradient of T^2 KL", [[-0.320157, 0, 0.320157], [-0.173147, 0.026137, 0.147010]], s.grad, atol=1e-6)
@@ -755,72 +644,46 @@ if os.environ.get("NBGRADER_EXECUTION") == "autograde":  # the instructor's grad
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Use: **what does the teacher give?** A 784-16-10 student (12,730 parameters, 21x fewer than the teacher)
-# sees labels for only 500 training images (a different 500 per seed). Three arms, same initialisation:
-# - *alone*: cross-entropy on the 500 labelled images;
-# - *teacher labels*: cross-entropy on every training image, labelled by the teacher's **argmax** where the
-#   label is missing (the 500 keep theirs);
-# - *distilled*: the distillation loss with `alpha = 1` on every training image (the teacher's softened
-#   outputs are the only target).
+# Use: **what does the teacher give?** A 784-16-10 student (its size is printed below) sees labels for only
+# `N_LABELED` training images (different ones per seed). Three arms (`runs.kd_arms`), same initialisation:
+# - *alone*: cross-entropy on the labelled images only;
+# - *teacher labels*: cross-entropy on every training image, the teacher's **argmax** standing in for a
+#   missing label;
+# - *distilled*: your distillation loss at `alpha = 1` on every training image (soft targets only).
 #
-# The control is the middle arm: if *distilled* only matches *teacher labels*, the gain comes from the
-# teacher labelling the unlabelled images, not from the soft targets. The temperature is chosen first on a
-# validation split carved from the training images (never the test set); a tie goes to the smallest T.
+# The middle arm is the control: if *distilled* only matches it, the gain is the teacher labelling the
+# unlabelled images, not the soft targets. T is chosen first on a validation split of the training images
+# (never the test set); a tie goes to the smaller T.
 
 # %%
-STUDENT, N_LABELED, KD_ROUNDS = (784, 16, 10), 500, 4
+STUDENT, N_LABELED, KD_EPOCHS = (784, 16, 10), 500, 4
 
 
-def kd_arms(seed, temperature, X_pool, y_pool, X_eval, y_eval):
-    """(alone, teacher labels, distilled) accuracy on (X_eval, y_eval) of students from `seed`."""
-    lab = np.random.default_rng(100 + seed).choice(len(X_pool), N_LABELED, replace=False)
-    teacher = dense[seed]
-    with no_grad():
-        hard = teacher(Tensor(X_pool)).data.argmax(axis=1)
-    hard[lab] = y_pool[lab]
-    out = []
-    for arm in ("alone", "teacher labels", "distilled"):
-        student = make_mlp(STUDENT, seed=seed)
-        opt = Adam(student.parameters(), lr=3e-3)
-        if arm == "alone":
-            train(student, X_pool[lab], y_pool[lab], 3 * KD_ROUNDS, seed=seed, batch_size=64, optimizer=opt)
-        elif arm == "teacher labels":
-            train(student, X_pool, hard, KD_ROUNDS, seed=seed, optimizer=opt)
-        else:
-            loader = DataLoader(
-                X_pool, hard, batch_size=128, shuffle=True, seed=seed
-            )  # labels unused at alpha=1
-            KnowledgeDistillation(teacher, student, temperature, alpha=1.0).fit(loader, opt, epochs=KD_ROUNDS)
-        out.append(accuracy(student, X_eval, y_eval))
-    return out
+def kd_arms(seed, temperature, pool, held_out):
+    return runs.kd_arms(
+        dense[seed], KnowledgeDistillation, seed, temperature, pool, held_out, STUDENT, N_LABELED, KD_EPOCHS
+    )
 
 
+size = sum(a * b + b for a, b in zip(STUDENT, STUDENT[1:]))  # weights and biases
+print(f"student {STUDENT}: {size} parameters, {base.num_parameters() / size:.1f}x fewer than the teacher")
 cut = len(X_train) * 4 // 5
+fit_part, val_part = (X_train[:cut], y_train[:cut]), (X_train[cut:], y_train[cut:])
 TEMPERATURES = (1.0, 2.0, 4.0)
-val = {t: kd_arms(0, t, X_train[:cut], y_train[:cut], X_train[cut:], y_train[cut:])[2] for t in TEMPERATURES}
+val = {t: kd_arms(0, t, fit_part, val_part)[2] for t in TEMPERATURES}
 KD_T = min(TEMPERATURES, key=lambda t: (-val[t], t))  # best validation accuracy; a tie goes to the smaller T
-print(
-    "validation accuracy of the distilled arm by T:", {t: round(a, 4) for t, a in val.items()}, "-> T =", KD_T
-)
-kd = np.array([kd_arms(seed, KD_T, X_train, y_train, X_test, y_test) for seed in SEEDS])
+shown = {t: round(a, 4) for t, a in val.items()}
+print(f"validation accuracy of the distilled arm by T: {shown} -> T = {KD_T}")
+kd = np.array([kd_arms(seed, KD_T, (X_train, y_train), (X_test, y_test)) for seed in SEEDS])
 print(f"KD result: alone {ci(kd[:, 0])}, teacher-labels {ci(kd[:, 1])}, distilled {ci(kd[:, 2])}, n={N}")
 print("teacher labels against alone:", compare(kd[:, 1], kd[:, 0], tolerance=None))
 print("distilled against teacher labels:", compare(kd[:, 2], kd[:, 1], tolerance=None))
-d, c = mean_ci(kd[:, 2] - kd[:, 1])
-if np.isnan(c) or d - c <= 0:
-    print("so here the gain is the teacher's labels: soft targets add nothing beyond noise over them")
-else:
-    print("so here soft targets add something beyond the teacher's labels (the interval excludes 0)")
-
-# %%
-arms = {"alone (500 labels)": kd[:, 0], "teacher labels": kd[:, 1], f"distilled (T = {KD_T:g})": kd[:, 2]}
-plot_arms(arms, np.mean(dense_acc), title=f"784-16-10 students, mean ± 95 % CI, n={N}")
+arms = dict(zip((f"alone ({N_LABELED} labels)", "teacher labels", f"distilled (T = {KD_T:g})"), kd.T))
+plot_arms(arms, np.mean(dense_acc), title=f"{'-'.join(map(str, STUDENT))} students, mean ± 95 % CI, n={N}")
 
 # %% [markdown]
-# Read the two `compare` lines. The first measures what the teacher's **labels** give: the student trains on
-# every image instead of 500. The second measures what the **soft targets** add on top of those labels.
-# Credit soft targets only if that second interval excludes 0; if it includes 0, the gain here is the
-# teacher's labelling of the unlabelled images. The chosen T is printed above (ties go to the smaller T).
+# Read the two `compare` lines: the first is what the teacher's **labels** give, the second what the **soft
+# targets** add on top of them. Credit soft targets only if that second interval excludes 0.
 
 # %% [markdown]
 # ## Task 5: low-rank approximation (9 points)
@@ -832,13 +695,9 @@ plot_arms(arms, np.mean(dense_acc), title=f"784-16-10 students, mean ± 95 % CI,
 # Rank choice: `k = round(rank_ratio * min(m, n))` (Python `round`), clipped to `[1, min(m, n)]`; or, when
 # `energy` (tau in (0, 1]) is given, the smallest k with `cumsum(S**2) / sum(S**2) >= tau` (an all-zero
 # matrix keeps every rank; divide S by `S[0]` before squaring, so that huge weights cannot overflow).
-# Set `factors = (U[:, :k], S[:k], Vh[:k])`: the third factor is **Vh** (k x n), not V. The given last line
-# returns copies of them (so the full SVD is not kept alive) in the input's dtype (float16 is computed in float32).
-#
-# `method="randomized"` (given, not graded) uses the randomized range finder of the advanced notebook
-# `randomized_dev.ipynb` instead of the full SVD: for a rank-128 approximation of a 2048 x 2048 matrix it is
-# an order of magnitude faster at a Frobenius error within a few percent of the optimum (measured there).
-# It chooses k from `rank_ratio` only: the energy rule needs every singular value.
+# Set `factors = (U[:, :k], S[:k], Vh[:k])`: the third factor is **Vh** (k x n), not V; the given last line
+# returns copies in the input's dtype. `method="randomized"` (given, not graded; `rank_ratio` only) uses the
+# randomized range finder that `randomized_dev.ipynb` builds and times.
 # Hints: `np.cumsum((S / S[0])**2)`, `np.searchsorted(fractions, tau, side="left")`.
 
 # %%
@@ -846,6 +705,7 @@ plot_arms(arms, np.mean(dense_acc), title=f"784-16-10 students, mean ± 95 % CI,
 import numpy as np
 
 from tinytorch.compression.randomized import check_low_rank_method, randomized_svd
+from tinytorch.core.checks import check_that
 from tinytorch.core.layers import Linear, Sequential
 from tinytorch.core.module import Parameter
 from tinytorch.core.random import get_rng
@@ -867,11 +727,7 @@ def _svd(w, name="weight_matrix", dtype=None):
     peak = float(np.max(np.abs(w)))
     u, s, vh = np.linalg.svd(w / peak if peak > 0 else w, full_matrices=False)
     s = s.astype(np.float64) * peak if peak > 0 else s.astype(np.float64)
-    if s[0] > np.finfo(dtype).max:
-        raise ValueError(
-            f"{name} has a singular value of {s[0]:.4g}, above the {dtype} maximum (max |entry| "
-            f"{peak:.4g}); its factors cannot be stored in {dtype}: pass a float64 matrix"
-        )
+    check_that(s[0] <= np.finfo(dtype).max, name, w, f"singular values within {dtype}, got {s[0]:.4g}")
     return u, s, vh
 
 
@@ -930,11 +786,8 @@ u, s, vh = low_rank_approximate(D3, rank_ratio=1 / 3)
 expect("kept singular values", [5.0], s)
 expect("Frobenius error", 3.162278, np.linalg.norm(D3 - (u * s) @ vh), atol=1e-6)
 expect("k at energy 0.9", 2, len(low_rank_approximate(D3, energy=0.9)[1]))
-expect(
-    "shapes of 5 x 3 at 2/3",
-    [(5, 2), (2,), (2, 3)],
-    [a.shape for a in low_rank_approximate(M53, rank_ratio=2 / 3)],
-)
+shapes = [a.shape for a in low_rank_approximate(M53, rank_ratio=2 / 3)]
+expect("shapes of 5 x 3 at 2/3", [(5, 2), (2,), (2, 3)], shapes)
 
 # %% nbgrader={"grade": true, "grade_id": "test-lowrank-shapes", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """low_rank_approximate returns U (m, k), S (k,) and Vh (k, n), and the full rank reconstructs W."""
@@ -961,11 +814,9 @@ check_claim("test-lowrank-energy", globals())
 w_first = base.layers[0].weight.data.astype(np.float64)
 spectrum = np.linalg.svd(w_first, compute_uv=False)
 m_f, n_f = w_first.shape
-k90 = len(low_rank_approximate(w_first, energy=0.9)[1])
-print(
-    f"first layer {w_first.shape}: rank for 90 % of the energy {k90}; break-even rank {m_f * n_f / (m_f + n_f):.0f}"
-)
-plot_energy(spectrum, k90, break_even=m_f * n_f / (m_f + n_f))
+k90, break_even = len(low_rank_approximate(w_first, energy=0.9)[1]), m_f * n_f / (m_f + n_f)
+print(f"first layer {w_first.shape}: rank for 90 % of the energy {k90}; break-even rank {break_even:.0f}")
+plot_energy(spectrum, k90, break_even)
 
 # %% [markdown]
 # ## Task 6: factorize a Linear layer (5 points)
@@ -976,13 +827,11 @@ plot_energy(spectrum, k90, break_even=m_f * n_f / (m_f + n_f))
 # ```
 # `A = U_k * S_k` (the singular values folded into the first factor), `B = Vh_k`, the original bias on the
 # second layer: `Sequential(Linear(m, k, bias=False), Linear(k, n))`, output `x @ U_k @ diag(S_k) @ Vh_k + b`.
-# It saves parameters only below the **break-even rank** `k < m*n / (m + n)`: for a square n x n layer that
-# is k < n/2, so `rank_ratio=0.5` saves nothing. `low_rank_compress` (given) therefore replaces only the
-# layers where the factorization is smaller. The given first line of `factorize_linear` computes the k
-# leading singular triplets, `u` (m, k), `s` (k,) and `vh` (k, n) (exact, or randomized with
-# `method="randomized"`); `_linear_from(weight, bias, like=linear)` (given) builds a Linear from arrays, with
-# the dtype and `requires_grad` of `linear` and without drawing from the global random generator. The input
-# layer is not modified. Hint: `u * s` scales column j of `u` by `s[j]`.
+# It saves parameters only below the **break-even rank** `k < m*n / (m + n)` (k < n/2 for a square layer),
+# so `low_rank_compress` (given) replaces only the layers where the factorization is smaller. The given
+# first line computes `u` (m, k), `s` (k,) and `vh` (k, n); `_linear_from(weight, bias, like=linear)`
+# (given) builds a Linear from arrays with the dtype and `requires_grad` of `linear`. Leave the input layer
+# unchanged. Hint: `u * s` scales column j of `u` by `s[j]`.
 
 
 # %%
@@ -1032,9 +881,8 @@ def low_rank_compress(model, rank_ratio=None, energy=None, method="svd", n_iter=
     A layer is replaced only when k*(m+n) < m*n. Returns {"layers.i": k} for the replaced layers.
     method, n_iter, oversample, seed: as in low_rank_approximate (the energy rule needs method="svd").
     """
-    linears = check_low_rank_compress(model, rank_ratio, energy)
+    linears = check_low_rank_compress(model, rank_ratio, energy, method)
     options = check_low_rank_method(method, n_iter, oversample, seed)
-    check_low_rank(model.layers[linears[0]].weight.data, rank_ratio or 1.0, energy, method)
     plan = {}
     for i in linears:
         layer = model.layers[i]
@@ -1060,22 +908,12 @@ def low_rank_compress(model, rank_ratio=None, energy=None, method="svd", n_iter=
 
 
 # %%
-def lin43():
-    lin = Linear(4, 3)
-    lin.weight.data = np.array([[2.0, 0, 0], [0, 1, 0], [0, 0, 0.5], [1, 1, 1]], dtype=np.float32)
-    lin.bias.data = np.array([1.0, -1.0, 0.5], dtype=np.float32)
-    return lin
-
-
+lin43 = nets.linear([[2, 0, 0], [0, 1, 0], [0, 0, 0.5], [1, 1, 1]], [1, -1, 0.5])
 x4 = Tensor(np.array([[1.0, 2.0, 3.0, 4.0], [0.5, -1.0, 0.0, 2.0]], dtype=np.float32))
-f1 = factorize_linear(lin43(), 1)
+f1, f3 = factorize_linear(lin43, 1), factorize_linear(lin43, 3)
 expect("weight shapes at rank 1", [(4, 1), (1, 3)], [f1.layers[0].weight.shape, f1.layers[1].weight.shape])
 expect("parameters at rank 1", 10, f1.num_parameters())
-expect(
-    "rank 3 reproduces the layer",
-    True,
-    bool(np.allclose(factorize_linear(lin43(), 3)(x4).data, lin43()(x4).data, atol=1e-5)),
-)
+expect("rank 3 reproduces the layer", True, bool(np.allclose(f3(x4).data, lin43(x4).data, atol=1e-5)))
 
 # %% nbgrader={"grade": true, "grade_id": "test-factorize-shapes", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """factorize_linear builds Linear(m, k, bias=False) then Linear(k, n) with the bias, in the layer's dtype."""
@@ -1087,9 +925,8 @@ check_claim("test-factorize-output", globals())
 
 # %% [markdown]
 # Use: **a whole model 4x smaller by low rank.** Factorize the first layer at rank 50 and the second at rank
-# 20 (the 100 x 10 classifier stays), fine-tune, and compare with the dense model. A large weight error
-# need not cost accuracy: the printed relative error of the first layer is the Eckart-Young value
-# `sqrt(sum(S[k:]**2)) / ||W||`, yet the classifier depends on only a few of its directions.
+# 20 (the classifier stays), fine-tune, and compare with the dense model. Set the printed relative error of
+# the first layer (Eckart-Young, `sqrt(sum(S[k:]**2)) / ||W||`) against what it costs in accuracy.
 
 # %%
 RANKS = {0: 50, 2: 20}  # layer index -> rank
@@ -1102,44 +939,35 @@ def low_rank_model(model):
     return Sequential(*layers)
 
 
-low, low_acc = {}, []
-for seed in SEEDS:
-    low[seed] = low_rank_model(dense[seed])
-    train(low[seed], X_train, y_train, FT_EPOCHS, seed=100 + seed)
-    low_acc.append(accuracy(low[seed], X_test, y_test))
+low = {seed: low_rank_model(model) for seed, model in dense.items()}
+low_acc = runs.fine_tune(low, data, FT_EPOCHS)
 err = np.sqrt(np.sum(spectrum[RANKS[0] :] ** 2) / np.sum(spectrum**2))
-print(
-    f"first layer at rank {RANKS[0]}: relative error {err:.3f}; before fine-tuning {accuracy(low_rank_model(base), X_test, y_test):.4f}"
-)
+before = accuracy(low_rank_model(base), X_test, y_test)
+print(f"first layer at rank {RANKS[0]}: relative error {err:.3f}; before fine-tuning {before:.4f}")
 fewer = base.num_parameters() / low[0].num_parameters()
-print(
-    f"OUTCOME lowrank-4x: accuracy {ci(low_acc)} (dense {ci(dense_ft_acc)}), params {fewer:.2f} x fewer, n={N}"
-)
+print(f"OUTCOME lowrank-4x: accuracy {ci(low_acc)} (dense {dense_ci}), params {fewer:.2f} x fewer, n={N}")
 print("lowrank-4x against dense:", compare(low_acc, dense_ft_acc))
 
 # %% [markdown]
 # ## Task 7: the compression pipeline (5 points)
 #
 # `compress_model(model, compression_config, eval_loader=None)` applies, in this order, the techniques the
-# config names: `structured_prune` (its value is the ratio; physical removal), `low_rank` (the rank ratio,
-# through `low_rank_compress`, which factorizes only where it saves parameters) and `magnitude_prune` (the
-# cumulative sparsity). The given check validates the whole config first (an unknown key is a `ValueError`
-# naming it). It returns a dict:
-# - `original_params`, `original_nonzeros`, `original_sparsity`, `original_bytes`, measured **before** any
-#   technique (sparsity with `measure_sparsity`, in percent; bytes with `model_nbytes`, dense float32);
+# config names: `structured_prune` (the ratio; physical removal), `low_rank` (the rank ratio, through
+# `low_rank_compress`) and `magnitude_prune` (the cumulative sparsity). The given check validates the config
+# first (an unknown key is a `ValueError` naming it). It returns a dict:
+# - `original_params`, `original_nonzeros`, `original_sparsity` (`measure_sparsity`, percent) and
+#   `original_bytes` (`model_nbytes`, dense float32), measured **before** any technique; the same four
+#   `final_` keys and `final_int8_bytes` (`quantized_nbytes`) measured after;
 # - `applied_techniques`: e.g. `["structured_0.3", "magnitude_0.8"]`, in the order applied, listing a
 #   technique only when it changed the model (a `low_rank` that replaced no layer is left out);
-# - `per_layer`: what each technique did to each layer, from the functions' return values:
+# - `per_layer`, from the functions' return values (only the techniques configured):
 #   `{"structured_prune": {"layers.i": neurons kept}, "low_rank": {"layers.i": rank},
-#   "magnitude_prune": {"layers.i.weight": percent of its weights pruned}}` (only the techniques configured);
-# - `final_params`, `final_nonzeros`, `final_sparsity`, `final_bytes` and `final_int8_bytes`
-#   (`quantized_nbytes`) measured after;
+#   "magnitude_prune": {"layers.i.weight": percent of its weights pruned}}`;
 # - with an `eval_loader`: `original_accuracy` and `accuracy` (fractions, `evaluate`).
 #
-# **Grading note.** The pipeline calls your Task 1-3 and 5-6 functions. So that a bug there costs points only
-# there, the graded cells below run `compress_model` with simple stand-ins for `measure_sparsity`,
-# `structured_prune`, `low_rank_compress` and `magnitude_prune` (`replaced(globals(), ...)`), and check
-# what `compress_model` itself does with them: the order of the calls, the arguments and the report.
+# **Grading note.** So that a bug in Tasks 1-3 or 5-6 costs points only there, the graded cells run
+# `compress_model` with stand-ins for `measure_sparsity`, `structured_prune`, `low_rank_compress` and
+# `magnitude_prune` (`replaced(globals(), ...)`) and check the order of the calls, the arguments and the report.
 
 # %%
 #| export compression.pipeline
@@ -1206,38 +1034,27 @@ def compress_model(model, compression_config, eval_loader=None):
 
 
 # %% [markdown]
-# Self-check with the stand-ins the grader uses (`tinytorch/claims/module16/pipeline.py`): each records its
-# call and really changes the model (structured keeps neurons 1 and 3 of layers.0, low rank factorizes the
-# last layer at rank 1, magnitude zeros and masks the first weight), and `measure_sparsity` reads 7.0, then
-# 42.0. With all three techniques the calls go structured (0.25, physical) -> low rank (0.5) -> magnitude
-# (0.5); per layer: 2 neurons kept in layers.0, rank 1 for layers.2, 100 % of layers.0.weight pruned; and
-# the 30 parameters become 16.
+# Self-check with the grader's stand-ins (`tinytorch/claims/module16/pipeline.py`): each records its call
+# and really changes the model, and `measure_sparsity` reads 7.0, then 42.0. Expected: calls structured
+# (0.25, physical) -> low rank (0.5) -> magnitude (0.5); 2 neurons kept in layers.0, rank 1 for layers.2,
+# 100 % of layers.0.weight pruned; the 30 parameters become 16.
 
 
 # %%
 from tinytorch.claims.module16.pipeline import net as pipeline_net
 from tinytorch.claims.module16.pipeline import stand_ins
 
-calls = []
+calls, config = [], {"magnitude_prune": 0.5, "low_rank": 0.5, "structured_prune": 0.25}
 with replaced(globals(), **stand_ins(calls)):
-    stats = compress_model(
-        pipeline_net(), {"magnitude_prune": 0.5, "low_rank": 0.5, "structured_prune": 0.25}
-    )
+    stats = compress_model(pipeline_net(), config)
 expect("calls", [["structured", 0.25, True], ["low_rank", 0.5], ["magnitude", 0.5]], calls)
-expect(
-    "applied_techniques", ["structured_0.25", "low_rank_0.5", "magnitude_0.5"], stats["applied_techniques"]
-)
+applied = ["structured_0.25", "low_rank_0.5", "magnitude_0.5"]
+expect("applied_techniques", applied, stats["applied_techniques"])
 expect("sparsity before and after", (7.0, 42.0), (stats["original_sparsity"], stats["final_sparsity"]))
 expect("parameters before and after", (30, 16), (stats["original_params"], stats["final_params"]))
-expect(
-    "per_layer",
-    {
-        "structured_prune": {"layers.0": 2},
-        "low_rank": {"layers.2": 1},
-        "magnitude_prune": {"layers.0.weight": 100.0, "layers.2.weight": 0.0},
-    },
-    stats.get("per_layer"),
-)
+per_layer = {"structured_prune": {"layers.0": 2}, "low_rank": {"layers.2": 1}}
+per_layer["magnitude_prune"] = {"layers.0.weight": 100.0, "layers.2.weight": 0.0}
+expect("per_layer", per_layer, stats.get("per_layer"))
 
 # %% nbgrader={"grade": true, "grade_id": "test-pipeline-order", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """compress_model applies structured (physical), then low rank, then magnitude, and lists only what changed the model."""
@@ -1248,110 +1065,64 @@ check_claim("test-pipeline-order", globals())
 check_claim("test-pipeline-stats", globals())
 
 # %% [markdown]
-# Use: the whole pipeline on a copy of seed 0's model, then fine-tuning. Size shrinks in three ways: fewer
-# parameters (structured), fewer non-zeros (magnitude: saves bytes only in a sparse format) and fewer bits
-# per value (INT8).
+# Use: the whole pipeline on a copy of seed 0's model, then fine-tuning: fewer parameters (structured),
+# fewer non-zeros (magnitude; bytes only in a sparse format) and fewer bits per value (INT8).
 
 # %%
-piped = copy.deepcopy(base)
-stats = compress_model(
-    piped, {"structured_prune": 0.3, "magnitude_prune": 0.8}, eval_loader=DataLoader(X_test, y_test, 1000)
-)
-train(piped, X_train, y_train, FT_EPOCHS, seed=100)
-print(
-    f"techniques {stats['applied_techniques']}, params {stats['original_params']} -> {stats['final_params']}"
-)
-print(
-    f"non-zeros {stats['original_nonzeros']} -> {stats['final_nonzeros']}, INT8 bytes {stats['final_int8_bytes']}"
-)
-print(
-    f"accuracy {stats['original_accuracy']:.4f} -> {stats['accuracy']:.4f}, fine-tuned {accuracy(piped, X_test, y_test):.4f}"
-)
+piped, config = copy.deepcopy(base), {"structured_prune": 0.3, "magnitude_prune": 0.8}
+st = compress_model(piped, config, eval_loader=DataLoader(X_test, y_test, 1000))
+tuned = runs.fine_tune({0: piped}, data, FT_EPOCHS)[0]
+print(f"techniques {st['applied_techniques']}, params {st['original_params']} -> {st['final_params']}")
+print(f"non-zeros {st['original_nonzeros']} -> {st['final_nonzeros']}, INT8 bytes {st['final_int8_bytes']}")
+print(f"accuracy {st['original_accuracy']:.4f} -> {st['accuracy']:.4f}, fine-tuned {tuned:.4f}")
 
 # %% [markdown]
 # ## Compression that pays off: gradual pruning, and pruning with INT8
 #
 # **Gradual against one-shot.** Zhu and Gupta (2017, "To prune, or not to prune") raise the sparsity along
-# a cubic schedule, `s_t = s_f (1 - (1 - t/n)^3)`, fine-tuning between the steps. The cell below runs that
-# loop with **your** `magnitude_prune` (the same loop as `tinytorch.compression.schedule.gradual_prune`) and
-# gives one-shot pruning the same number of epochs, both at 95 % sparsity. The knee plot shows where 95 %
-# sits before fine-tuning on this model.
+# a cubic schedule, `s_t = s_f (1 - (1 - t/n)^3)`, fine-tuning between the steps. `runs.gradual_and_one_shot`
+# runs that loop with **your** `magnitude_prune` and gives one-shot pruning the same epochs, both to 95 %.
 #
 # **Multiplicative compression, with honest bytes.** "90 % pruning (10x) times INT8 (4x) = 40x" counts only
-# the values. A sparse matrix must also store where each non-zero is: CSR with int8 values and int16 column
-# indices costs 3 bytes per non-zero plus 4 bytes per row pointer (`count_bytes` counts them). Deep
-# Compression (Han, Mao, Dally, ICLR 2016) reached 35x on AlexNet and 49x on VGG-16 only by adding trained
-# quantization with weight sharing, relative 4-8 bit indices and Huffman coding on top of pruning.
+# the values: CSR also stores where each non-zero is (`count_bytes` counts the int16 column indices and the
+# row pointers). Deep Compression (Han, Mao, Dally, ICLR 2016) reached 35x on AlexNet and 49x on VGG-16 only
+# by adding weight sharing, relative 4-8 bit indices and Huffman coding to pruning.
 
 # %%
 FINAL = 0.95
-gradual_acc, oneshot_acc, start = [], [], []
-for seed in SEEDS:
-    for kind, out in (("gradual", gradual_acc), ("one-shot", oneshot_acc)):
-        model = copy.deepcopy(dense[seed])
-        opt = Adam(model.parameters(), lr=1e-3)
-        if kind == "gradual":  # FT_EPOCHS prune steps along the cubic schedule, one epoch after each
-            for _, target in cubic_schedule(0.0, FINAL, FT_EPOCHS - 1):
-                magnitude_prune(model, target)
-                train(model, X_train, y_train, 1, seed=200 + seed, optimizer=opt)
-        else:
-            magnitude_prune(model, FINAL)
-            start.append(accuracy(model, X_test, y_test))
-            train(model, X_train, y_train, FT_EPOCHS, seed=200 + seed, optimizer=opt)
-        out.append(accuracy(model, X_test, y_test))
+gradual_acc, oneshot_acc, start = runs.gradual_and_one_shot(dense, magnitude_prune, data, FINAL, FT_EPOCHS)
 print("cubic targets:", [round(s, 4) for _, s in cubic_schedule(0.0, FINAL, FT_EPOCHS - 1)])
-print(f"one-shot 95 % right after pruning: {ci(start)}, far past the knee")
+print(f"one-shot 95 % right after pruning: {ci(start)} (the knee above shows where 95 % sits)")
 print(f"OUTCOME gradual-95: accuracy {ci(gradual_acc)}, one-shot-95 accuracy {ci(oneshot_acc)}, n={N}")
 print("gradual against one-shot:", compare(gradual_acc, oneshot_acc, tolerance=None))
 
 # %% [markdown]
-# Read the last two lines together. 95 % is far past this model's knee before fine-tuning, yet a few epochs
-# bring one-shot pruning most of the way back. Whether the schedule is ahead is decided by the interval of
-# the paired difference, not by the means: when it includes 0, this budget does not separate the two, and
-# a longer schedule (more steps, more epochs) or a higher target is where gradual pruning earns its keep.
+# Compare one-shot right after pruning with its `OUTCOME` accuracy: that is what fine-tuning recovers. The
+# schedule is ahead only if the last line's interval excludes 0; if not, this budget does not separate them.
 
 # %%
-int8, int8_acc = {}, []
-for seed in SEEDS:
-    int8[seed] = to_sparse(mag90[seed], index_dtype=np.int16, quantize=True)  # real int8 CSR inference
-    int8_acc.append(accuracy(int8[seed], X_test, y_test))
-for i, layer in enumerate(q for q in int8[0].layers if isinstance(q, SparseLinear)):
-    c = layer.weight_csr
-    print(
-        f"layer {i}: {c.nnz} non-zeros: values {c.data.nbytes} B, indices {c.indices.nbytes} B, "
-        f"row pointers {c.indptr.nbytes} B, bias {layer.bias.nbytes} B"
-    )
+int8 = {seed: to_sparse(model, index_dtype=np.int16, quantize=True) for seed, model in mag90.items()}
+int8_acc = [accuracy(model, X_test, y_test) for model in int8.values()]  # real int8 CSR inference
+print(tables.csr_table(int8[0]))
 print(f"{count_bytes(int8[0])} bytes against {count_bytes(base)} dense float32 bytes")
 fewer = count_bytes(base) / count_bytes(int8[0])
-print(
-    f"OUTCOME prune-int8: accuracy {ci(int8_acc)} (dense {ci(dense_ft_acc)}), {fewer:.2f} x fewer bytes, n={N}"
-)
+print(f"OUTCOME prune-int8: accuracy {ci(int8_acc)} (dense {dense_ci}), {fewer:.2f} x fewer bytes, n={N}")
 print("prune-int8 against dense:", compare(int8_acc, dense_ft_acc))
 
 # %% [markdown]
 # ## Predict, then measure: MACs, bytes and latency
 #
-# `count_macs` counts the multiply-adds per image (a zero stored in a dense array is still multiplied) and
-# `count_bytes` the bytes each model stores. Five models of seed 0: dense, structured 50 % **masked** (zeros
-# in dense arrays), structured 50 % **physical**, the 90 % magnitude model in CSR (float32 values, int32
-# indices) and the rank-(50, 20) model. **Before you run the timing cell**, write in `MY_PREDICTION` the
-# speedup over dense you expect for each (a MAC ratio of 4 need not mean 4x faster).
+# `count_macs` counts the multiply-adds per image (a zero stored densely is still multiplied), `count_bytes`
+# the bytes stored. Five models of seed 0: dense, structured 50 % **masked** and **physical**, the 90 %
+# magnitude model in CSR (float32 values, int32 indices) and the low-rank model. **Before you run the
+# timing cell**, write in `MY_PREDICTION` the speedup over dense you expect for each.
 
 # %%
 masked_half = copy.deepcopy(base)
 structured_prune(masked_half, prune_ratio=0.5, physical=False)
-zoo = {
-    "dense": base,
-    "structured masked": masked_half,
-    "structured physical": half[0],
-    "CSR 90 %": to_sparse(mag90[0]),
-    "low rank": low[0],
-}
-for name, model in zoo.items():
-    print(
-        f"{name:20s} MACs {count_macs(model):7d} ({count_macs(base) / count_macs(model):5.2f}x fewer), "
-        f"bytes {count_bytes(model):8d} ({count_bytes(base) / count_bytes(model):5.2f}x fewer)"
-    )
+zoo = {"dense": base, "structured masked": masked_half, "structured physical": half[0]}
+zoo.update({"CSR 90 %": to_sparse(mag90[0]), "low rank": low[0]})
+print(tables.cost_table(zoo, base))
 
 # %%
 MY_PREDICTION = {"structured masked": 1.0, "structured physical": 1.0, "CSR 90 %": 1.0, "low rank": 1.0}
@@ -1359,57 +1130,34 @@ MY_PREDICTION = {"structured masked": 1.0, "structured physical": 1.0, "CSR 90 %
 # %%
 ms = interleaved_ms(zoo, X_test[:1000], rounds=15, inner=3)
 measured = {name: speedup(ms["dense"], ms[name]) for name in zoo}
-for name in list(zoo)[1:]:
-    mac = count_macs(base) / count_macs(zoo[name])
-    s, lo, hi = measured[name]
-    print(
-        f"{name:20s} predicted {MY_PREDICTION[name]:.2f}x, MAC ratio {mac:.2f}x, "
-        f"measured {s:.2f}x [{lo:.2f}, {hi:.2f}] (median of {len(ms['dense'])} interleaved rounds)"
-    )
-for name in ("structured physical", "low rank"):
-    scaled = np.median(ms["dense"]) * count_macs(zoo[name]) / count_macs(base)  # if time followed the MACs
-    print(f"{name}: {scaled:.2f} ms if time followed the MACs, {np.median(ms[name]):.2f} ms measured")
+print(tables.speed_table(zoo, ms, measured, MY_PREDICTION))
 plot_macs_and_speed({n: count_macs(base) / count_macs(zoo[n]) for n in list(zoo)[1:]}, measured)
 
 # %% [markdown]
 # Why latency falls less than MACs: each layer keeps costs that do not shrink with its weights (the Python
 # call, allocating the output, the bias add, the ReLU, reading the batch), and a small product runs further
 # from peak than a large one. CSR does fewer multiply-adds, but each reads an index and jumps through memory.
-
-# %% [markdown]
-# ## Beyond this notebook: lottery tickets and hardware co-design
 #
-# - **Lottery tickets** (Frankle and Carbin, ICLR 2019): sparse sub-networks reset to their original
-#   initialisation and trained alone match the full network (10-20 % of the weights on MNIST and CIFAR-10);
-#   larger networks need rewinding to early-training weights (Frankle et al., ICML 2020). See `lottery_dev.ipynb`.
-# - **Hardware co-design.** Smaller dense layers (structured pruning, low rank, distillation) speed up every
-#   BLAS; 2:4 needs sparse tensor cores; unstructured sparsity needs very high sparsity or accelerators such
-#   as EIE (Han et al., ISCA 2016); INT8 needs integer kernels. Measure on the target hardware.
-
-# %% [markdown]
-# **Scaling up.** Your `magnitude_prune` builds one score array of all N weights. For 100 million weights,
-# the instructor's benchmark (`benchmarks/bench_compression.py`, with the streaming fast path in
-# `benchmarks/fast_prune.py`) finds the same k-th smallest score in two passes over cache-sized chunks,
-# without any N-sized float temporary, and checks that it prunes exactly the weights yours prunes.
+# **Beyond this notebook.** *Lottery tickets* (Frankle and Carbin, ICLR 2019): sparse sub-networks reset to
+# their initial weights and trained alone match the full network (`lottery_dev.ipynb`). *Hardware
+# co-design*: smaller dense layers speed up every BLAS; 2:4 needs sparse tensor cores, unstructured
+# sparsity very high sparsity or accelerators such as EIE (Han et al., ISCA 2016), INT8 integer kernels.
+# *Scaling up*: `benchmarks/bench_compression.py` prunes 100 million weights in cache-sized chunks.
 
 # %% [markdown]
 # ## Task 8: design a compressed model (up to 10 points, judged outside the notebook)
 #
 # Complete `design_compression(model, X_train, y_train)`: given a trained dense 784-300-100-10 model and
-# the training images, return a **new** compressed model (leave `model` unchanged) that meets the budget:
+# the training images, return a **new** compressed model (leave `model` unchanged) within the budget:
 # - **bytes**: `count_bytes(compressed) <= DESIGN_MAX_BYTES_RATIO * count_bytes(model)`, i.e. at most
 #   **25 %** of the dense float32 bytes, every index, pointer, scale and bias counted;
-# - **accuracy** on the 10,000 test images at most `DESIGN_MAX_ACCURACY_DROP` = **0.01** (1 point) below
-#   the dense model's;
-# - built only from TinyTorch layers: `Linear`, `ReLU`, `Sequential`, `SparseLinear`
-#   (`tinytorch.compression.sparse`, optionally int8 with `quantize=True`), the factorized layers of
-#   `factorize_linear`;
-# - at most about 40 seconds on one core, also on the grading subset of 3,000 images.
+# - **accuracy** on the 10,000 test images at most `DESIGN_MAX_ACCURACY_DROP` = **0.01** below the dense
+#   model's;
+# - only `Linear`, `ReLU`, `Sequential`, `SparseLinear` (`tinytorch.compression.sparse`, optionally int8 with
+#   `quantize=True`) and the layers of `factorize_linear`; at most about 40 seconds on one core.
 #
-# Choose from your measurements: how far each technique goes before the knee, what each costs in bytes
-# (an index per non-zero; none for a removed neuron or a low-rank factor) and how much fine-tuning
-# recovers. Combining is allowed (e.g. structured removal, then pruning, then int8 CSR). The grader
-# rebuilds your model from your function in a separate process and measures its bytes and accuracy.
+# Choose from your measurements (the knee, the bytes per technique, what fine-tuning recovers); combining is
+# allowed. The grader rebuilds your model from your function in a separate process and measures it.
 
 # %% nbgrader={"grade": false, "grade_id": "design-compression", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export compression.design
@@ -1481,11 +1229,10 @@ check_claim("test-design-accuracy", globals())
 # pays only at very high sparsity with a good kernel (sparse_dev), or on hardware built for a pattern (2:4).
 
 # %% [markdown]
-# **Q2.** Before looking at the `KD result` line, which of the three students did you expect to win, and
-# why? Now split the gain of *distilled* over *alone* into the part that *teacher labels* already gets and
-# the part the soft targets add, with the intervals from the two `compare` lines: is the second part
-# beyond noise? What does the teacher give the student here that the 500 labels do not, and why does the
-# soft term carry `T^2`?
+# **Q2.** Before looking at the `KD result` line, which student did you expect to win, and why? Split the
+# gain of *distilled* over *alone* into what *teacher labels* already gets and what the soft targets add,
+# with the intervals of the two `compare` lines: is the second part beyond noise? What does the teacher
+# give that the `N_LABELED` labels do not, and why does the soft term carry `T^2`?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "reflect-distillation", "locked": false, "points": 5, "schema_version": 3, "solution": true, "task": false}
 # Model answer (with the student's numbers). Teacher labels beat the student alone far beyond noise: the

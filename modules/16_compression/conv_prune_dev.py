@@ -27,7 +27,15 @@
 #| export
 import numpy as np
 
-from tinytorch.core.checks import check_array, check_bool, check_fraction, check_parameters, check_unshared
+from tinytorch.core.checks import (
+    check_array,
+    check_bool,
+    check_fraction,
+    check_module,
+    check_parameters,
+    check_that,
+    check_unshared,
+)
 from tinytorch.core.conv import Conv2d, MaxPool2d
 from tinytorch.core.layers import Dropout, Flatten, Linear, ReLU, Sequential, Tanh
 from tinytorch.core.module import Parameter
@@ -40,8 +48,7 @@ _CHANNELWISE = (ReLU, Tanh, MaxPool2d, Dropout)
 def _consumers(model):
     """{conv position: (consumer position, "conv" | "linear")} for every Conv2d of a Sequential whose
     output channels feed another Conv2d or, through Flatten, a Linear."""
-    if not isinstance(model, Sequential):
-        raise TypeError(f"model must be a Sequential, got {type(model).__name__}")
+    check_module("model", model, Sequential)
     layers, plan = model.layers, {}
     for i, layer in enumerate(layers):
         if not isinstance(layer, Conv2d):
@@ -51,29 +58,24 @@ def _consumers(model):
             j += 1
         if j == len(layers):
             continue
+        allowed = "ReLU, Tanh, MaxPool2d, Dropout, Flatten or Conv2d"
+        check_that(isinstance(layers[j], (Conv2d, Flatten)), f"model.layers[{j}]", layers[j], allowed)
         if isinstance(layers[j], Conv2d):
             plan[i] = (j, "conv")
-        elif isinstance(layers[j], Flatten):
-            k = j + 1
-            while k < len(layers) and isinstance(layers[k], Dropout):
-                k += 1
-            if k == len(layers) or not isinstance(layers[k], Linear):
-                raise ValueError(f"layer {j} (Flatten) after Conv2d {i} must be followed by a Linear")
-            plan[i] = (k, "linear")
-        else:
-            raise ValueError(
-                f"layer {j} ({type(layers[j]).__name__}) after Conv2d {i} is not channel-wise; "
-                "allowed between a Conv2d and its consumer: ReLU, Tanh, MaxPool2d, Dropout, Flatten"
-            )
-    if not plan:
-        raise ValueError("model has no Conv2d whose channels feed another Conv2d or a Linear")
+            continue
+        k = j + 1
+        while k < len(layers) and isinstance(layers[k], Dropout):
+            k += 1
+        after = layers[k] if k < len(layers) else None
+        check_that(isinstance(after, Linear), f"model.layers[{k}]", after, f"a Linear after Flatten {j}")
+        plan[i] = (k, "linear")
+    check_that(plan, "model", model, "a Conv2d that feeds a Conv2d or (through Flatten) a Linear")
     return plan
 
 
 def filter_norms(conv):
     """L2 norm of each filter, (out_c,) float64: ||W[o, :, :, :]||_2 of weight (out_c, in_c, kh, kw)."""
-    if not isinstance(conv, Conv2d):
-        raise TypeError(f"conv must be a Conv2d, got {type(conv).__name__}")
+    check_module("conv", conv, Conv2d)
     w = check_array("conv.weight", conv.weight.data, ndim=4)
     return np.linalg.norm(w.reshape(w.shape[0], -1).astype(np.float64), axis=1)
 
@@ -98,11 +100,9 @@ def _keeps(model, plan, r):
     layers, keeps = model.layers, {}
     for i, (j, kind) in plan.items():
         out_c = layers[i].weight.shape[0]
-        if kind == "linear" and layers[j].weight.shape[0] % out_c:
-            raise ValueError(
-                f"Linear {j} has in_features={layers[j].weight.shape[0]}, not a multiple of the "
-                f"{out_c} channels of Conv2d {i}"
-            )
+        n_in = layers[j].weight.shape[0]
+        ok = kind == "conv" or n_in % out_c == 0
+        check_that(ok, f"model.layers[{j}].in_features", n_in, f"a multiple of Conv2d {i}'s {out_c} channels")
         k = min(round(r * out_c), out_c - 1)
         keep = np.ones(out_c, dtype=bool)
         keep[np.argsort(filter_norms(layers[i]), kind="stable")[:k]] = False

@@ -41,7 +41,7 @@ from tinytorch.core.checks import (
     check_nonempty_loader,
     check_optimizer,
     check_parameters,
-    check_real,
+    check_that,
 )
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.module import Module
@@ -62,8 +62,7 @@ def train_steps(model, loader, loss_fn, optimizer, steps):
     check_loss_fn("loss_fn", loss_fn)
     check_optimizer("optimizer", optimizer)
     steps = check_int("steps", steps, low=0)
-    if steps and len(loader) == 0:
-        raise ValueError(f"loader yields no batches; cannot take steps={steps} optimizer steps")
+    check_that(not steps or len(loader), "loader", loader, f"at least one batch for steps={steps}")
     done = 0
     while done < steps:
         for x, y in loader:
@@ -81,26 +80,16 @@ def apply_masks(model, masks, state=None):
     Masks must be bool arrays (True = kept) of the parameter's shape; float, int or str masks are
     rejected rather than cast. Everything is checked before any parameter changes."""
     check_module("model", model)
-    if not isinstance(masks, dict):
-        raise TypeError(
-            f"masks must be a dict name -> bool mask, got {masks!r} of type {type(masks).__name__}"
-        )
+    check_that(isinstance(masks, dict), "masks", masks, "a dict name -> bool mask", TypeError)
     params = dict(model.named_parameters())
-    bad = [n for n, m in masks.items() if n not in params or np.shape(m) != params[n].shape]
-    if bad:
-        raise ValueError(f"masks for {bad} do not match the model's parameters")
     for name, mask in masks.items():
-        if np.asarray(mask).dtype != np.bool_:
-            raise TypeError(
-                f"masks[{name!r}] must be a bool array (True = kept), got dtype {np.asarray(mask).dtype}"
-            )
-    check_parameters([(n, params[n]) for n in masks], finite=False)
+        want = f"a bool mask of shape {params[name].shape}" if name in params else "a parameter's name"
+        check_that(name in params and np.shape(mask) == params[name].shape, f"masks[{name!r}]", mask, want)
+        check_that(np.asarray(mask).dtype == np.bool_, f"masks[{name!r}]", mask, want, TypeError)
+    touched = params if state is not None else {n: params[n] for n in masks}  # state reloads every one
+    check_parameters(touched.items(), finite=False)
     if state is not None:
-        check_parameters(params.items(), finite=False)  # every parameter is reloaded
-        if not isinstance(state, dict):
-            raise TypeError(
-                f"state must be None or a state_dict (dict name -> array), got {type(state).__name__}"
-            )
+        check_that(isinstance(state, dict), "state", state, "None or a state_dict", TypeError)
         for name, value in state.items():
             check_array(f"state[{name!r}]", value)
         model.load_state_dict(state)  # checks every key and shape before copying anything
@@ -117,10 +106,7 @@ def remaining_fraction(model):
     "nothing was pruned" for a model that cannot be pruned at all)."""
     named = prunable_parameters(model)
     total = sum(p.size for _, p in named)
-    if total == 0:
-        raise ValueError(
-            "model has no prunable weights (parameters with ndim >= 2); remaining fraction undefined"
-        )
+    check_that(total, "model", model, "a model with prunable weights (ndim >= 2)")
     kept = sum(p.size if p.mask is None else int(np.count_nonzero(p.mask)) for _, p in named)
     return kept / total
 
@@ -128,13 +114,9 @@ def remaining_fraction(model):
 # %%
 #| export
 def _new_model(make_model):
-    """make_model(), checked: a Module with prunable weights, every parameter finite and writable."""
-    model = make_model()
-    if not isinstance(model, Module):
-        raise TypeError(f"make_model() must return a tinytorch Module, got {type(model).__name__}")
-    if not prunable_parameters(model):
-        raise ValueError("make_model() returned a model with no prunable weights (parameters with ndim >= 2)")
-    check_parameters(model.named_parameters(), why="make_model() must build a trainable model")
+    """make_model(), checked: a Module with prunable weights (train_steps checks its parameters next)."""
+    model = check_module("make_model()", make_model())
+    check_that(prunable_parameters(model), "make_model()", model, "a model with prunable weights (ndim >= 2)")
     return model
 
 
@@ -158,16 +140,12 @@ def lottery_ticket(
     tinytorch.compression.magnitude.magnitude_prune, looked up at call time, i.e. the student's export),
     then trains `epochs` with a fresh Adam(lr). Returns {"dense": accuracy, "rewind" | "reinit" | "finetune": [{round, remaining, accuracy}]}.
     """
-    if not callable(make_model) or isinstance(make_model, Module):
-        raise TypeError(
-            f"make_model must be a callable returning a new Module, got {type(make_model).__name__}"
-        )
+    ok = callable(make_model) and not isinstance(make_model, Module)
+    check_that(ok, "make_model", make_model, "a function returning a new Module", TypeError)
     rounds = check_int("rounds", rounds, low=1)
     p = check_fraction("prune_fraction", prune_fraction, low_open=True, high_open=True)
     epochs = check_int("epochs", epochs, low=1)
-    rewind_steps = check_int("rewind_steps", rewind_steps, low=0)
-    lr = check_real("lr", lr, low=0.0, low_open=True)
-    seed = check_int("seed", seed, low=0)
+    rewind_steps = check_int("rewind_steps", rewind_steps, low=0)  # seed, lr: by manual_seed and Adam, first
     check_nonempty_loader("train_loader", train_loader)
     check_nonempty_loader("eval_loader", eval_loader)
     prune = graded("magnitude_prune", prune, "prune")

@@ -21,7 +21,13 @@
 #| export
 import numpy as np
 
-from tinytorch.core.checks import check_array, check_int, check_module, check_parameters
+from tinytorch.core.checks import (
+    check_array,
+    check_int,
+    check_module,
+    check_parameters,
+    check_that,
+)
 from tinytorch.core.layers import Linear
 
 
@@ -35,10 +41,7 @@ def _check_nm(n, m):
 
 def _groups(w, m):
     """(in, out) -> (in // m, m, out) view; ValueError naming `in` when it is not a multiple of m."""
-    if w.shape[0] % m:
-        raise ValueError(
-            f"in={w.shape[0]} (axis 0 of the weight, shape {w.shape}) must be a multiple of m={m}"
-        )
+    check_that(w.shape[0] % m == 0, "in", w.shape[0], f"a multiple of m={m} (axis 0 of weight {w.shape})")
     return w.reshape(w.shape[0] // m, m, *w.shape[1:])
 
 
@@ -50,8 +53,7 @@ def nm_mask(weight, n=2, m=4):
     """
     w = check_array("weight", weight)
     n, m = _check_nm(n, m)
-    if w.ndim not in (1, 2):
-        raise ValueError(f"weight must be 1-D or 2-D (in, out), got shape {w.shape}")
+    check_that(w.ndim in (1, 2), "weight.shape", w.shape, "1 or 2 dimensions (in, out)")
     g = _groups(np.abs(w.astype(np.float64)), m)
     order = np.argsort(g, axis=1, kind="stable")
     mask = np.ones(g.shape, dtype=bool)
@@ -63,8 +65,7 @@ def is_nm_sparse(weight, n=2, m=4):
     """True when every aligned group of m entries along axis 0 has at most n non-zeros."""
     w = check_array("weight", weight, finite=False)
     n, m = _check_nm(n, m)
-    if w.ndim not in (1, 2):
-        raise ValueError(f"weight must be 1-D or 2-D (in, out), got shape {w.shape}")
+    check_that(w.ndim in (1, 2), "weight.shape", w.shape, "1 or 2 dimensions (in, out)")
     return bool(np.all(np.count_nonzero(_groups(w, m), axis=1) <= n))
 
 
@@ -82,8 +83,7 @@ def nm_prune(model, n=2, m=4):
         if isinstance(mod, Linear) and id(mod.weight) not in seen:
             seen.add(id(mod.weight))
             named.append((f"{name}.weight" if name else "weight", mod.weight))
-    if not named:
-        raise ValueError("model has no Linear layer to prune")
+    check_that(named, "model", model, "a model with a Linear layer")
     check_parameters(named, why="its weights cannot be ranked")
     masks = {name: nm_mask(p.data, n, m) for name, p in named}
     for (_name, p), mask in zip(named, masks.values()):
@@ -97,15 +97,13 @@ def nm_prune(model, n=2, m=4):
 def nm_nbytes(shape, n=2, m=4, value_bits=16):
     """Bytes of an N:M compressed weight: n/m of the values at value_bits each plus a
     ceil(log2(m))-bit position per kept value (2:4 fp16: 9/16 of dense, int8: 10/16)."""
-    if not isinstance(shape, (tuple, list)) or not shape:
-        raise ValueError(f"shape={shape!r} must be a non-empty tuple of ints")
+    check_that(isinstance(shape, (tuple, list)) and shape, "shape", shape, "a non-empty tuple of ints")
     size = 1
     for i, d in enumerate(shape):
         size *= check_int(f"shape[{i}]", d, low=0)
     n, m = _check_nm(n, m)
     value_bits = check_int("value_bits", value_bits, low=1)
-    if shape[0] % m:
-        raise ValueError(f"in={shape[0]} (shape[0]) must be a multiple of m={m}")
+    check_that(shape[0] % m == 0, "shape", shape, f"shape[0] (in) a multiple of m={m}")
     kept = size // m * n
     index_bits = max(1, int(np.ceil(np.log2(m))))
     return (kept * (value_bits + index_bits) + 7) // 8

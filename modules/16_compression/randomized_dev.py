@@ -21,7 +21,7 @@
 #| export
 import numpy as np
 
-from tinytorch.core.checks import check_array, check_choice, check_int
+from tinytorch.core.checks import check_array, check_choice, check_int, check_that
 
 LOW_RANK_METHODS = ("svd", "randomized")
 
@@ -39,10 +39,7 @@ LOW_RANK_METHODS = ("svd", "randomized")
 def check_low_rank_method(method="svd", n_iter=2, oversample=10, seed=0):
     """Validated (method, n_iter, oversample, seed): method "svd" (exact) or "randomized";
     n_iter (power iterations), oversample and seed are ints >= 0 (bool rejected)."""
-    if not isinstance(method, str):
-        raise TypeError(
-            f"method must be a str, one of {LOW_RANK_METHODS}, got {method!r} of type {type(method).__name__}"
-        )
+    check_that(isinstance(method, str), "method", method, f"one of {LOW_RANK_METHODS}", TypeError)
     check_choice("method", method, LOW_RANK_METHODS)
     n_iter = check_int("n_iter", n_iter, low=0)
     oversample = check_int("oversample", oversample, low=0)
@@ -54,8 +51,7 @@ def _float_matrix(weight_matrix):
     """A non-empty finite 2-D float array: float32/float64 kept, integers in float64, float16 in float32
     (LAPACK has no float16). Returns (work array, dtype of the results)."""
     w = check_array("weight_matrix", weight_matrix, ndim=2)
-    if w.size == 0:
-        raise ValueError(f"weight_matrix must be non-empty, got shape {w.shape}")
+    check_that(w.size, "weight_matrix", w, "a non-empty matrix")
     out = w.dtype if np.issubdtype(w.dtype, np.floating) else np.dtype(np.float64)
     work = np.float32 if out.itemsize <= 4 else np.float64
     return w.astype(work, copy=False), out
@@ -147,16 +143,7 @@ from IPython.display import Image, display
 from matplotlib.figure import Figure
 from threadpoolctl import threadpool_info
 
-from tinytorch.lesson import interleaved_runs
-
-
-def planted_power_law(n, alpha=1.0, noise=0.02, seed=1):
-    g = np.random.default_rng(seed)
-    u, _ = np.linalg.qr(g.standard_normal((n, n)))
-    v, _ = np.linalg.qr(g.standard_normal((n, n)))
-    a = (u * np.arange(1, n + 1) ** -alpha) @ v.T + noise * g.standard_normal((n, n)) / np.sqrt(n)
-    return a.astype(np.float32)
-
+from tinytorch.lesson import interleaved_runs, planted_power_law
 
 n, k = 1024, 64
 A = planted_power_law(n)

@@ -19,10 +19,10 @@ from tinytorch.compression.sparsity import prunable_parameters
 from tinytorch.core.checks import (
     check_amount,
     check_array,
-    check_module,
     check_nonempty_loader,
     check_parameters,
     check_real,
+    check_that,
 )
 from tinytorch.core.module import Module, Parameter
 from tinytorch.lesson import graded
@@ -31,13 +31,6 @@ from tinytorch.training import evaluate
 
 # %%
 #| export
-def _check_sparsities(sparsities):
-    s = check_array("sparsities", sparsities, ndim=1).astype(np.float64)
-    if s.size == 0 or s.min() < 0.0 or s.max() > 1.0:
-        raise ValueError(f"sparsities={sparsities!r} must be a non-empty sequence of floats in [0, 1]")
-    return [float(v) for v in s]
-
-
 class _Holder(Module):
     """A model holding one parameter, so a global pruner (magnitude_prune) prunes that parameter alone."""
 
@@ -55,23 +48,13 @@ def _prune_alone(prune, param, sparsity):
 def _weights(model, names, arg="names", writable=True):
     """{name: Parameter} of the named prunable weights (all of them when names is None), all finite;
     `arg` is the argument the names came from (for error messages)."""
-    check_module("model", model)
     weights = dict(prunable_parameters(model))
-    if not weights:
-        raise ValueError(
-            "model has no prunable weights (parameters with ndim >= 2); nothing to prune or scan"
-        )
+    check_that(weights, "model", model, "a model with prunable weights (ndim >= 2)")
     if names is not None:
-        if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
-            raise TypeError(
-                f"{arg} must be a list of weight names (str) such as [{next(iter(weights))!r}], "
-                f"got {names!r} of type {type(names).__name__}"
-            )
-        if not names:
-            raise ValueError(f"{arg}={names!r} is empty; expected some of {list(weights)}")
+        ok = isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names)
+        check_that(ok, arg, names, f"a list of weight names such as [{next(iter(weights))!r}]", TypeError)
         unknown = [n for n in names if n not in weights]
-        if unknown:
-            raise ValueError(f"unknown weight names {unknown}; expected some of {list(weights)}")
+        check_that(names and not unknown, arg, names, f"some of {list(weights)}")
         weights = {n: weights[n] for n in names}
     check_parameters(weights.items(), writable=writable, why="its weights cannot be ranked")
     return weights
@@ -88,7 +71,9 @@ def sensitivity_scan(
     rejected). The model is restored exactly (data and mask) after every trial. Returns {"baseline":
     accuracy, "sparsities": [...], "accuracy": {name: [accuracy at each sparsity]}}.
     """
-    sps = _check_sparsities(sparsities)
+    sps = check_array("sparsities", sparsities, ndim=1).astype(np.float64).tolist()
+    ok = sps and 0.0 <= min(sps) and max(sps) <= 1.0
+    check_that(ok, "sparsities", sparsities, "a non-empty sequence of floats in [0, 1]")
     weights = _weights(model, names, writable=False)  # trials replace p.data, never write into it
     check_nonempty_loader("eval_loader", eval_loader)
     prune = graded("magnitude_prune", prune, "prune")
@@ -114,24 +99,13 @@ def layer_sparsities(scan, tolerance=0.01):
     """{name: largest scanned sparsity s such that baseline - accuracy <= tolerance at s and at every
     smaller scanned sparsity} (0.0 when even the smallest one fails; tolerance in [0, 1])."""
     tol = check_real("tolerance", tolerance, low=0.0, high=1.0)
-    keys = ("baseline", "sparsities", "accuracy")
-    if not isinstance(scan, dict) or not set(keys) <= set(scan):
-        raise ValueError(
-            f"scan must be the dict returned by sensitivity_scan (keys {list(keys)}), got "
-            f"{type(scan).__name__}" + (f" with keys {list(scan)}" if isinstance(scan, dict) else "")
-        )
+    ok = isinstance(scan, dict) and {"baseline", "sparsities", "accuracy"} <= set(scan)
+    check_that(ok and isinstance(scan["accuracy"], dict), "scan", scan, "the dict sensitivity_scan returns")
     check_real("scan['baseline']", scan["baseline"])
     n = len(check_array("scan['sparsities']", scan["sparsities"], ndim=1))
-    if not isinstance(scan["accuracy"], dict):
-        raise ValueError(
-            f"scan['accuracy'] must be a dict name -> list of accuracies, got "
-            f"{type(scan['accuracy']).__name__}"
-        )
     for name, accs in scan["accuracy"].items():
-        if check_array(f"scan['accuracy'][{name!r}]", accs, ndim=1).shape != (n,):
-            raise ValueError(
-                f"scan['accuracy'][{name!r}] has {len(accs)} entries; expected one per sparsity ({n})"
-            )
+        n_accs = len(check_array(f"scan['accuracy'][{name!r}]", accs, ndim=1))
+        check_that(n_accs == n, f"len(scan['accuracy'][{name!r}])", n_accs, f"{n}, one per sparsity")
     order = np.argsort(scan["sparsities"], kind="stable")
     out = {}
     for name, accs in scan["accuracy"].items():
@@ -148,11 +122,9 @@ def layerwise_prune(model, sparsities, prune=None):
     """Prune each named weight to its own cumulative target, in place, by `prune` applied to that weight
     alone (prune=None: tinytorch.compression.magnitude.magnitude_prune, looked up at call time).
     Returns {name: mask}. Every name and amount is validated before any weight changes."""
-    if not isinstance(sparsities, dict):
-        raise TypeError(f"sparsities must be a dict name -> sparsity, got {type(sparsities).__name__}")
-    if not sparsities:
-        raise ValueError("sparsities={} is empty; expected at least one weight name -> sparsity")
-    weights = _weights(model, list(sparsities), arg="the keys of sparsities")
+    check_that(isinstance(sparsities, dict), "sparsities", sparsities, "a dict name -> sparsity", TypeError)
+    check_that(sparsities, "sparsities", sparsities, "at least one weight name -> sparsity")
+    weights = _weights(model, list(sparsities), arg="sparsities keys")
     for name, s in sparsities.items():
         check_amount("sparsity", s, weights[name].data.size)
     prune = graded("magnitude_prune", prune, "prune")

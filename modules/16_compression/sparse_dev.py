@@ -24,7 +24,15 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from tinytorch.compression.csr import CSRMatrix, _index_dtype, csr_matmul, csr_nbytes
-from tinytorch.core.checks import check_array, check_bool, check_int, check_real
+from tinytorch.core.checks import (
+    check_array,
+    check_bool,
+    check_int,
+    check_module,
+    check_real,
+    check_tensor,
+    check_that,
+)
 from tinytorch.core.layers import Linear, Sequential
 from tinytorch.core.module import Module
 from tinytorch.core.tensor import Tensor
@@ -44,7 +52,7 @@ _all_ = [
 #| export compression.csr
 import numpy as np
 
-from tinytorch.core.checks import check_array, check_int, check_real
+from tinytorch.core.checks import check_array, check_int, check_real, check_that
 from tinytorch.quantization import quantize_int8
 
 # %% [markdown]
@@ -78,8 +86,7 @@ def _index_dtype(index_dtype):
         dt = np.dtype(index_dtype)
     except TypeError:
         dt = None
-    if dt not in _INDEX_DTYPES:
-        raise ValueError(f"index_dtype={index_dtype!r} is not allowed; expected np.int16 or np.int32")
+    check_that(dt in _INDEX_DTYPES, "index_dtype", index_dtype, "np.int16 or np.int32")
     return dt
 
 
@@ -105,27 +112,22 @@ class CSRMatrix:
     data[indptr[r]:indptr[r + 1]], indptr[0] == 0, indptr[-1] == nnz."""
 
     def __init__(self, data, indices, indptr, shape, scale=None):
-        if not isinstance(shape, (tuple, list)) or len(shape) != 2:
-            raise ValueError(f"shape={shape!r} must be a pair (rows, cols)")
+        ok = isinstance(shape, (tuple, list)) and len(shape) == 2
+        check_that(ok, "shape", shape, "a pair (rows, cols)")
         m, n = check_int("shape[0]", shape[0], low=0), check_int("shape[1]", shape[1], low=0)
         data = check_array("data", data, ndim=1)
         indices, indptr = np.asarray(indices), np.asarray(indptr)
-        if indices.dtype not in _INDEX_DTYPES or indices.shape != data.shape:
-            raise ValueError(
-                f"indices must be int16/int32 of shape {data.shape}, got {indices.dtype} {indices.shape}"
-            )
-        if indptr.dtype != np.int32 or indptr.shape != (m + 1,):
-            raise ValueError(f"indptr must be int32 of shape ({m + 1},), got {indptr.dtype} {indptr.shape}")
-        if indptr[0] != 0 or indptr[-1] != data.size or np.any(np.diff(indptr) < 0):
-            raise ValueError(f"indptr must rise from 0 to nnz={data.size}, got {indptr[0]} .. {indptr[-1]}")
-        if data.size and (indices.min() < 0 or indices.max() >= n):
-            raise ValueError(f"indices must lie in [0, {n - 1}], got [{indices.min()}, {indices.max()}]")
+        valid = indices.dtype in _INDEX_DTYPES and indices.shape == data.shape
+        lo, hi = (int(indices.min()), int(indices.max())) if valid and indices.size else (0, -1)
+        ok = valid and 0 <= lo and hi < n
+        want = f"int16/int32 ids in [0, {n - 1}], shape {data.shape} (they span [{lo}, {hi}])"
+        check_that(ok, "indices", indices, want)
+        ok = indptr.dtype == np.int32 and indptr.shape == (m + 1,)
+        ok = ok and indptr[0] == 0 and indptr[-1] == data.size and np.all(np.diff(indptr) >= 0)
+        check_that(ok, "indptr", indptr, f"int32 of shape ({m + 1},), rising from 0 to nnz={data.size}")
         if scale is not None:
             check_real("scale", scale, low=0.0, low_open=True)
-        if (scale is None) != (data.dtype != np.int8):
-            raise ValueError(
-                f"scale={scale!r} must be given exactly when data is int8 (data dtype {data.dtype})"
-            )
+        check_that((scale is None) == (data.dtype != np.int8), "scale", scale, "a scale for int8 data only")
         self.data, self.indices, self.indptr, self.shape = data, indices, indptr, (m, n)
         self.scale = None if scale is None else np.float32(scale)
         # Kernel caches (not stored data): intp column ids for np.take, float values, non-empty rows.
@@ -139,16 +141,10 @@ class CSRMatrix:
     def from_dense(cls, dense, index_dtype=np.int32):
         """CSR of a 2-D array, keeping its exact non-zeros in row-major order."""
         a = check_array("dense", dense, ndim=2)
-        if a.dtype == np.int8:
-            raise TypeError(
-                "dense has dtype int8, but int8 CSR values need their scale: build the CSR of the float "
-                "weights and call .quantize_int8()"
-            )
+        check_that(a.dtype != np.int8, "dense", a, "floats (then call .quantize_int8())", TypeError)
         dt = _index_dtype(index_dtype)
-        if a.shape[1] > np.iinfo(dt).max + 1:
-            raise ValueError(
-                f"dense has {a.shape[1]} columns; index_dtype={dt.name} holds at most {np.iinfo(dt).max + 1}"
-            )
+        ok = a.shape[1] <= np.iinfo(dt).max + 1
+        check_that(ok, "index_dtype", dt.name, f"a dtype that indexes {a.shape[1]} columns (np.int32)")
         rows, cols = np.nonzero(a)
         indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=a.shape[0]))]).astype(np.int32)
         return cls(a[rows, cols], cols.astype(dt), indptr, a.shape)
@@ -288,11 +284,10 @@ def csr_matmul(x, a):
     """x @ a.T for a CSRMatrix a (m, n) and x (n,) or (B, n); returns (m,) or (B, m).
     For a Linear weight W (in, out), a = CSRMatrix.from_dense(W.T) gives csr_matmul(x, a) == x @ W. B = 1: gather,
     multiply, np.add.reduceat; B > 1: sorted ELL row blocks, (1, L) @ (L, B) per row (cached)."""
-    if not isinstance(a, CSRMatrix):
-        raise TypeError(f"a must be a CSRMatrix, got {type(a).__name__}")
+    check_that(isinstance(a, CSRMatrix), "a", a, "a CSRMatrix", TypeError)
     x = check_array("x", x, finite=False)
-    if x.ndim not in (1, 2) or x.shape[-1] != a.shape[1]:
-        raise ValueError(f"x must have shape ({a.shape[1]},) or (B, {a.shape[1]}), got {x.shape}")
+    ok = x.ndim in (1, 2) and x.shape[-1] == a.shape[1]
+    check_that(ok, "x", x, f"shape ({a.shape[1]},) or (B, {a.shape[1]})")
     dtype = np.result_type(x.dtype, a._values.dtype, np.float32)
     x2 = (x.reshape(1, -1) if x.ndim == 1 else x).astype(dtype, copy=False)
     if x2.shape[0] != 1 or a.nnz == 0:
@@ -313,28 +308,24 @@ class SparseLinear(Module):
     def __init__(self, weight, bias=None, index_dtype=np.int32, quantize=False):
         super().__init__()
         w = check_array("weight", weight, ndim=2)
-        _index_dtype(index_dtype)
         quantize = check_bool("quantize", quantize)
         self.in_features, self.out_features = w.shape
         csr = CSRMatrix.from_dense(w.T, index_dtype)
         self.weight_csr = csr.quantize_int8() if quantize else csr
         if bias is not None:
             bias = check_array("bias", bias, ndim=1).astype(np.float32)
-            if bias.shape != (self.out_features,):
-                raise ValueError(f"bias must have shape ({self.out_features},), got {bias.shape}")
+            check_that(bias.shape == (self.out_features,), "bias", bias, f"shape ({self.out_features},)")
         self.bias = bias
 
     @classmethod
     def from_linear(cls, linear, index_dtype=np.int32, quantize=False):
-        if not isinstance(linear, Linear):
-            raise TypeError(f"linear must be a Linear, got {type(linear).__name__}")
+        check_module("linear", linear, Linear)
         return cls(
             linear.weight.data, None if linear.bias is None else linear.bias.data, index_dtype, quantize
         )
 
     def forward(self, x):
-        if not isinstance(x, Tensor):
-            raise TypeError(f"x must be a Tensor, got {type(x).__name__}")
+        check_tensor("x", x)
         y = csr_matmul(x.data, self.weight_csr)
         return Tensor(y if self.bias is None else y + self.bias)
 
@@ -353,8 +344,7 @@ class SparseLinear(Module):
 
 def to_sparse(model, index_dtype=np.int32, quantize=False):
     """A new Sequential in which every Linear of `model` (a Sequential) is a SparseLinear; other layers are shared."""
-    if not isinstance(model, Sequential):
-        raise TypeError(f"model must be a Sequential, got {type(model).__name__}")
+    check_module("model", model, Sequential)
     _index_dtype(index_dtype)
     check_bool("quantize", quantize)
     return Sequential(
@@ -389,8 +379,7 @@ assert err < 1e-3
 #| export
 def best_time(fn, repeats=10, warmup=2):
     """Best wall time in seconds of fn() over `repeats` timed calls after `warmup` untimed ones."""
-    if not callable(fn):
-        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    check_that(callable(fn), "fn", fn, "a callable", TypeError)
     repeats, warmup = check_int("repeats", repeats, low=1), check_int("warmup", warmup, low=0)
     for _ in range(warmup):
         fn()
@@ -425,24 +414,18 @@ def csr_speedup_table(
     baselines: optional {name: make(W) -> f(x) computing x @ W}, e.g. SciPy's CSR, timed as `{name}_ms`.
     Returns rows {n, batch, sparsity, dense_ms, csr_ms, speedup = dense / csr, ...}; big batches use fewer repeats;
     all kernels are timed alternately on one BLAS thread (one warm-up call before each timed call), best kept."""
-    n, repeats, seed = (
-        check_int("n", n, low=1),
-        check_int("repeats", repeats, low=1),
-        check_int("seed", seed, low=0),
-    )
+    n = check_int("n", n, low=1)
+    repeats = check_int("repeats", repeats, low=1)
+    seed = check_int("seed", seed, low=0)
     sps = check_array("sparsities", sparsities, ndim=1).astype(np.float64)
-    if sps.size == 0 or sps.min() < 0 or sps.max() > 1:
-        raise ValueError(f"sparsities={sparsities!r} must be a non-empty sequence of floats in [0, 1]")
-    if not isinstance(batch_sizes, (list, tuple, np.ndarray)):
-        raise TypeError(
-            f"batch_sizes must be a sequence of ints >= 1, got {batch_sizes!r} of type "
-            f"{type(batch_sizes).__name__}"
-        )
-    if len(batch_sizes) == 0:
-        raise ValueError(f"batch_sizes={batch_sizes!r} is empty; expected at least one int >= 1")
+    ok = sps.size and 0 <= sps.min() and sps.max() <= 1
+    check_that(ok, "sparsities", sparsities, "a non-empty sequence of floats in [0, 1]")
+    ok = isinstance(batch_sizes, (list, tuple, np.ndarray))
+    check_that(ok, "batch_sizes", batch_sizes, "a sequence of ints >= 1", TypeError)
+    check_that(len(batch_sizes) > 0, "batch_sizes", batch_sizes, "at least one int >= 1")
     batches = [check_int(f"batch_sizes[{i}]", b, low=1) for i, b in enumerate(batch_sizes)]
-    if baselines is not None and not (isinstance(baselines, dict) and all(map(callable, baselines.values()))):
-        raise TypeError(f"baselines must be a dict of name -> callable, got {baselines!r}")
+    ok = baselines is None or isinstance(baselines, dict) and all(map(callable, baselines.values()))
+    check_that(ok, "baselines", baselines, "None or a dict name -> callable", TypeError)
     rng = np.random.default_rng(seed)
     w0, order, rows = rng.standard_normal((n, n)).astype(np.float32), rng.permutation(n * n), []
     for s in sps.tolist():
@@ -469,27 +452,17 @@ def csr_speedup_table(
 def break_even_sparsity(table, batch, kernel="csr"):
     """Smallest sparsity of `table` (rows of csr_speedup_table) at `batch` from which `kernel` ("csr": speedup, or
     a baseline: dense_ms / {name}_ms) beats dense at every larger tabulated sparsity; None if it loses at the top."""
-    if not isinstance(table, (list, tuple)):
-        raise TypeError(
-            f"table must be the list of rows returned by csr_speedup_table, got {table!r} of type "
-            f"{type(table).__name__}"
-        )
+    check_that(isinstance(table, (list, tuple)), "table", table, "the rows of csr_speedup_table", TypeError)
     batch = check_int("batch", batch, low=1)
     keys = ("speedup",) if kernel == "csr" else ("dense_ms", f"{kernel}_ms")
     for i, r in enumerate(table):
-        if not isinstance(r, dict):
-            raise TypeError(f"table[{i}] must be a dict (a row of csr_speedup_table), got {type(r).__name__}")
+        check_that(isinstance(r, dict), f"table[{i}]", r, "a dict (a row of csr_speedup_table)", TypeError)
         missing = [k for k in ("batch", "sparsity") + keys if k not in r]
-        if missing:
-            raise ValueError(
-                f"table[{i}]={r!r} is missing keys {missing}; expected rows of csr_speedup_table "
-                f"(kernel={kernel!r})"
-            )
+        check_that(not missing, f"table[{i}]", r, f"a row that also has {missing} (kernel={kernel!r})")
         for k in ("sparsity",) + keys:
             check_real(f"table[{i}][{k!r}]", r[k])
     rows = sorted((r for r in table if r["batch"] == batch), key=lambda r: r["sparsity"])
-    if not rows:
-        raise ValueError(f"batch={batch} does not occur in table")
+    check_that(rows, "batch", batch, "a batch size that occurs in table")
     best = None
     for r in reversed(rows):
         if (r["speedup"] if kernel == "csr" else r["dense_ms"] / r[f"{kernel}_ms"]) < 1.0:

@@ -39,7 +39,7 @@ def test_cross_entropy_is_finite_for_logits_of_magnitude_1e4():
 def test_cross_entropy_label_out_of_range_raises_value_error():
     with pytest.raises(ValueError, match=r"labels.*\b3\b"):
         F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([0, 3]))
-    with pytest.raises(ValueError, match=r"labels contains -1;"):
+    with pytest.raises(ValueError, match=r"labels=.*-1"):
         F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([-1, 0]))
 
 
@@ -52,10 +52,10 @@ def test_cross_entropy_rejects_non_integer_labels_and_non_2d_logits():
     with pytest.raises(TypeError, match=r"labels.*float64"):
         F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([0.5, 1.0]))
     with pytest.raises(
-        TypeError, match="got dtype float64"
+        TypeError, match="labels=.*dtype float64"
     ):  # integral floats too: same rule as distillation
         F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([0.0, 1.0]))
-    with pytest.raises(ValueError, match=r"\(B, C\).*\(3,\)"):
+    with pytest.raises(ValueError, match=r"logits=.*\(3,\).*\(B, C\)"):
         F.cross_entropy(Tensor(np.zeros(3)), np.array([0]))
 
 
@@ -92,22 +92,22 @@ def test_cross_entropy_gives_the_same_loss_and_gradient_for_every_label_form(lab
         (
             Tensor([0.5, 1.0, 2.0]),
             TypeError,
-            r"labels must be an integer array of class indices, got a Tensor with non",
+            r"labels=<Tensor shape \(3,\).*integer class indices",
         ),
         (
             np.array([[1, 1, 0], [1, 0, 0], [0, 1, 0]]),
             ValueError,
-            r"labels of shape \(3, 3\) must be one-hot rows",
+            r"labels=.*\(3, 3\).*one-hot rows",
         ),
-        (np.array([[0.5, 0.5, 0], [1, 0, 0], [0, 1, 0]]), ValueError, r"must be one-hot rows"),
-        (np.zeros((3, 3)), ValueError, r"must be one-hot rows"),
+        (np.array([[0.5, 0.5, 0], [1, 0, 0], [0, 1, 0]]), ValueError, r"labels=.*one-hot rows"),
+        (np.zeros((3, 3)), ValueError, r"labels=.*one-hot rows"),
         (
             np.eye(4)[:3],
             ValueError,
-            r"labels shape \(3, 4\) must be \(3,\) to match the logits .* or \(3, 3\) \(one-hot",
+            r"labels=.*\(3, 4\).*\(3,\).*\(3, 3\) \(one-hot",
         ),
         (Tensor([0.0, 3.0, 1.0]), ValueError, r"labels.*\b3\b"),
-        (np.array([True, False, True]), TypeError, r"got dtype bool"),
+        (np.array([True, False, True]), TypeError, r"labels=.*dtype bool"),
     ],
 )
 def test_cross_entropy_rejects_labels_that_are_neither_indices_nor_one_hot(labels, exc, match):
@@ -138,7 +138,7 @@ def test_kl_div_distillation_gradient_is_t_times_ps_minus_pt_over_b():
 
 
 def test_kl_div_shape_mismatch_and_bad_reduction_raise_value_error():
-    with pytest.raises(ValueError, match=r"\(2, 3\).*\(2, 2\)"):
+    with pytest.raises(ValueError, match=r"p=.*\(2, 2\).*\(2, 3\)"):
         F.kl_div(Tensor(np.zeros((2, 3))), np.ones((2, 2)))
     with pytest.raises(ValueError, match="reduction='max'"):
         F.kl_div(Tensor(np.zeros((2, 3))), np.ones((2, 3)), reduction="max")
@@ -150,5 +150,5 @@ def test_mse_is_the_mean_squared_difference():
 
 
 def test_mse_shape_mismatch_names_both_shapes():
-    with pytest.raises(ValueError, match=r"\(3,\).*\(3, 1\)"):
+    with pytest.raises(ValueError, match=r"target=.*\(3, 1\).*\(3,\)"):
         MSELoss()(Tensor([1.0, 2.0, 4.0]), np.zeros((3, 1)))

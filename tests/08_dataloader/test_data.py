@@ -118,7 +118,7 @@ def test_shuffle_without_a_seed_follows_manual_seed():
 
 
 def test_loader_rejects_mismatched_lengths_and_bad_batch_size():
-    with pytest.raises(ValueError, match=r"\(3, 2\).*\(4,\)"):
+    with pytest.raises(ValueError, match=r"y=.*\(4,\).*\(3, 2\)"):
         DataLoader(np.zeros((3, 2)), np.zeros(4))
     with pytest.raises(ValueError, match="batch_size=0"):
         DataLoader(np.zeros((3, 2)), np.zeros(3), batch_size=0)

@@ -64,7 +64,7 @@ def test_apply_masks_with_state_rewinds_survivors_to_the_saved_values():
 
 @pytest.mark.library
 def test_apply_masks_rejects_unknown_names_and_shapes():
-    with pytest.raises(ValueError, match=r"masks for \['nope'\]"):
+    with pytest.raises(ValueError, match=r"masks\['nope'\]=.*parameter's name"):
         apply_masks(make_model(), {"nope": np.ones(3, bool)})
     with pytest.raises(ValueError, match=r"layers.0.weight"):
         apply_masks(make_model(), {"layers.0.weight": np.ones((2, 2), bool)})
@@ -134,9 +134,9 @@ def test_apply_masks_takes_nested_bool_lists_and_keeps_its_own_copy():
 
 @pytest.mark.library
 def test_remaining_fraction_of_a_model_without_weights_is_undefined_not_one():
-    with pytest.raises(ValueError, match=r"model.*undefined"):
+    with pytest.raises(ValueError, match=r"(?s)model=Sequential.*ReLU.*prunable"):
         remaining_fraction(Sequential(ReLU()))
-    with pytest.raises(ValueError, match=r"model.*prunable"):
+    with pytest.raises(ValueError, match=r"(?s)model=Sequential.*prunable"):
         remaining_fraction(Sequential())
 
 

@@ -182,9 +182,9 @@ def test_report_rejects_a_3_tuple_variant_and_a_variant_without_parameters_namin
     model = _model()
     loader = _spy_loader(np.zeros((2, 4), np.float32))
     x = np.zeros((1, 4), np.float32)
-    with pytest.raises(ValueError, match=r"variants\['a'\].*\b3\b"):
+    with pytest.raises(ValueError, match=r"(?s)variants\['a'\]=\(Sequential.*pair"):
         compression_report({"a": (model, "csr", "int8")}, loader, x)
-    with pytest.raises(ValueError, match=r"variants\['relu'\].*parameters"):
+    with pytest.raises(ValueError, match=r"(?s)variants\['relu'\]=Sequential.*parameters"):
         compression_report({"a": model, "relu": Sequential(ReLU())}, loader, x)
     assert loader.drawn == 0
 
@@ -195,7 +195,7 @@ def test_report_names_a_bad_latency_input_or_variant_name_before_evaluating_anyt
     loader = DataLoader(np.zeros((2, 4), np.float32), np.zeros(2, np.int64))
     with pytest.raises(TypeError, match=r"latency_input.*<U3"):
         compression_report({"a": model}, loader, "abc")
-    with pytest.raises(TypeError, match=r"variant names.*\b1\b"):
+    with pytest.raises(TypeError, match=r"variant name=1 of type int"):
         compression_report({1: model}, loader, np.zeros((1, 4), np.float32))
 
 

@@ -144,7 +144,7 @@ def test_layerwise_prune_sets_each_layer_to_its_own_target():
 def test_bad_arguments_raise_and_change_nothing():
     model, loader = _model_and_data()
     before = [p.data.copy() for p in model.parameters()]
-    with pytest.raises(ValueError, match="unknown weight names"):
+    with pytest.raises(ValueError, match=r"sparsities keys=\['layers\.0\.weight', 'nope'\]"):
         layerwise_prune(model, {"layers.0.weight": 0.5, "nope": 0.5})
     with pytest.raises(ValueError, match="sparsity=1.5"):
         layerwise_prune(model, {"layers.0.weight": 0.5, "layers.2.weight": 1.5})
@@ -170,7 +170,7 @@ def test_scan_takes_one_weight_as_a_one_item_list_and_rejects_a_bare_string():
 @pytest.mark.library
 def test_scan_of_a_model_without_weights_raises_instead_of_returning_an_empty_scan():
     _, loader = _model_and_data()
-    with pytest.raises(ValueError, match=r"model.*prunable"):
+    with pytest.raises(ValueError, match=r"(?s)model=Sequential.*prunable"):
         sensitivity_scan(Sequential(ReLU()), loader)
 
 

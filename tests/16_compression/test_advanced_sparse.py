@@ -205,11 +205,11 @@ def test_bad_arguments_raise_errors_naming_them():
         CSRMatrix.from_dense(np.ones(3))
     with pytest.raises(ValueError, match="40000 columns"):
         CSRMatrix.from_dense(np.ones((1, 40000)), np.int16)
-    with pytest.raises(ValueError, match=r"x must have shape \(4,\)"):
+    with pytest.raises(ValueError, match=r"x=.*\(5,\).*\(4,\)"):
         csr_matmul(np.ones(5), CSRMatrix.from_dense(A))
-    with pytest.raises(TypeError, match="a must be a CSRMatrix"):
+    with pytest.raises(TypeError, match=r"\ba=.*CSRMatrix"):
         csr_matmul(np.ones(4), A)
-    with pytest.raises(ValueError, match="indptr must rise"):
+    with pytest.raises(ValueError, match=r"indptr=.*nnz=2"):
         CSRMatrix(np.ones(2, np.float32), np.array([0, 1], np.int32), np.array([0, 1, 3], np.int32), (2, 2))
     with pytest.raises(ValueError, match=r"indices.*\b5\b"):
         CSRMatrix(np.ones(1, np.float32), np.array([5], np.int32), np.array([0, 1], np.int32), (1, 2))
@@ -246,7 +246,7 @@ def test_speedup_table_rows_baselines_and_break_even_rule():
         break_even_sparsity(table, 2)
     with pytest.raises(ValueError, match="kernel='torch'"):
         break_even_sparsity(table, 1, "torch")
-    with pytest.raises(TypeError, match="table must be"):
+    with pytest.raises(TypeError, match="table='rows'"):
         break_even_sparsity("rows", 1)
     with pytest.raises(TypeError, match=r"baselines.*\['scipy'\]"):
         csr_speedup_table(n=8, baselines=["scipy"])

@@ -111,7 +111,7 @@ def test_factorize_linear_rejects_integer_weights_naming_the_weight_and_its_dtyp
     lin = Linear(3, 2)
     lin.weight.data = np.arange(6, dtype=np.int64).reshape(3, 2)
     before = _snapshot(lin)
-    with pytest.raises(TypeError, match=r"linear\.weight must be a floating array.*got dtype int64"):
+    with pytest.raises(TypeError, match=r"linear\.weight=.*int64"):
         factorize_linear(lin, 1)
     assert _same(_snapshot(lin), before)
 
@@ -125,11 +125,11 @@ def test_train_step_of_a_fully_frozen_model_raises_before_changing_grads_or_mode
     for p in other.parameters():
         p.grad = np.ones_like(p.data)
     before = _snapshot(net, other)
-    with pytest.raises(ValueError, match=r"model has no parameters to train \(Sequential with 4 parameters"):
+    with pytest.raises(ValueError, match=r"model=Sequential.*requires grad"):
         train_step(net, Tensor(X8), Y8, CrossEntropyLoss(), SGD(other.parameters(), lr=0.1))
-    with pytest.raises(ValueError, match=r"optimizer=.* none requires grad"):
+    with pytest.raises(ValueError, match=r"optimizer=.*requires grad"):
         train_step(net, Tensor(X8), Y8, CrossEntropyLoss(), SGD(net.parameters(), lr=0.1))
-    with pytest.raises(ValueError, match=r"model has no parameters to train"):
+    with pytest.raises(ValueError, match=r"model=Sequential.*requires grad"):
         fit(net, DataLoader(X8, Y8, batch_size=4), CrossEntropyLoss(), SGD(other.parameters(), lr=0.1))
     assert _same(_snapshot(net, other), before)
 
@@ -138,7 +138,7 @@ def test_train_step_of_a_fully_frozen_model_raises_before_changing_grads_or_mode
 def test_gradual_prune_of_a_fully_frozen_model_raises_before_pruning_anything():
     net = _frozen(_net())
     before = _snapshot(net)
-    with pytest.raises(ValueError, match=r"optimizer=.* none requires grad"):
+    with pytest.raises(ValueError, match=r"optimizer=.*requires grad"):
         gradual_prune(
             net, DataLoader(X8, Y8, batch_size=4), CrossEntropyLoss(), SGD(net.parameters(), lr=0.1), 0.5, 2
         )
@@ -152,7 +152,7 @@ def test_kd_train_step_with_a_fully_frozen_student_raises_before_changing_modes_
     student.eval()
     kd.teacher_model.train()
     before = _snapshot(kd.teacher_model, student)
-    with pytest.raises(ValueError, match=r"optimizer=.* none requires grad"):
+    with pytest.raises(ValueError, match=r"optimizer=.*requires grad"):
         kd.train_step(X8, Y8, SGD(student.parameters(), lr=0.1))
     assert _same(_snapshot(kd.teacher_model, student), before)
 
@@ -165,7 +165,7 @@ def test_kd_train_step_rejects_an_optimizer_over_another_models_parameters_and_c
             p.grad = np.full_like(p.data, 0.5)
     before = _snapshot(kd.teacher_model, kd.student_model)
     for params in (kd.teacher_model.parameters(), _net(3).parameters()):
-        with pytest.raises(ValueError, match=r"optimizer=.* holds parameters that are not the model's"):
+        with pytest.raises(ValueError, match=r"optimizer=.*the model's parameters"):
             kd.train_step(X8, Y8, SGD(params, lr=0.1))
     assert _same(_snapshot(kd.teacher_model, kd.student_model), before)
 
@@ -176,11 +176,11 @@ def test_an_empty_distillation_batch_is_rejected_naming_the_argument_and_its_sha
     kd = KnowledgeDistillation(_net(1), _net(2))
     with pytest.raises(
         ValueError,
-        match=r"student_logits shape \(0, 2\) and teacher_logits shape \(0, 2\) must be .* batch >= 1",
+        match=r"teacher_logits=.*\(0, 2\).*batch >= 1",
     ):
         kd.distillation_loss(Tensor(np.zeros((0, 2))), np.zeros((0, 2)), np.zeros(0, dtype=np.int64))
     before = _snapshot(kd.teacher_model, kd.student_model)
-    with pytest.raises(ValueError, match=r"x is an empty batch \(shape \(0, 4\)\)"):
+    with pytest.raises(ValueError, match=r"x=.*\(0, 4\).*at least one sample"):
         kd.train_step(X8[:0], Y8[:0], SGD(kd.student_model.parameters(), lr=0.1))
     assert _same(_snapshot(kd.teacher_model, kd.student_model), before)
 
@@ -217,9 +217,7 @@ def test_low_rank_approximate_of_a_full_matrix_near_the_float_maximum_is_finite_
 def test_a_singular_value_above_the_dtype_maximum_is_rejected_naming_the_matrix():
     w = np.full((3, 3), F32_MAX / 2, dtype=np.float32)  # S[0] = 3 * max / 2
     keep = w.copy()
-    with pytest.raises(
-        ValueError, match=r"weight_matrix has a singular value of 5\.1\d*e\+38, above the float32"
-    ):
+    with pytest.raises(ValueError, match=r"weight_matrix=.*float32.*5\.1\d*e\+38"):
         low_rank_approximate(w, rank_ratio=0.5)
     assert np.array_equal(w, keep)
 

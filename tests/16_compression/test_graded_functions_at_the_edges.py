@@ -69,7 +69,7 @@ def test_distillation_loss_is_finite_up_to_the_largest_logits_it_accepts_and_rej
     loss = kd.distillation_loss(s, big[::-1].copy(), np.array([2, 0]))
     loss.backward()
     assert np.isfinite(loss.item()) and np.all(np.isfinite(s.grad))
-    with pytest.raises(ValueError, match="student_logits reach .* overflow float32"):
+    with pytest.raises(ValueError, match=r"student_logits=.*float32.*\|z\| <= .* got "):
         kd.distillation_loss(Tensor(big * 1.02), big, np.array([2, 0]))
 
 
@@ -117,7 +117,11 @@ def test_randomized_low_rank_matches_the_exact_factors_on_an_exactly_low_rank_ma
         ({"method": 1}, TypeError, "method"),
         ({"method": "randomized", "n_iter": -1}, ValueError, "n_iter"),
         ({"method": "randomized", "oversample": 2.5}, TypeError, "oversample"),
-        ({"method": "randomized", "energy": 0.9}, ValueError, "energy=0.9 needs every singular value"),
+        (
+            {"method": "randomized", "energy": 0.9},
+            ValueError,
+            "energy=0.9: expected None with method='randomized'",
+        ),
     ],
 )
 def test_low_rank_approximate_rejects_bad_method_options_naming_them(kwargs, exc, match):
@@ -181,7 +185,7 @@ def test_factorization_keeps_dtype_and_requires_grad():
 def test_calls_that_rebuild_layers_reject_a_shared_layer_and_change_nothing(call):
     model = shared_linear_net()
     before = [p.data.copy() for p in model.parameters()]
-    with pytest.raises(ValueError, match="shares layers or parameters"):
+    with pytest.raises(ValueError, match="model=.*distinct layers"):
         call(model)
     assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))
 

@@ -1,5 +1,6 @@
 """The judge catches the wrong code students really write: every mutant of mutants.py loses points (visible
-and hidden cases, decided by tito/judge.py as in grading), only in the claims it breaks, one bug one claim
+and hidden cases, decided by tito/grading/judge.py as in grading), only in the claims it breaks, one bug one
+claim
 where a bug breaks one thing; the reference and the correct controls written in other ways lose none.
 
 The harness builds the graded names the way a student's export provides them: the generated modules
@@ -19,7 +20,7 @@ import numpy as np
 import pytest
 
 from tinytorch.claims import claims_of, observe_case
-from tito import judge
+from tito.grading import judge
 
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("mutants", Path(__file__).with_name("mutants.py"))

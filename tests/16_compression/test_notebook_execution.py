@@ -162,7 +162,7 @@ def test_nbgrader_release_hides_solutions_and_autograde_of_the_source_gives_full
         "magnitude_prune(compressed, sparsity=0.8)",
     ):
         assert secret in "\n".join(c.source for c in source_nb.cells) and secret not in code
-    from tito.judge import hidden_cases
+    from tito.grading.judge import hidden_cases
 
     hidden = hidden_cases(Path(__file__).resolve().parents[2], ASSIGNMENT)
     labels = {case["label"] for cases in hidden.values() for case in cases}

@@ -173,14 +173,14 @@ def test_method_options_are_validated_naming_the_argument():
 def test_bad_matrices_and_ranks_raise_errors_naming_them():
     a = np.ones((4, 3))
     for bad, exc, msg in (
-        (np.array([[1.0, np.nan]]), ValueError, "weight_matrix contains NaN"),
-        (np.array([[np.inf, 1.0]]), ValueError, "weight_matrix contains NaN or inf"),
-        (np.ones(3), ValueError, "weight_matrix must have 2 dimensions"),
-        (np.ones((2, 2, 2)), ValueError, "weight_matrix must have 2 dimensions"),
-        (np.ones((0, 3)), ValueError, "weight_matrix must be non-empty"),
-        (np.array([["a", "b"]]), TypeError, "weight_matrix must be a real-valued array"),
-        (np.ones((2, 2), complex), TypeError, "weight_matrix must be a real-valued array"),
-        (np.ones((2, 2), bool), TypeError, "weight_matrix must be a real-valued array"),
+        (np.array([[1.0, np.nan]]), ValueError, "weight_matrix=.*NaN"),
+        (np.array([[np.inf, 1.0]]), ValueError, "weight_matrix=.*NaN or inf"),
+        (np.ones(3), ValueError, "weight_matrix=.*2 dimensions"),
+        (np.ones((2, 2, 2)), ValueError, "weight_matrix=.*2 dimensions"),
+        (np.ones((0, 3)), ValueError, r"weight_matrix=.*\(0, 3\).*non-empty"),
+        (np.array([["a", "b"]]), TypeError, "weight_matrix=.*real-valued"),
+        (np.ones((2, 2), complex), TypeError, "weight_matrix=.*real-valued"),
+        (np.ones((2, 2), bool), TypeError, "weight_matrix=.*real-valued"),
     ):
         with pytest.raises(exc, match=msg):
             randomized_svd(bad, 1)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tito.audit_behaviour import answering_callables
+from tito.grading.audit_behaviour import answering_callables
 
 pytestmark = pytest.mark.library
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ import jupytext
 import pytest
 
 from tinytorch.claims import claims_of
-from tito.judge_apply import CANARIES
+from tito.grading.judge_apply import CANARIES
 
 pytestmark = pytest.mark.library
 DEV = Path(__file__).resolve().parents[2] / "modules" / "16_compression" / "compression_dev.py"

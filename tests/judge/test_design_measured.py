@@ -8,7 +8,7 @@ import pytest
 from tinytorch.claims import claims_of, observe_case, verdict
 from tinytorch.claims.module16 import design
 from tinytorch.claims.plain import to_plain
-from tito import judge
+from tito.grading import judge
 
 pytestmark = pytest.mark.design_compression
 CLAIMS = claims_of("16")

@@ -9,7 +9,7 @@ import pytest
 
 from tinytorch.claims import claims_of, observe_case
 from tinytorch.claims.plain import difference, to_plain
-from tito import judge, judge_run
+from tito.grading import judge, judge_run
 
 pytestmark = pytest.mark.library
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tito import judge, judge_run
+from tito.grading import judge, judge_run
 
 pytestmark = pytest.mark.library
 ROOT = Path(__file__).resolve().parents[2]

@@ -149,9 +149,13 @@ def course_repo(tmp_path_factory):
 
 
 def warm_judge_cache(root: Path, course: Path) -> None:
-    """The judge's expected values of the reference (tito.judge_apply.warm_cache, which each autograde run
-    does first) computed once into `course`, so that the tests' copies of it do not compute them again."""
-    code = "import sys, pathlib, tito.judge_apply as j; j.warm_cache(pathlib.Path(sys.argv[1]), sys.argv[2])"
+    """The judge's expected values of the reference (warm_cache in tito/grading/judge_apply.py, which each
+    autograde run does first) computed once into `course`, so that the tests' copies of it do not compute
+    them again."""
+    code = (
+        "import sys; from pathlib import Path; from tito.grading.judge_apply import warm_cache; "
+        "warm_cache(Path(sys.argv[1]), sys.argv[2])"
+    )
     env = dict(os.environ, PYTHONPATH=str(root))
     run = [sys.executable, "-c", code, str(course), MODULE]
     result = subprocess.run(run, cwd=root, env=env, capture_output=True, text=True, timeout=600)

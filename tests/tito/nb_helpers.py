@@ -9,7 +9,7 @@ import nbformat
 def graded_cells(nb) -> dict:
     """{grade_id: (points, kind)} of graded cells: 'auto' for code test cells, 'manual' for graded answers.
     The canary cells (0 points, their fake hidden tests always fail) are left out."""
-    from tito.judge_apply import CANARIES
+    from tito.grading.judge_apply import CANARIES
 
     cells = {}
     for cell in nb.cells:

@@ -6,8 +6,9 @@ import stat
 
 import pytest
 
-from tito import bwrap, commit, main, results
+from tito import main, results
 from tito.errors import EXIT_INTERRUPTED
+from tito.grading import bwrap, commit
 
 
 def test_ctrl_c_in_any_command_exits_130(monkeypatch):

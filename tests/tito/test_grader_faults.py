@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from tito import commit, grading, submission, worker
+from tito.grading import commit, submission, worker
+from tito.grading import nbgrader_api as grading
 
 MODULE = "16_compression"
 

@@ -5,7 +5,7 @@ import zipfile
 
 import nbformat
 
-from tito.judge_apply import CANARIES
+from tito.grading.judge_apply import CANARIES
 
 SOLUTION, HIDDEN = "### BEGIN " + "SOLUTION", "### BEGIN " + "HIDDEN TESTS"
 

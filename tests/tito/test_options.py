@@ -3,9 +3,9 @@ parse time (exit 2, naming the option and the value), and the dataclasses reject
 
 import pytest
 
-from tito.bwrap import Limits
+from tito.grading.bwrap import Limits
+from tito.grading.options import GradeOptions, SubmissionResult
 from tito.main import build_parser
-from tito.options import GradeOptions, SubmissionResult
 
 
 def _usage_error(capsys, argv) -> str:

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from tito import report
+from tito.grading import report
 
 
 @pytest.fixture

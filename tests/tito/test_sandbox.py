@@ -1,4 +1,5 @@
-"""The grading sandbox itself (tito/bwrap.py, real bubblewrap): what a kernel may write, its CPU-time limit,
+"""The grading sandbox itself (tito/grading/bwrap.py, real bubblewrap): what a kernel may write, its CPU-time
+limit,
 the refusal without bubblewrap, and `tito doctor`'s report. The hostile batch (test_hostile_batch.py) covers
 the escapes a notebook tries."""
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from tito import bwrap
+from tito.grading import bwrap
 
 
 def _binds(argv, flag):
@@ -119,7 +120,7 @@ def test_an_unsandboxed_kernel_talks_over_ipc_sockets_in_the_graders_folder_not_
     cannot collide."""
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from tito.sandbox import SOCKETS, CappedExecute
+    from tito.grading.sandbox import SOCKETS, CappedExecute
 
     ex = CappedExecute(sandbox=False, socket_dir=str(tmp_path))
     ex.nb, ex.resources = new_notebook(), {"metadata": {"path": str(tmp_path)}}

@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from ..core.checks import check_that
+
 ARRAY = "__array__"
 MAX_ITEMS = 1_000_000  # entries of one array; larger answers are refused
 
@@ -27,15 +29,15 @@ def to_plain(value):
     if kind in (np.float16, np.float32, np.float64):
         return to_plain(float(value))
     if kind is np.ndarray:
-        if value.size > MAX_ITEMS or value.dtype.kind not in "biuf":
-            raise TypeError(f"an array of {value.size} {value.dtype} entries is not plain data")
+        ok = value.size <= MAX_ITEMS and value.dtype.kind in "biuf"
+        check_that(ok, "value", value, f"plain data: a real array of <= {MAX_ITEMS} entries", TypeError)
         data = value.astype(np.float64).tolist() if value.dtype.kind == "f" else value.tolist()
         return {ARRAY: _finite(data), "dtype": str(value.dtype), "shape": list(value.shape)}
     if kind in (list, tuple):
         return [to_plain(v) for v in value]
     if kind is dict and all(type(k) is str for k in value):
         return {k: to_plain(v) for k, v in value.items()}
-    raise TypeError(f"a {kind.__name__} is not plain data")
+    raise TypeError(f"value of type {kind.__name__}: expected plain data")
 
 
 def _finite(data):
@@ -94,18 +96,13 @@ def difference(expected, got, rtol: float = 1e-9, atol: float = 1e-12):
 def array(value, dtypes: str = "biuf", max_items: int = MAX_ITEMS) -> np.ndarray:
     """The ndarray a plain array encodes, checked: a dict with a nested list whose shape and dtype are the
     declared ones, of a dtype kind in `dtypes`, finite. Raises ValueError otherwise (untrusted input)."""
-    if not (isinstance(value, dict) and set(value) == {ARRAY, "dtype", "shape"}):
-        raise ValueError("not a plain array")
+    ok = isinstance(value, dict) and set(value) == {ARRAY, "dtype", "shape"}
+    check_that(ok, "value", type(value), "a plain array: a dict of __array__, dtype and shape")
     dtype, shape = np.dtype(str(value["dtype"])), value["shape"]
-    if (
-        dtype.kind not in dtypes
-        or not isinstance(shape, list)
-        or not all(type(n) is int and n >= 0 for n in shape)
-    ):
-        raise ValueError(f"an array of dtype {dtype} and shape {shape!r} is not allowed here")
-    if math.prod(shape) > max_items:
-        raise ValueError(f"an array of {math.prod(shape)} entries is larger than allowed")
+    ok = isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)
+    check_that(ok and dtype.kind in dtypes, "dtype, shape", (dtype, shape), f"a dtype kind in {dtypes!r}")
+    check_that(math.prod(shape) <= max_items, "shape", shape, f"at most {max_items} entries")
     out = np.array(value[ARRAY], dtype=dtype if dtype.kind != "f" else np.float64)
-    if list(out.shape) != shape or (out.dtype.kind == "f" and not np.all(np.isfinite(out))):
-        raise ValueError("the array's data does not match its declared shape, or is not finite")
+    ok = list(out.shape) == shape and (out.dtype.kind != "f" or np.all(np.isfinite(out)))
+    check_that(ok, "value", out, f"finite data of the declared shape {shape}")
     return out.astype(dtype)

@@ -3,7 +3,7 @@
 It reads a request from stdin ({"module": "16", "imports": [module names], "claims": [{"gid", "cases"}]}),
 imports the student's exported modules, observes every case and appends one JSON line per claim to OUT:
 {"start": gid} before a claim, {"gid", "outcomes"} after it. What it writes is only data: the judge
-(tito/judge.py) decides every point, in another process, against values this process never sees."""
+(tito/grading/judge.py) decides every point, in another process, against values this process never sees."""
 
 import importlib
 import json

@@ -6,7 +6,7 @@ __all__ = ['csr_nbytes', 'CSRMatrix', 'csr_matmul']
 # %% ../../modules/16_compression/sparse_dev.ipynb #dd79d2ca
 import numpy as np
 
-from ..core.checks import check_array, check_int, check_real
+from ..core.checks import check_array, check_int, check_real, check_that
 from ..quantization import quantize_int8
 
 # %% ../../modules/16_compression/sparse_dev.ipynb #a64f29d9
@@ -18,8 +18,7 @@ def _index_dtype(index_dtype):
         dt = np.dtype(index_dtype)
     except TypeError:
         dt = None
-    if dt not in _INDEX_DTYPES:
-        raise ValueError(f"index_dtype={index_dtype!r} is not allowed; expected np.int16 or np.int32")
+    check_that(dt in _INDEX_DTYPES, "index_dtype", index_dtype, "np.int16 or np.int32")
     return dt
 
 
@@ -45,27 +44,22 @@ class CSRMatrix:
     data[indptr[r]:indptr[r + 1]], indptr[0] == 0, indptr[-1] == nnz."""
 
     def __init__(self, data, indices, indptr, shape, scale=None):
-        if not isinstance(shape, (tuple, list)) or len(shape) != 2:
-            raise ValueError(f"shape={shape!r} must be a pair (rows, cols)")
+        ok = isinstance(shape, (tuple, list)) and len(shape) == 2
+        check_that(ok, "shape", shape, "a pair (rows, cols)")
         m, n = check_int("shape[0]", shape[0], low=0), check_int("shape[1]", shape[1], low=0)
         data = check_array("data", data, ndim=1)
         indices, indptr = np.asarray(indices), np.asarray(indptr)
-        if indices.dtype not in _INDEX_DTYPES or indices.shape != data.shape:
-            raise ValueError(
-                f"indices must be int16/int32 of shape {data.shape}, got {indices.dtype} {indices.shape}"
-            )
-        if indptr.dtype != np.int32 or indptr.shape != (m + 1,):
-            raise ValueError(f"indptr must be int32 of shape ({m + 1},), got {indptr.dtype} {indptr.shape}")
-        if indptr[0] != 0 or indptr[-1] != data.size or np.any(np.diff(indptr) < 0):
-            raise ValueError(f"indptr must rise from 0 to nnz={data.size}, got {indptr[0]} .. {indptr[-1]}")
-        if data.size and (indices.min() < 0 or indices.max() >= n):
-            raise ValueError(f"indices must lie in [0, {n - 1}], got [{indices.min()}, {indices.max()}]")
+        valid = indices.dtype in _INDEX_DTYPES and indices.shape == data.shape
+        lo, hi = (int(indices.min()), int(indices.max())) if valid and indices.size else (0, -1)
+        ok = valid and 0 <= lo and hi < n
+        want = f"int16/int32 ids in [0, {n - 1}], shape {data.shape} (they span [{lo}, {hi}])"
+        check_that(ok, "indices", indices, want)
+        ok = indptr.dtype == np.int32 and indptr.shape == (m + 1,)
+        ok = ok and indptr[0] == 0 and indptr[-1] == data.size and np.all(np.diff(indptr) >= 0)
+        check_that(ok, "indptr", indptr, f"int32 of shape ({m + 1},), rising from 0 to nnz={data.size}")
         if scale is not None:
             check_real("scale", scale, low=0.0, low_open=True)
-        if (scale is None) != (data.dtype != np.int8):
-            raise ValueError(
-                f"scale={scale!r} must be given exactly when data is int8 (data dtype {data.dtype})"
-            )
+        check_that((scale is None) == (data.dtype != np.int8), "scale", scale, "a scale for int8 data only")
         self.data, self.indices, self.indptr, self.shape = data, indices, indptr, (m, n)
         self.scale = None if scale is None else np.float32(scale)
         # Kernel caches (not stored data): intp column ids for np.take, float values, non-empty rows.
@@ -79,16 +73,10 @@ class CSRMatrix:
     def from_dense(cls, dense, index_dtype=np.int32):
         """CSR of a 2-D array, keeping its exact non-zeros in row-major order."""
         a = check_array("dense", dense, ndim=2)
-        if a.dtype == np.int8:
-            raise TypeError(
-                "dense has dtype int8, but int8 CSR values need their scale: build the CSR of the float "
-                "weights and call .quantize_int8()"
-            )
+        check_that(a.dtype != np.int8, "dense", a, "floats (then call .quantize_int8())", TypeError)
         dt = _index_dtype(index_dtype)
-        if a.shape[1] > np.iinfo(dt).max + 1:
-            raise ValueError(
-                f"dense has {a.shape[1]} columns; index_dtype={dt.name} holds at most {np.iinfo(dt).max + 1}"
-            )
+        ok = a.shape[1] <= np.iinfo(dt).max + 1
+        check_that(ok, "index_dtype", dt.name, f"a dtype that indexes {a.shape[1]} columns (np.int32)")
         rows, cols = np.nonzero(a)
         indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=a.shape[0]))]).astype(np.int32)
         return cls(a[rows, cols], cols.astype(dt), indptr, a.shape)
@@ -158,11 +146,10 @@ def csr_matmul(x, a):
     """x @ a.T for a CSRMatrix a (m, n) and x (n,) or (B, n); returns (m,) or (B, m).
     For a Linear weight W (in, out), a = CSRMatrix.from_dense(W.T) gives csr_matmul(x, a) == x @ W. B = 1: gather,
     multiply, np.add.reduceat; B > 1: sorted ELL row blocks, (1, L) @ (L, B) per row (cached)."""
-    if not isinstance(a, CSRMatrix):
-        raise TypeError(f"a must be a CSRMatrix, got {type(a).__name__}")
+    check_that(isinstance(a, CSRMatrix), "a", a, "a CSRMatrix", TypeError)
     x = check_array("x", x, finite=False)
-    if x.ndim not in (1, 2) or x.shape[-1] != a.shape[1]:
-        raise ValueError(f"x must have shape ({a.shape[1]},) or (B, {a.shape[1]}), got {x.shape}")
+    ok = x.ndim in (1, 2) and x.shape[-1] == a.shape[1]
+    check_that(ok, "x", x, f"shape ({a.shape[1]},) or (B, {a.shape[1]})")
     dtype = np.result_type(x.dtype, a._values.dtype, np.float32)
     x2 = (x.reshape(1, -1) if x.ndim == 1 else x).astype(dtype, copy=False)
     if x2.shape[0] != 1 or a.nnz == 0:

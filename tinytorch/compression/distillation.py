@@ -7,17 +7,13 @@ __all__ = ['KnowledgeDistillation']
 import numpy as np
 
 from ..core.autograd import row_max
-from tinytorch.core.checks import (
-    check_fraction,
-    check_int,
-    check_module,
-    check_nonempty_loader,
-    check_optimizer,
-    check_parameters,
-    check_real,
-)
 from ..core.losses import CrossEntropyLoss
-from ..core.task_checks import check_batch, check_distillation_inputs
+from tinytorch.core.task_checks import (
+    check_distillation,
+    check_distillation_fit,
+    check_distillation_inputs,
+    check_distillation_step,
+)
 from ..core.tensor import Tensor, no_grad
 from ..training import optimizer_step
 
@@ -36,10 +32,8 @@ class KnowledgeDistillation:
     """
 
     def __init__(self, teacher_model, student_model, temperature=3.0, alpha=0.7):
-        self.teacher_model = check_module("teacher_model", teacher_model)
-        self.student_model = check_module("student_model", student_model)
-        self.temperature = check_real("temperature", temperature, low=0.05, high=100.0)
-        self.alpha = check_fraction("alpha", alpha)
+        checked = check_distillation(teacher_model, student_model, temperature, alpha)
+        self.teacher_model, self.student_model, self.temperature, self.alpha = checked
         self.teacher_model.eval()
 
     def distillation_loss(self, student_logits, teacher_logits, true_labels):
@@ -73,14 +67,11 @@ class KnowledgeDistillation:
     def train_step(self, x, y, optimizer):
         """One optimizer step of the student on batch (x, y); returns the loss as a float. A non-finite
         loss raises ValueError before any gradient or weight changes."""
-        x = check_batch("x", x)
-        check_optimizer("optimizer", optimizer, owner=self.student_model)
-        check_parameters(self.student_model.named_parameters(), why="the student cannot be trained")
+        x = check_distillation_step(self.student_model, x, optimizer)
         loss = self.batch_loss(x, y)
         return optimizer_step(loss, optimizer, self.student_model.named_parameters(), "in train_step")
 
     def fit(self, loader, optimizer, epochs=1):
         """train_step over every batch of `loader` for `epochs` epochs; returns the mean loss per epoch."""
-        check_nonempty_loader("loader", loader)
-        epochs = check_int("epochs", epochs, low=1)  # train_step checks the optimizer before the first step
+        loader, epochs = check_distillation_fit(loader, epochs)  # train_step checks the optimizer
         return [float(np.mean([self.train_step(x, y, optimizer) for x, y in loader])) for _ in range(epochs)]

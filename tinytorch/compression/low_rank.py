@@ -7,6 +7,7 @@ __all__ = ['low_rank_approximate', 'factorize_linear', 'low_rank_compress']
 import numpy as np
 
 from .randomized import check_low_rank_method, randomized_svd
+from ..core.checks import check_that
 from ..core.layers import Linear, Sequential
 from ..core.module import Parameter
 from ..core.random import get_rng
@@ -28,11 +29,7 @@ def _svd(w, name="weight_matrix", dtype=None):
     peak = float(np.max(np.abs(w)))
     u, s, vh = np.linalg.svd(w / peak if peak > 0 else w, full_matrices=False)
     s = s.astype(np.float64) * peak if peak > 0 else s.astype(np.float64)
-    if s[0] > np.finfo(dtype).max:
-        raise ValueError(
-            f"{name} has a singular value of {s[0]:.4g}, above the {dtype} maximum (max |entry| "
-            f"{peak:.4g}); its factors cannot be stored in {dtype}: pass a float64 matrix"
-        )
+    check_that(s[0] <= np.finfo(dtype).max, name, w, f"singular values within {dtype}, got {s[0]:.4g}")
     return u, s, vh
 
 
@@ -118,9 +115,8 @@ def low_rank_compress(model, rank_ratio=None, energy=None, method="svd", n_iter=
     A layer is replaced only when k*(m+n) < m*n. Returns {"layers.i": k} for the replaced layers.
     method, n_iter, oversample, seed: as in low_rank_approximate (the energy rule needs method="svd").
     """
-    linears = check_low_rank_compress(model, rank_ratio, energy)
+    linears = check_low_rank_compress(model, rank_ratio, energy, method)
     options = check_low_rank_method(method, n_iter, oversample, seed)
-    check_low_rank(model.layers[linears[0]].weight.data, rank_ratio or 1.0, energy, method)
     plan = {}
     for i in linears:
         layer = model.layers[i]

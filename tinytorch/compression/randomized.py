@@ -6,7 +6,7 @@ __all__ = ['LOW_RANK_METHODS', 'check_low_rank_method', 'range_finder', 'randomi
 # %% ../../modules/16_compression/randomized_dev.ipynb #432d7aa0
 import numpy as np
 
-from ..core.checks import check_array, check_choice, check_int
+from ..core.checks import check_array, check_choice, check_int, check_that
 
 LOW_RANK_METHODS = ("svd", "randomized")
 
@@ -14,10 +14,7 @@ LOW_RANK_METHODS = ("svd", "randomized")
 def check_low_rank_method(method="svd", n_iter=2, oversample=10, seed=0):
     """Validated (method, n_iter, oversample, seed): method "svd" (exact) or "randomized";
     n_iter (power iterations), oversample and seed are ints >= 0 (bool rejected)."""
-    if not isinstance(method, str):
-        raise TypeError(
-            f"method must be a str, one of {LOW_RANK_METHODS}, got {method!r} of type {type(method).__name__}"
-        )
+    check_that(isinstance(method, str), "method", method, f"one of {LOW_RANK_METHODS}", TypeError)
     check_choice("method", method, LOW_RANK_METHODS)
     n_iter = check_int("n_iter", n_iter, low=0)
     oversample = check_int("oversample", oversample, low=0)
@@ -29,8 +26,7 @@ def _float_matrix(weight_matrix):
     """A non-empty finite 2-D float array: float32/float64 kept, integers in float64, float16 in float32
     (LAPACK has no float16). Returns (work array, dtype of the results)."""
     w = check_array("weight_matrix", weight_matrix, ndim=2)
-    if w.size == 0:
-        raise ValueError(f"weight_matrix must be non-empty, got shape {w.shape}")
+    check_that(w.size, "weight_matrix", w, "a non-empty matrix")
     out = w.dtype if np.issubdtype(w.dtype, np.floating) else np.dtype(np.float64)
     work = np.float32 if out.itemsize <= 4 else np.float64
     return w.astype(work, copy=False), out

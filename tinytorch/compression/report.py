@@ -13,16 +13,22 @@ from .low_rank import low_rank_compress
 from .nm import nm_prune
 from .schedule import gradual_prune
 from .sparse import SparseLinear, csr_nbytes, to_sparse
-from ..core.checks import check_array, check_choice, check_int, check_module, check_nonempty_loader
+from tinytorch.core.checks import (
+    check_array,
+    check_choice,
+    check_int,
+    check_module,
+    check_nonempty_loader,
+    check_that,
+)
 from ..core.layers import Linear, Sequential
 from ..core.losses import CrossEntropyLoss
 from ..core.module import Module, Parameter
 from ..core.optim import Adam
-from ..core.tensor import Tensor, no_grad
 from ..data import DataLoader
 from ..lesson import digits_split, graded, interleaved_ms, make_mlp
 from ..quantization import quantize_model, weight_channel_axis
-from ..training import evaluate, fit
+from ..training import evaluate, fit, predict
 
 # %% ../../modules/16_compression/report_dev.ipynb #b5bdb0e2
 def _arrays(model):
@@ -79,46 +85,6 @@ def _dense_view(model):
     return Sequential(*layers)
 
 
-def _check_variants(variants):
-    """{name: (model, fmt)} from {name: model or (model, fmt)}; every name, pair and model checked."""
-    if not isinstance(variants, dict) or not variants:
-        raise ValueError("variants must be a non-empty dict {name: model or (model, format)}")
-    models = {}
-    for name, v in variants.items():
-        if not isinstance(name, str):
-            raise TypeError(f"variant names must be str, got {name!r} of type {type(name).__name__}")
-        if isinstance(v, tuple) and len(v) != 2:
-            raise ValueError(
-                f"variants[{name!r}] must be a model or a pair (model, format), got {len(v)} items"
-            )
-        model, fmt = v if isinstance(v, tuple) else (v, "dense")
-        check_choice(f"format of {name!r}", fmt, ("dense", "csr", "int8"))
-        check_module(f"variants[{name!r}]", model)
-        if storage(model)["params"] == 0:
-            raise ValueError(f"variants[{name!r}] has no parameters; there is nothing to store or compare")
-        models[name] = (model, fmt)
-    return models
-
-
-def _check_fits(models, x):
-    """ValueError naming latency_input when a variant's forward pass rejects one row of it (eval mode,
-    no_grad; every module's mode restored)."""
-    modes = [(m, m.training) for model, _ in models.values() for m in model.modules()]
-    try:
-        with no_grad():
-            for name, (model, _) in models.items():
-                model.eval()
-                try:
-                    model(Tensor(x[:1]))
-                except (ValueError, TypeError) as exc:
-                    raise ValueError(
-                        f"latency_input of shape {x.shape} does not fit variants[{name!r}]: {exc}"
-                    ) from None
-    finally:
-        for m, mode in modes:
-            m.training = mode
-
-
 def compression_report(variants, eval_loader, latency_input, repeats=5):
     """One row per variant: {technique, accuracy, params, nonzeros, weight_sparsity, dense, csr, int8,
     stored_as, size, ratio, latency_ms, speedup}; the first variant is the baseline.
@@ -129,13 +95,24 @@ def compression_report(variants, eval_loader, latency_input, repeats=5):
     per-round ratios to the baseline. weight_sparsity is measure_sparsity(weights_only=True) (the package's
     export, looked up at call time), of the dense equivalent for a CSR model.
     """
-    models = _check_variants(variants)
+    check_that(isinstance(variants, dict) and variants, "variants", variants, "a non-empty dict of models")
+    models = {name: v if isinstance(v, tuple) else (v, "dense") for name, v in variants.items()}
+    for name, v in models.items():
+        check_that(isinstance(name, str), "variant name", name, "a str", TypeError)
+        check_that(len(v) == 2, f"variants[{name!r}]", v, "a model or a pair (model, format)")
+        model, fmt = v
+        check_choice(f"format of {name!r}", fmt, ("dense", "csr", "int8"))
+        check_module(f"variants[{name!r}]", model)
+        check_that(storage(model)["params"], f"variants[{name!r}]", model, "a model with parameters")
     check_nonempty_loader("eval_loader", eval_loader)
     x = check_array("latency_input", latency_input)
-    if x.ndim < 2 or x.shape[0] == 0:
-        raise ValueError(f"latency_input must be a non-empty batch (B, ...) with B >= 1, got shape {x.shape}")
+    check_that(x.ndim >= 2 and x.shape[0], "latency_input", x, "a non-empty batch (B, ...), B >= 1")
     repeats = check_int("repeats", repeats, low=1)
-    _check_fits(models, x)
+    for name, (model, _) in models.items():  # one row through each variant (predict: eval mode, restored)
+        try:
+            predict(model, x[:1])
+        except (ValueError, TypeError) as exc:
+            check_that(False, "latency_input", x, f"rows that fit variants[{name!r}] ({exc})")
     measure = graded("measure_sparsity")
     rows = []
     for name, (model, fmt) in models.items():
@@ -165,28 +142,15 @@ _ROW_KEYS = {
 
 def _check_rows(rows):
     """rows must be the non-empty list of dicts returned by compression_report (every key, right types)."""
-    if not isinstance(rows, (list, tuple)):
-        raise TypeError(
-            f"rows must be the list of dicts returned by compression_report, got {rows!r} of type "
-            f"{type(rows).__name__}"
-        )
-    if not rows:
-        raise ValueError(f"rows={rows!r} is empty; expected at least one row of compression_report")
+    check_that(isinstance(rows, (list, tuple)), "rows", rows, "the rows of compression_report", TypeError)
+    check_that(rows, "rows", rows, "at least one row of compression_report")
     for i, r in enumerate(rows):
-        if not isinstance(r, dict):
-            raise TypeError(f"rows[{i}] must be a dict (a row of compression_report), got {type(r).__name__}")
+        check_that(isinstance(r, dict), f"rows[{i}]", r, "a dict (a row of compression_report)", TypeError)
         missing = [k for k in _ROW_KEYS if k not in r]
-        if missing:
-            raise ValueError(
-                f"rows[{i}] is missing keys {missing}; expected a row of compression_report with "
-                f"keys {list(_ROW_KEYS)}"
-            )
+        check_that(not missing, f"rows[{i}]", r, f"a compression_report row, also with {missing}")
         for k, kind in _ROW_KEYS.items():
-            if not isinstance(r[k], kind) or isinstance(r[k], bool):
-                raise TypeError(
-                    f"rows[{i}][{k!r}]={r[k]!r} must be {_KINDS[kind]}, got {type(r[k]).__name__}"
-                )
-    return rows
+            ok = isinstance(r[k], kind) and not isinstance(r[k], bool)
+            check_that(ok, f"rows[{i}][{k!r}]", r[k], _KINDS[kind], TypeError)
 
 
 def format_report(rows):
@@ -235,8 +199,7 @@ def digits_variants(seed=0, epochs=20, finetune_epochs=10):
 
     Returns (variants for compression_report, test DataLoader, X_test float32 (450, 64)).
     """
-    seed = check_int("seed", seed, low=0)
-    epochs = check_int("epochs", epochs, low=1)
+    seed = check_int("seed", seed, low=0)  # epochs: checked by fit before any training
     ft = check_int("finetune_epochs", finetune_epochs, low=1)
     X_train, X_test, y_train, y_test = digits_split()
     test_loader = DataLoader(X_test, y_test, batch_size=512)

@@ -11,11 +11,11 @@ from tinytorch.core.checks import (
     check_fraction,
     check_int,
     check_loss_fn,
-    check_module,
     check_nonempty_loader,
     check_optimizer,
     check_parameters,
     check_real,
+    check_that,
 )
 from ..lesson import graded
 from ..training import evaluate, fit
@@ -24,11 +24,7 @@ from ..training import evaluate, fit
 def _check_schedule(initial_sparsity, final_sparsity, n_steps, begin_step, frequency):
     s_i = check_fraction("initial_sparsity", initial_sparsity, high_open=True)
     s_f = check_fraction("final_sparsity", final_sparsity, high_open=True)
-    if s_f < s_i:
-        raise ValueError(
-            f"final_sparsity={final_sparsity!r} is out of range; expected a value in "
-            f"[initial_sparsity={initial_sparsity!r}, 1)"
-        )
+    check_that(s_f >= s_i, "final_sparsity", final_sparsity, f"a value in [initial_sparsity={s_i!r}, 1)")
     n = check_int("n_steps", n_steps, low=1)
     t0 = check_int("begin_step", begin_step, low=0)
     dt = check_int("frequency", frequency, low=1)
@@ -68,10 +64,8 @@ def relative_amount(previous, target):
 # %% ../../modules/16_compression/schedule_dev.ipynb #e0edd118
 def _masked_percent(masks):
     """Percent of the entries that `masks` ({name: bool mask, True = kept}, as prune returns) mark pruned."""
-    if not isinstance(masks, dict) or not all(np.asarray(m).dtype == np.bool_ for m in masks.values()):
-        raise TypeError(
-            f"prune must return a dict name -> bool mask (as magnitude_prune does), got {masks!r}"
-        )
+    ok = isinstance(masks, dict) and all(np.asarray(m).dtype == np.bool_ for m in masks.values())
+    check_that(ok, "prune(model, sparsity)", masks, "a dict name -> bool mask", TypeError)
     total = sum(np.size(m) for m in masks.values())
     return 100.0 * sum(np.size(m) - np.count_nonzero(m) for m in masks.values()) / total if total else 0.0
 
@@ -99,20 +93,15 @@ def gradual_prune(
     (None without eval_loader)}]. Every argument is checked before the first prune, so a rejected call
     leaves the model untouched.
     """
-    check_module("model", model)
-    if not prunable_parameters(model):
-        raise ValueError("model has no prunable weights (parameters with ndim >= 2); nothing to prune")
+    check_that(prunable_parameters(model), "model", model, "a model with prunable weights (ndim >= 2)")
     check_parameters(model.named_parameters(), why="its weights cannot be ranked or trained")
     check_nonempty_loader("train_loader", train_loader)
     if eval_loader is not None:
         check_nonempty_loader("eval_loader", eval_loader)
     check_loss_fn("loss_fn", loss_fn)
-    check_optimizer("optimizer", optimizer)
-    held = {id(p) for p in getattr(optimizer, "params", model.parameters())}
-    if not any(id(p) in held for p in model.parameters()):
-        raise ValueError("optimizer holds none of the model's parameters; build it from model.parameters()")
-    if not any(id(p) in held and p.requires_grad for p in model.parameters()):
-        raise ValueError("model has no trainable parameter in optimizer (all frozen); nothing to fine-tune")
+    check_optimizer("optimizer", optimizer, owner=model)
+    trainable = any(p.requires_grad for p in model.parameters())
+    check_that(trainable, "model", model, "a trainable parameter (not all frozen)")
     epochs = check_int("epochs_per_step", epochs_per_step, low=1)
     schedule = cubic_schedule(initial_sparsity, final_sparsity, n_steps)
     prune = graded("magnitude_prune", prune, "prune")

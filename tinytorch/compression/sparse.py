@@ -12,7 +12,15 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from .csr import CSRMatrix, _index_dtype, csr_matmul, csr_nbytes
-from ..core.checks import check_array, check_bool, check_int, check_real
+from tinytorch.core.checks import (
+    check_array,
+    check_bool,
+    check_int,
+    check_module,
+    check_real,
+    check_tensor,
+    check_that,
+)
 from ..core.layers import Linear, Sequential
 from ..core.module import Module
 from ..core.tensor import Tensor
@@ -30,28 +38,24 @@ class SparseLinear(Module):
     def __init__(self, weight, bias=None, index_dtype=np.int32, quantize=False):
         super().__init__()
         w = check_array("weight", weight, ndim=2)
-        _index_dtype(index_dtype)
         quantize = check_bool("quantize", quantize)
         self.in_features, self.out_features = w.shape
         csr = CSRMatrix.from_dense(w.T, index_dtype)
         self.weight_csr = csr.quantize_int8() if quantize else csr
         if bias is not None:
             bias = check_array("bias", bias, ndim=1).astype(np.float32)
-            if bias.shape != (self.out_features,):
-                raise ValueError(f"bias must have shape ({self.out_features},), got {bias.shape}")
+            check_that(bias.shape == (self.out_features,), "bias", bias, f"shape ({self.out_features},)")
         self.bias = bias
 
     @classmethod
     def from_linear(cls, linear, index_dtype=np.int32, quantize=False):
-        if not isinstance(linear, Linear):
-            raise TypeError(f"linear must be a Linear, got {type(linear).__name__}")
+        check_module("linear", linear, Linear)
         return cls(
             linear.weight.data, None if linear.bias is None else linear.bias.data, index_dtype, quantize
         )
 
     def forward(self, x):
-        if not isinstance(x, Tensor):
-            raise TypeError(f"x must be a Tensor, got {type(x).__name__}")
+        check_tensor("x", x)
         y = csr_matmul(x.data, self.weight_csr)
         return Tensor(y if self.bias is None else y + self.bias)
 
@@ -70,8 +74,7 @@ class SparseLinear(Module):
 
 def to_sparse(model, index_dtype=np.int32, quantize=False):
     """A new Sequential in which every Linear of `model` (a Sequential) is a SparseLinear; other layers are shared."""
-    if not isinstance(model, Sequential):
-        raise TypeError(f"model must be a Sequential, got {type(model).__name__}")
+    check_module("model", model, Sequential)
     _index_dtype(index_dtype)
     check_bool("quantize", quantize)
     return Sequential(
@@ -84,8 +87,7 @@ def to_sparse(model, index_dtype=np.int32, quantize=False):
 # %% ../../modules/16_compression/sparse_dev.ipynb #97579aee
 def best_time(fn, repeats=10, warmup=2):
     """Best wall time in seconds of fn() over `repeats` timed calls after `warmup` untimed ones."""
-    if not callable(fn):
-        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    check_that(callable(fn), "fn", fn, "a callable", TypeError)
     repeats, warmup = check_int("repeats", repeats, low=1), check_int("warmup", warmup, low=0)
     for _ in range(warmup):
         fn()
@@ -120,24 +122,18 @@ def csr_speedup_table(
     baselines: optional {name: make(W) -> f(x) computing x @ W}, e.g. SciPy's CSR, timed as `{name}_ms`.
     Returns rows {n, batch, sparsity, dense_ms, csr_ms, speedup = dense / csr, ...}; big batches use fewer repeats;
     all kernels are timed alternately on one BLAS thread (one warm-up call before each timed call), best kept."""
-    n, repeats, seed = (
-        check_int("n", n, low=1),
-        check_int("repeats", repeats, low=1),
-        check_int("seed", seed, low=0),
-    )
+    n = check_int("n", n, low=1)
+    repeats = check_int("repeats", repeats, low=1)
+    seed = check_int("seed", seed, low=0)
     sps = check_array("sparsities", sparsities, ndim=1).astype(np.float64)
-    if sps.size == 0 or sps.min() < 0 or sps.max() > 1:
-        raise ValueError(f"sparsities={sparsities!r} must be a non-empty sequence of floats in [0, 1]")
-    if not isinstance(batch_sizes, (list, tuple, np.ndarray)):
-        raise TypeError(
-            f"batch_sizes must be a sequence of ints >= 1, got {batch_sizes!r} of type "
-            f"{type(batch_sizes).__name__}"
-        )
-    if len(batch_sizes) == 0:
-        raise ValueError(f"batch_sizes={batch_sizes!r} is empty; expected at least one int >= 1")
+    ok = sps.size and 0 <= sps.min() and sps.max() <= 1
+    check_that(ok, "sparsities", sparsities, "a non-empty sequence of floats in [0, 1]")
+    ok = isinstance(batch_sizes, (list, tuple, np.ndarray))
+    check_that(ok, "batch_sizes", batch_sizes, "a sequence of ints >= 1", TypeError)
+    check_that(len(batch_sizes) > 0, "batch_sizes", batch_sizes, "at least one int >= 1")
     batches = [check_int(f"batch_sizes[{i}]", b, low=1) for i, b in enumerate(batch_sizes)]
-    if baselines is not None and not (isinstance(baselines, dict) and all(map(callable, baselines.values()))):
-        raise TypeError(f"baselines must be a dict of name -> callable, got {baselines!r}")
+    ok = baselines is None or isinstance(baselines, dict) and all(map(callable, baselines.values()))
+    check_that(ok, "baselines", baselines, "None or a dict name -> callable", TypeError)
     rng = np.random.default_rng(seed)
     w0, order, rows = rng.standard_normal((n, n)).astype(np.float32), rng.permutation(n * n), []
     for s in sps.tolist():
@@ -164,27 +160,17 @@ def csr_speedup_table(
 def break_even_sparsity(table, batch, kernel="csr"):
     """Smallest sparsity of `table` (rows of csr_speedup_table) at `batch` from which `kernel` ("csr": speedup, or
     a baseline: dense_ms / {name}_ms) beats dense at every larger tabulated sparsity; None if it loses at the top."""
-    if not isinstance(table, (list, tuple)):
-        raise TypeError(
-            f"table must be the list of rows returned by csr_speedup_table, got {table!r} of type "
-            f"{type(table).__name__}"
-        )
+    check_that(isinstance(table, (list, tuple)), "table", table, "the rows of csr_speedup_table", TypeError)
     batch = check_int("batch", batch, low=1)
     keys = ("speedup",) if kernel == "csr" else ("dense_ms", f"{kernel}_ms")
     for i, r in enumerate(table):
-        if not isinstance(r, dict):
-            raise TypeError(f"table[{i}] must be a dict (a row of csr_speedup_table), got {type(r).__name__}")
+        check_that(isinstance(r, dict), f"table[{i}]", r, "a dict (a row of csr_speedup_table)", TypeError)
         missing = [k for k in ("batch", "sparsity") + keys if k not in r]
-        if missing:
-            raise ValueError(
-                f"table[{i}]={r!r} is missing keys {missing}; expected rows of csr_speedup_table "
-                f"(kernel={kernel!r})"
-            )
+        check_that(not missing, f"table[{i}]", r, f"a row that also has {missing} (kernel={kernel!r})")
         for k in ("sparsity",) + keys:
             check_real(f"table[{i}][{k!r}]", r[k])
     rows = sorted((r for r in table if r["batch"] == batch), key=lambda r: r["sparsity"])
-    if not rows:
-        raise ValueError(f"batch={batch} does not occur in table")
+    check_that(rows, "batch", batch, "a batch size that occurs in table")
     best = None
     for r in reversed(rows):
         if (r["speedup"] if kernel == "csr" else r["dense_ms"] / r[f"{kernel}_ms"]) < 1.0:

@@ -7,6 +7,7 @@ __all__ = ['prunable_parameters', 'count_parameters', 'measure_sparsity']
 import numpy as np
 
 from ..core.checks import check_bool, check_module
+from ..core.task_checks import check_sparsity
 
 # %% ../../modules/16_compression/compression_dev.ipynb #8c8a5433
 def prunable_parameters(model):
@@ -30,8 +31,7 @@ def measure_sparsity(model, weights_only=False):
     weights_only=True counts only parameters with ndim >= 2 (see prunable_parameters).
     Returns 0.0 when there is nothing to count.
     """
-    check_module("model", model)
-    check_bool("weights_only", weights_only)
+    model, weights_only = check_sparsity(model, weights_only)
     ### BEGIN SOLUTION
     params = [p for _, p in prunable_parameters(model)] if weights_only else model.parameters()
     total = sum(p.data.size for p in params)

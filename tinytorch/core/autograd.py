@@ -5,6 +5,8 @@ import functools
 
 import numpy as np
 
+from .checks import check_that
+
 __all__ = ["is_grad_enabled", "no_grad"]
 
 _GRAD_ENABLED = [True]
@@ -56,12 +58,9 @@ def _norm_axes(axis, ndim):
         return tuple(range(ndim))
     axes = (axis,) if np.isscalar(axis) else tuple(axis)
     for a in axes:
-        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
-            raise TypeError(
-                f"axis must be an int or a tuple of ints, got {axis!r} of type {type(axis).__name__}"
-            )
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"axis={axis!r} is out of range for a tensor with {ndim} dimensions")
+        ok = isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
+        check_that(ok, "axis", axis, "an int or a tuple of ints", TypeError)
+        check_that(-ndim <= a < max(ndim, 1), "axis", axis, f"an axis of a tensor with {ndim} dimensions")
     return tuple(sorted(int(a) % max(ndim, 1) for a in axes))
 
 

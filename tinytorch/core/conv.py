@@ -8,7 +8,7 @@ loops only over the kh*kw kernel offsets, adding one strided slab per offset.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .checks import check_int
+from .checks import check_int, check_tensor, check_that
 from .module import Module, Parameter
 from .random import get_rng
 from .tensor import Tensor
@@ -17,12 +17,10 @@ __all__ = ["Conv2d", "MaxPool2d", "col2im", "im2col"]
 
 
 def _pair(name, value, low):
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(f"{name}={value!r} must be an int or a pair of ints")
-        return check_int(f"{name}[0]", value[0], low=low), check_int(f"{name}[1]", value[1], low=low)
-    v = check_int(name, value, low=low)
-    return v, v
+    if not isinstance(value, (tuple, list)):
+        return (check_int(name, value, low=low),) * 2
+    check_that(len(value) == 2, name, value, "an int or a pair of ints")
+    return tuple(check_int(f"{name}[{i}]", v, low=low) for i, v in enumerate(value))
 
 
 def _out_size(size, k, s, p):
@@ -52,11 +50,8 @@ def col2im(cols, x_shape, kernel, stride, padding):
 
 
 def _check_input(name, x, channels):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"x must be a Tensor, got {type(x).__name__}")
-    if x.ndim != 4 or (channels is not None and x.shape[1] != channels):
-        want = f"(N, {channels}, H, W)" if channels is not None else "(N, C, H, W)"
-        raise ValueError(f"{name} expects input {want}; got x shape {x.shape}")
+    ok = check_tensor("x", x).ndim == 4 and channels in (None, x.shape[1])
+    check_that(ok, "x", x, f"{name} input of shape (N, {channels or 'C'}, H, W)")
 
 
 class Conv2d(Module):
@@ -86,11 +81,7 @@ class Conv2d(Module):
         k, s, p = w_t.shape[2:], self.stride, self.padding
         n, _, h, w = x.shape
         oh, ow = _out_size(h, k[0], s[0], p[0]), _out_size(w, k[1], s[1], p[1])
-        if oh < 1 or ow < 1:
-            raise ValueError(
-                f"Conv2d: input spatial size {(h, w)} with padding {p} is smaller than "
-                f"kernel {tuple(k)}; x shape {x.shape}, weight shape {w_t.shape}"
-            )
+        check_that(oh >= 1 and ow >= 1, "x", x, f"H, W with padding {p} >= kernel {tuple(k)}")
         cols = im2col(x.data, k, s, p).reshape(n * oh * ow, -1)
         wmat = w_t.data.reshape(out_c, -1)
         out = cols @ wmat.T
@@ -130,10 +121,7 @@ class MaxPool2d(Module):
         _check_input("MaxPool2d", x, None)
         (kh, kw), s = self.kernel_size, self.stride
         n, c, h, w = x.shape
-        if h < kh or w < kw:
-            raise ValueError(
-                f"MaxPool2d: input spatial size {(h, w)} is smaller than kernel {(kh, kw)}; x shape {x.shape}"
-            )
+        check_that(h >= kh and w >= kw, "x", x, f"H, W >= kernel {(kh, kw)}")
         win = im2col(x.data, (kh, kw), s, (0, 0))  # (N, OH, OW, C, kh, kw)
         oh, ow = win.shape[1], win.shape[2]
         flat = win.reshape(n, oh, ow, c, kh * kw)

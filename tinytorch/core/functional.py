@@ -3,7 +3,7 @@
 import numpy as np
 
 from .autograd import row_max
-from .checks import check_array, check_choice, check_tensor
+from .checks import check_array, check_choice, check_tensor, check_that
 from .labels import as_class_indices
 from .tensor import Tensor
 
@@ -32,12 +32,9 @@ def cross_entropy(logits, labels):
     one-hot rows (B, C).
     Gradient w.r.t. logits: (softmax(logits) - onehot(labels)) / B.
     """
-    check_tensor("logits", logits)
-    if logits.ndim != 2:
-        raise ValueError(f"logits must have shape (B, C), got {logits.shape}")
+    ok = check_tensor("logits", logits).ndim == 2 and logits.size > 0
+    check_that(ok, "logits", logits, "a non-empty Tensor of shape (B, C)")
     b, c = logits.shape
-    if b == 0 or c == 0:
-        raise ValueError(f"logits must be non-empty, got shape {logits.shape}")
     y = check_labels(labels, b, c)
     z = logits.data - row_max(logits.data, 1)
     logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
@@ -62,13 +59,10 @@ def kl_div(log_q, p, reduction="batchmean"):
     check_tensor("log_q", log_q)
     check_choice("reduction", reduction, ("batchmean", "sum", "mean"))
     check_array("p", p)
-    if np.any(np.isnan(log_q.data)):
-        raise ValueError("log_q contains NaN; expected log-probabilities in [-inf, 0]")
+    check_that(not np.any(np.isnan(log_q.data)), "log_q", log_q, "log-probabilities in [-inf, 0], no NaN")
     p_t = p if isinstance(p, Tensor) else Tensor(p)
-    if p_t.shape != log_q.shape:
-        raise ValueError(f"kl_div shape mismatch: log_q {log_q.shape} vs p {p_t.shape}")
-    if np.any(p_t.data < 0):
-        raise ValueError("kl_div: p must be non-negative probabilities")
+    check_that(p_t.shape == log_q.shape, "p", p, f"the shape of log_q {log_q.shape}")
+    check_that(not np.any(p_t.data < 0), "p", p, "non-negative probabilities")
     pd, lq = p_t.data, log_q.data
     pos = pd > 0
     log_p = np.log(np.where(pos, pd, 1.0))
@@ -87,7 +81,6 @@ def mse(pred, target):
     """Mean of (pred - target)**2 over all elements; shapes must match exactly (no broadcasting)."""
     check_tensor("pred", pred)
     target = target if isinstance(target, Tensor) else Tensor(target)
-    if pred.shape != target.shape:
-        raise ValueError(f"mse shape mismatch: pred {pred.shape} vs target {target.shape}")
+    check_that(pred.shape == target.shape, "target", target, f"the shape of pred {pred.shape}")
     diff = pred - target
     return (diff * diff).mean()

@@ -3,6 +3,8 @@ indices checked against the logits' shape."""
 
 import numpy as np
 
+from .checks import check_that
+
 __all__ = ["as_class_indices"]
 
 
@@ -28,35 +30,16 @@ def as_class_indices(name, labels, batch, classes):
     is_tensor = hasattr(labels, "data") and not isinstance(labels, np.ndarray)
     y = np.asarray(labels.data if is_tensor else labels)
     numeric = y.dtype == np.bool_ or np.issubdtype(y.dtype, np.number)
-    if numeric and y.ndim != 1 and y.shape != (batch, classes):
-        raise ValueError(
-            f"{name} shape {y.shape} must be ({batch},) to match the logits (class indices) "
-            f"or ({batch}, {classes}) (one-hot rows)"
-        )
+    forms = f"shape ({batch},) (class indices) or ({batch}, {classes}) (one-hot rows)"
+    check_that(not numeric or y.ndim == 1 or y.shape == (batch, classes), name, y, forms)
     if numeric and y.ndim == 2:
-        if not np.all((y == 0) | (y == 1)) or not np.all(np.count_nonzero(y, axis=1) == 1):
-            raise ValueError(
-                f"{name} of shape {y.shape} must be one-hot rows (exactly one 1 per row, zeros "
-                "elsewhere); pass soft targets to a distillation loss instead"
-            )
+        onehot = np.all((y == 0) | (y == 1)) and np.all(np.count_nonzero(y, axis=1) == 1)
+        check_that(onehot, name, y, "one-hot rows (one 1 per row); soft targets go to a distillation loss")
         return np.argmax(y, axis=1).astype(np.int64)
     integer = np.issubdtype(y.dtype, np.integer) or (is_tensor and y.size and _integral(y))
-    if y.dtype == np.bool_ or not (integer or (y.size == 0 and np.issubdtype(y.dtype, np.number))):
-        got = (
-            "a Tensor with non-integer values"
-            if is_tensor and np.issubdtype(y.dtype, np.floating)
-            else f"dtype {y.dtype}"
-        )
-        raise TypeError(
-            f"{name} must be an integer array of class indices, got {got}; integer Tensors and "
-            f"one-hot rows ({batch}, {classes}) are accepted too"
-        )
-    if y.shape != (batch,):
-        raise ValueError(
-            f"{name} shape {y.shape} must be ({batch},) to match the logits (class indices) "
-            f"or ({batch}, {classes}) (one-hot rows)"
-        )
-    if y.size and (y.min() < 0 or y.max() >= classes):
-        bad = y[(y < 0) | (y >= classes)][0]
-        raise ValueError(f"{name} contains {bad:g}; expected class indices in [0, {classes - 1}]")
+    ok = y.dtype != np.bool_ and (integer or (y.size == 0 and np.issubdtype(y.dtype, np.number)))
+    check_that(ok, name, labels, f"integer class indices, not dtype {y.dtype} (or {forms})", TypeError)
+    check_that(y.shape == (batch,), name, y, forms)
+    bad = y[(y < 0) | (y >= classes)]
+    check_that(not bad.size, name, y, f"class indices in [0, {classes - 1}], not {bad[:1]}")
     return y.astype(np.int64)

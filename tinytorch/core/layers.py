@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .checks import check_bool, check_fraction, check_int, check_module, check_tensor
+from .checks import check_bool, check_fraction, check_int, check_module, check_tensor, check_that
 from .module import Module, Parameter
 from .random import get_rng
 from .tensor import Tensor
@@ -27,13 +27,9 @@ class Linear(Module):
         self.bias = Parameter(np.zeros(self.out_features, dtype=np.float32)) if bias else None
 
     def forward(self, x):
-        check_tensor("x", x)
         n_in = self.weight.shape[0]
-        if x.ndim < 1 or x.shape[-1] != n_in:
-            raise ValueError(
-                f"Linear expects input (..., {n_in}); got x shape {x.shape} "
-                f"for weight shape {self.weight.shape}"
-            )
+        ok = check_tensor("x", x).ndim >= 1 and x.shape[-1] == n_in
+        check_that(ok, "x", x, f"shape (..., {n_in}) for weight shape {self.weight.shape}")
         y = x @ self.weight
         return y + self.bias if self.bias is not None else y
 
@@ -47,33 +43,28 @@ class ReLU(Module):
     """max(x, 0), elementwise; any shape."""
 
     def forward(self, x):
-        check_tensor("x", x)
-        return x.relu()
+        return check_tensor("x", x).relu()
 
 
 class Sigmoid(Module):
     """1 / (1 + exp(-x)), elementwise; any shape."""
 
     def forward(self, x):
-        check_tensor("x", x)
-        return x.sigmoid()
+        return check_tensor("x", x).sigmoid()
 
 
 class Tanh(Module):
     """tanh(x), elementwise; any shape."""
 
     def forward(self, x):
-        check_tensor("x", x)
-        return x.tanh()
+        return check_tensor("x", x).tanh()
 
 
 class Flatten(Module):
     """(B, d1, d2, ...) -> (B, d1*d2*...); the batch dimension is kept."""
 
     def forward(self, x):
-        check_tensor("x", x)
-        if x.ndim < 1:
-            raise ValueError(f"Flatten needs a batch dimension, got x shape {x.shape}")
+        check_that(check_tensor("x", x).ndim >= 1, "x", x, "a batch dimension")
         return x.reshape(x.shape[0], -1)
 
 
@@ -106,9 +97,7 @@ class Sequential(Module):
         super().__init__()
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
-        for i, layer in enumerate(layers):
-            check_module(f"Sequential layer {i}", layer)
-        self.layers = list(layers)
+        self.layers = [check_module(f"Sequential layer {i}", layer) for i, layer in enumerate(layers)]
 
     def forward(self, x):
         for layer in self.layers:

@@ -4,6 +4,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .checks import check_that
 from .tensor import Tensor
 
 __all__ = ["Module", "Parameter", "kept_mask"]
@@ -38,10 +39,8 @@ class Parameter(Tensor):
             self._mask = None
             return
         m = np.asarray(getattr(value, "data", value))
-        if m.dtype != np.bool_:
-            raise TypeError(f"mask must be a bool array, got dtype {m.dtype}")
-        if m.shape != self.data.shape:
-            raise ValueError(f"mask shape {m.shape} does not match parameter shape {self.data.shape}")
+        check_that(m.dtype == np.bool_, "mask", m, "a bool array", TypeError)
+        check_that(m.shape == self.data.shape, "mask", m, f"the parameter's shape {self.data.shape}")
         m = m.copy() if copy else m
         m.flags.writeable = False
         self._mask = m
@@ -148,18 +147,13 @@ class Module:
         params = OrderedDict(self.named_parameters())
         missing = [k for k in params if k not in state_dict]
         unexpected = [k for k in state_dict if k not in params]
-        if missing or unexpected:
-            raise ValueError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
+        keys = f"the model's keys; missing keys {missing}, unexpected keys {unexpected}"
+        check_that(not (missing or unexpected), "state_dict", state_dict, keys)
         arrays = {}
         for name, p in params.items():
             arr = np.asarray(getattr(state_dict[name], "data", state_dict[name]))
-            if arr.shape != p.data.shape:
-                raise ValueError(
-                    f"load_state_dict: shape mismatch for '{name}': "
-                    f"checkpoint {arr.shape} vs model {p.data.shape}"
-                )
-            if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-                raise TypeError(f"load_state_dict: '{name}' has non-numeric dtype {arr.dtype}")
+            check_that(arr.shape == p.data.shape, f"state_dict[{name!r}]", arr, f"the model's {p.data.shape}")
+            check_that(arr.dtype.kind in "fiu", f"state_dict[{name!r}]", arr, "a real dtype", TypeError)
             arrays[name] = arr
         for name, p in params.items():
             p.data = arrays[name].astype(p.data.dtype, copy=True)

@@ -6,7 +6,7 @@ is multiplied by the mask after it, so pruned weights stay exactly zero.
 
 import numpy as np
 
-from .checks import check_real
+from .checks import check_fraction, check_real, check_that
 from .tensor import Tensor
 
 __all__ = ["SGD", "Adam", "Optimizer"]
@@ -15,26 +15,17 @@ __all__ = ["SGD", "Adam", "Optimizer"]
 class Optimizer:
     """Holds a list of parameters; subclasses implement `_update(i, p, g)` on one parameter."""
 
-    weight_decay = 0.0
-
-    def __init__(self, params, lr):
-        if (
-            isinstance(params, (Tensor, str, bytes))
-            or not hasattr(params, "__iter__")
-            or hasattr(params, "forward")
-        ):
-            raise TypeError(
-                f"params must be an iterable of Parameters (e.g. model.parameters()), "
-                f"got {type(params).__name__}"
-            )
+    def __init__(self, params, lr, weight_decay=0.0):
+        ok = hasattr(params, "__iter__") and not hasattr(params, "forward")
+        ok = ok and not isinstance(params, (Tensor, str, bytes))
+        check_that(ok, "params", params, "an iterable of Parameters, e.g. model.parameters()", TypeError)
         params = list(params)
-        if not params:
-            raise ValueError("params is empty; expected at least one Parameter")
+        check_that(params, "params", params, "a non-empty list of Parameters")
         for i, p in enumerate(params):
-            if not isinstance(p, Tensor):
-                raise TypeError(f"params[{i}] must be a Parameter, got {type(p).__name__}")
+            check_that(isinstance(p, Tensor), f"params[{i}]", p, "a Parameter", TypeError)
         self.params = params
         self.lr = check_real("lr", lr, low=0.0, low_open=True)
+        self.weight_decay = check_real("weight_decay", weight_decay, low=0.0)
         self.state = [{} for _ in params]
 
     def zero_grad(self):
@@ -64,9 +55,8 @@ class SGD(Optimizer):
     """g = grad + wd*p; buf = momentum*buf + g (buf = g on the first step); p -= lr * buf."""
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
-        super().__init__(params, lr)
-        self.momentum = check_real("momentum", momentum, low=0.0, high=1.0, high_open=True)
-        self.weight_decay = check_real("weight_decay", weight_decay, low=0.0)
+        super().__init__(params, lr, weight_decay)
+        self.momentum = check_fraction("momentum", momentum, high_open=True)
 
     def _update(self, i, p, g):
         if self.momentum:
@@ -82,15 +72,11 @@ class Adam(Optimizer):
     m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g**2; p -= lr * (m/(1-b1**t)) / (sqrt(v/(1-b2**t)) + eps)."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        super().__init__(params, lr)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        self.betas = (
-            check_real("betas[0]", betas[0], low=0.0, high=1.0, high_open=True),
-            check_real("betas[1]", betas[1], low=0.0, high=1.0, high_open=True),
-        )
+        super().__init__(params, lr, weight_decay)
+        pair = isinstance(betas, (tuple, list)) and len(betas) == 2
+        check_that(pair, "betas", betas, "a pair (beta1, beta2)", TypeError)
+        self.betas = tuple(check_fraction(f"betas[{i}]", b, high_open=True) for i, b in enumerate(betas))
         self.eps = check_real("eps", eps, low=0.0, low_open=True)
-        self.weight_decay = check_real("weight_decay", weight_decay, low=0.0)
 
     def _update(self, i, p, g):
         b1, b2 = self.betas

@@ -10,6 +10,8 @@ Tests may lower CHUNK and SAMPLE to reach the chunked code with small arrays.
 
 import numpy as np
 
+from .checks import check_that
+
 SAMPLE = 200_000  # sampled values: a 4-sigma bracket then holds about 0.55 % of the values (at q = 0.9)
 CHUNK = (
     1 << 18
@@ -77,12 +79,11 @@ def kth_smallest(values, k):
     """The k-th smallest (k = 1 is the minimum) of the 1-D float array `values` (no NaN): exactly
     np.partition(values, k - 1)[k - 1], several times faster for large arrays. `values` is not changed."""
     values = np.asarray(values)
-    if values.ndim != 1 or values.dtype.kind != "f":
-        raise TypeError(
-            f"values must be a 1-D float array, got shape {values.shape} and dtype {values.dtype}"
-        )
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= values.size:
-        raise ValueError(f"k must be an int in [1, {values.size}] (the size of values), got {k!r}")
+    check_that(
+        values.ndim == 1 and values.dtype.kind == "f", "values", values, "a 1-D float array", TypeError
+    )
+    ok = isinstance(k, (int, np.integer)) and not isinstance(k, bool) and 1 <= k <= values.size
+    check_that(ok, "k", k, f"an int in [1, {values.size}] (the size of values)")
     if values.size <= 8 * CHUNK:  # small: one partition is as fast
         return np.partition(values, k - 1)[k - 1]
     sample = values[sample_indices(values.size, SAMPLE)]

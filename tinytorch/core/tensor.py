@@ -5,6 +5,7 @@ topological order; broadcasting ops sum the gradient back to each parent's shape
 import numpy as np
 
 from .autograd import _norm_axes, _unbroadcast, backpropagate, is_grad_enabled, no_grad, row_max
+from .checks import check_that
 
 __all__ = ["Tensor", "is_grad_enabled", "no_grad"]
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -19,10 +20,8 @@ def _as_array(data):
         return data
     keep64 = isinstance(data, (np.ndarray, np.float64))
     arr = np.asarray(data)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise TypeError(f"data must be numeric, got dtype {arr.dtype}")
-    if np.iscomplexobj(arr):
-        raise TypeError(f"data must be real, got dtype {arr.dtype}")
+    ok = arr.dtype.kind in "biuf"  # bool, int, float: no object, str or complex
+    check_that(ok, "data", data, f"numeric real data, not dtype {arr.dtype}", TypeError)
     if arr.dtype != np.float32 and not (keep64 and arr.dtype == np.float64):
         arr = arr.astype(np.float32)
     return arr
@@ -73,8 +72,7 @@ class Tensor:
         return self.data
 
     def item(self):
-        if self.data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.data.shape}")
+        check_that(self.data.size == 1, "tensor", self, "one element for item()")
         return self.data.item()
 
     def detach(self):
@@ -95,15 +93,11 @@ class Tensor:
         """Accumulate d(self)/d(leaf) * grad into every leaf's `.grad`; grad defaults to 1 for a scalar."""
         if not self.requires_grad:
             raise RuntimeError("backward() called on a tensor that does not require grad")
-        if grad is None:
-            if self.data.size != 1:
-                raise ValueError(
-                    f"backward() without grad needs a scalar output, got shape {self.data.shape}"
-                )
-            grad = np.ones_like(self.data)
+        scalar = grad is not None or self.data.size == 1
+        check_that(scalar, "grad", grad, f"a gradient for the non-scalar output {self.data.shape}")
+        grad = np.ones_like(self.data) if grad is None else grad
         grad = np.asarray(getattr(grad, "data", grad), dtype=self.data.dtype)
-        if grad.shape != self.data.shape:
-            raise ValueError(f"grad shape {grad.shape} does not match tensor shape {self.data.shape}")
+        check_that(grad.shape == self.data.shape, "grad", grad, f"the tensor's shape {self.data.shape}")
         backpropagate(self, grad)
 
     # ----- arithmetic -----
@@ -141,23 +135,19 @@ class Tensor:
         return Tensor._make(-self.data, (self,), lambda g: (-g,))
 
     def __pow__(self, exponent):
-        if isinstance(exponent, Tensor) or not np.isscalar(exponent) or isinstance(exponent, (bool, str)):
-            raise TypeError(f"exponent must be a Python or NumPy scalar, got {type(exponent).__name__}")
+        ok = np.isscalar(exponent) and not isinstance(exponent, (Tensor, bool, str))
+        check_that(ok, "exponent", exponent, "a Python or NumPy scalar", TypeError)
         a, p = self.data, exponent
         return Tensor._make(a**p, (self,), lambda g: (g * p * a ** (p - 1),))
 
     def __matmul__(self, other):
         other = self._lift(other)
         a, b = self.data, other.data
-        if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(f"matmul needs tensors with >= 1 dimension, got shapes {a.shape} and {b.shape}")
+        check_that(a.ndim and b.ndim, "other", other, f"a matmul with {a.shape}: >= 1 dimension each")
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        if a2.shape[-1] != b2.shape[-2]:
-            raise ValueError(
-                f"matmul shape mismatch: {a.shape} @ {b.shape} "
-                f"(inner dimensions {a2.shape[-1]} != {b2.shape[-2]})"
-            )
+        n = a2.shape[-1]
+        check_that(n == b2.shape[-2], "other", other, f"inner dimension {n} (self {a.shape})")
         try:
             out2 = a2 @ b2
         except ValueError as err:
@@ -226,8 +216,7 @@ class Tensor:
     def max(self, axis=None, keepdims=False):
         """Maximum over `axis`; the gradient is shared equally between tied maxima."""
         axes, a = _norm_axes(axis, self.ndim), self.data
-        if a.size == 0:
-            raise ValueError(f"max() of an empty tensor of shape {a.shape}")
+        check_that(a.size, "tensor", self, "a non-empty tensor for max()")
         m = a.max(axis=axes, keepdims=True)
         out = m if keepdims else m.reshape([n for i, n in enumerate(a.shape) if i not in axes])
 
@@ -251,10 +240,8 @@ class Tensor:
     def transpose(self, *axes):
         axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         axes = axes or tuple(reversed(range(self.ndim)))
-        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
-            raise ValueError(
-                f"axes={axes} is not a permutation of the {self.ndim} axes of shape {self.shape}"
-            )
+        ok = sorted(a % max(self.ndim, 1) for a in axes) == list(range(self.ndim))
+        check_that(ok, "axes", axes, f"a permutation of the {self.ndim} axes of shape {self.shape}")
         inv = tuple(np.argsort([a % self.ndim for a in axes]))
         return Tensor._make(self.data.transpose(axes), (self,), lambda g: (g.transpose(inv),))
 

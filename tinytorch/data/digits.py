@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.checks import check_array, check_int, check_real
+from ..core.checks import check_array, check_fraction, check_int, check_that
 
 __all__ = ["load_digits", "train_test_split"]
 
@@ -50,19 +50,14 @@ def train_test_split(X, y, test_size=0.25, seed=0):
     """
     X = check_array("X", X, finite=False)
     y = check_array("y", y, ndim=1)
-    if not np.issubdtype(y.dtype, np.integer):
-        raise TypeError(f"y must hold integer labels, got dtype {y.dtype}")
+    check_that(y.dtype.kind in "iu", "y", y, "integer labels", TypeError)
     n = len(y)
-    if X.ndim < 1 or X.shape[0] != n:
-        raise ValueError(
-            f"X has {X.shape[0] if X.ndim else 0} samples (shape {X.shape}) but y has {n} (shape {y.shape})"
-        )
-    if n < 2:
-        raise ValueError(f"need at least 2 samples to split, got {n}")
+    check_that(X.ndim >= 1 and len(X) == n, "X", X, f"{n} samples, as y of shape {y.shape}")
+    check_that(n >= 2, "y", y, "at least 2 samples to split")
     if isinstance(test_size, (int, np.integer)) and not isinstance(test_size, bool):
         n_test = check_int("test_size", test_size, low=1, high=n - 1)
     else:
-        frac = check_real("test_size", test_size, low=0.0, high=1.0, low_open=True, high_open=True)
+        frac = check_fraction("test_size", test_size, low_open=True, high_open=True)
         n_test = min(max(math.ceil(frac * n), 1), n - 1)
     seed = check_int("seed", seed, low=0)
     rng = np.random.default_rng(seed)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.checks import check_choice
+from ..core.checks import check_choice, check_that
 
 __all__ = ["FASHION_MNIST_CLASSES", "FASHION_MNIST_SHA256", "load_fashion_mnist"]
 
@@ -38,11 +38,8 @@ def _read_idx(name, directory):
     """The array stored in the gzipped idx file `name`, after its SHA-256 matched the documented one."""
     raw = (Path(directory) / name).read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
-    if digest != FASHION_MNIST_SHA256[name]:
-        raise ValueError(
-            f"{name}: SHA-256 {digest} does not match the documented {FASHION_MNIST_SHA256[name]}; "
-            "the file is damaged (see tinytorch/data/README.md)"
-        )
+    ok = digest == FASHION_MNIST_SHA256[name]
+    check_that(ok, f"{name}: SHA-256", digest, "the documented one (see tinytorch/data/README.md)")
     data = gzip.decompress(raw)
     ndim = data[3]
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
@@ -54,8 +51,8 @@ def _read(split, directory):
     prefix, n = _FILES[split]
     images = _read_idx(f"{prefix}-images-idx3-ubyte.gz", directory)
     labels = _read_idx(f"{prefix}-labels-idx1-ubyte.gz", directory)
-    if images.shape != (n, 28, 28) or labels.shape != (n,):
-        raise ValueError(f"{split}: expected {n} 28x28 images, got {images.shape} and labels {labels.shape}")
+    ok = images.shape == (n, 28, 28) and labels.shape == (n,)
+    check_that(ok, f"{split} images, labels", (images.shape, labels.shape), f"{n} 28x28 images and labels")
     return images, labels
 
 

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ..core.checks import check_array, check_bool, check_int
+from ..core.checks import check_array, check_bool, check_int, check_that
 from ..core.random import get_rng
 from ..core.tensor import Tensor
 
@@ -22,8 +22,8 @@ class DataLoader:
     def __init__(self, X, y, batch_size=32, shuffle=False, seed=None, drop_last=False):
         X = check_array("X", X, finite=False)
         y = check_array("y", y, finite=False)
-        if X.ndim < 1 or y.ndim < 1 or X.shape[0] != y.shape[0]:
-            raise ValueError(f"X shape {X.shape} and y shape {y.shape} must have the same number of samples")
+        ok = X.ndim >= 1 and y.ndim >= 1 and len(X) == len(y)
+        check_that(ok, "y", y, f"as many samples as X of shape {X.shape}")
         self.X, self.y = X, y
         self.batch_size = check_int("batch_size", batch_size, low=1)
         self.shuffle = check_bool("shuffle", shuffle)

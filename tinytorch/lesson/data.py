@@ -3,7 +3,9 @@ and accuracy, and whether this is a reduced (grading) run."""
 
 import os
 
-from ..core.checks import check_int
+import numpy as np
+
+from ..core.checks import check_int, check_that
 from ..core.layers import Linear, ReLU, Sequential
 from ..core.losses import CrossEntropyLoss
 from ..core.optim import Adam
@@ -39,8 +41,8 @@ def digits_split(seed=0):
 def make_mlp(widths=LENET, seed=0):
     """A ReLU MLP with the given layer widths, e.g. (64, 256, 256, 10), initialised from `seed`
     (seed=None: from the global generator as it stands, e.g. seeded by the caller)."""
-    if not isinstance(widths, (list, tuple)) or len(widths) < 2:
-        raise ValueError(f"widths={widths!r} must be a list or tuple of at least two ints >= 1")
+    ok = isinstance(widths, (list, tuple)) and len(widths) >= 2
+    check_that(ok, "widths", widths, "a list or tuple of at least two ints >= 1")
     widths = [check_int(f"widths[{i}]", w, low=1) for i, w in enumerate(widths)]
     if seed is not None:
         manual_seed(check_int("seed", seed, low=0))
@@ -62,3 +64,14 @@ def train(model, X, y, epochs, lr=1e-3, seed=0, batch_size=128, optimizer=None):
 def accuracy(model, X, y):
     """Fraction of (X, y) classified correctly."""
     return evaluate(model, DataLoader(X, y, batch_size=1000))
+
+
+def planted_power_law(n, alpha=1.0, noise=0.02, seed=1):
+    """A float32 (n, n) matrix with singular values about i^-alpha (i = 1..n, random orthogonal factors)
+    plus Gaussian noise of Frobenius norm about `noise`: the test matrix of the randomized-SVD lesson and
+    benchmark."""
+    g = np.random.default_rng(seed)
+    u, _ = np.linalg.qr(g.standard_normal((n, n)))
+    v, _ = np.linalg.qr(g.standard_normal((n, n)))
+    a = (u * np.arange(1, n + 1) ** -alpha) @ v.T + noise * g.standard_normal((n, n)) / np.sqrt(n)
+    return a.astype(np.float32)

@@ -2,6 +2,8 @@
 
 import importlib
 
+from ..core.checks import check_that
+
 _GRADED = {
     "measure_sparsity": "sparsity",
     "magnitude_prune": "magnitude",
@@ -18,12 +20,7 @@ def graded(name, fn=None, arg=None):
     """`fn` when given (checked callable; `arg` names it in the error), else the graded function `name`
     (e.g. "magnitude_prune") of tinytorch.compression, looked up now rather than at import time, so a
     companion always calls the package's current export: in the student bundle, the student's own."""
-    if name not in _GRADED:
-        raise ValueError(f"name={name!r} is not a graded function; expected one of {sorted(_GRADED)}")
+    check_that(name in _GRADED, "name", name, f"a graded function, one of {sorted(_GRADED)}")
     if fn is None:
         return getattr(importlib.import_module(f"tinytorch.compression.{_GRADED[name]}"), name)
-    if not callable(fn):
-        raise TypeError(
-            f"{arg or name} must be None or a callable like {name}, got {fn!r} of type {type(fn).__name__}"
-        )
-    return fn
+    return check_that(callable(fn), arg or name, fn, f"None or a callable like {name}", TypeError)

@@ -5,7 +5,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..core.checks import check_int, check_module
+from ..core.checks import check_int, check_module, check_that
 from ..core.tensor import Tensor, no_grad
 
 
@@ -13,8 +13,8 @@ def interleaved_runs(fns, rounds=9, inner=1, warmup=True):
     """({name: per-round seconds (rounds,)}, {name: last result}) of the zero-argument callables `fns`, timed
     interleaved: each round calls every one in turn (the mean of `inner` calls), after one untimed warm-up
     call each when `warmup`. BLAS runs on one thread while timing."""
-    if not isinstance(fns, dict) or not fns or not all(map(callable, fns.values())):
-        raise ValueError(f"fns must be a non-empty dict name -> zero-argument callable, got {fns!r}")
+    ok = isinstance(fns, dict) and fns and all(map(callable, fns.values()))
+    check_that(ok, "fns", fns, "a non-empty dict name -> zero-argument callable")
     rounds, inner = check_int("rounds", rounds, low=1), check_int("inner", inner, low=1)
     times, results = {name: [] for name in fns}, {}
     with threadpool_limits(1):
@@ -34,8 +34,7 @@ def interleaved_ms(models, x, rounds=9, inner=5):
     """{name: per-round ms (rounds,)} of one forward pass of batch x per model, timed interleaved: each round
     runs every model in turn (the mean of `inner` calls), after one warm-up call each (interleaved_runs).
     BLAS runs on one thread and no_grad is on while timing; every module's train/eval mode is restored."""
-    if not isinstance(models, dict) or not models:
-        raise ValueError(f"models must be a non-empty dict name -> model, got {models!r}")
+    check_that(isinstance(models, dict) and models, "models", models, "a non-empty dict name -> model")
     for name, model in models.items():
         check_module(f"models[{name!r}]", model)
     x = x if isinstance(x, Tensor) else Tensor(x)

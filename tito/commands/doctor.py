@@ -85,7 +85,8 @@ def install_sandbox() -> int:
     import shutil
     import subprocess
 
-    from tito import bwrap, output
+    from tito import output
+    from tito.grading import bwrap
 
     if bwrap.check()[0]:
         output.say(f"sandbox already installed: {bwrap.check()[1]}")
@@ -110,7 +111,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     import platform
     import sys
 
-    from tito import bwrap, notebooks, output
+    from tito import notebooks, output
+    from tito.grading import bwrap
     from tito.paths import all_modules, find_root
 
     if args.install_sandbox:

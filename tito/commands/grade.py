@@ -1,9 +1,10 @@
 """`tito grade ...`: the instructor's nbgrader workflow over the course dir (<repo>/course by default).
-This file registers the commands; their bodies are in tito/grade_cmds.py and tito/autograde_cmd.py."""
+This file registers the commands; their bodies are in tito/grading/grade_cmds.py and
+tito/grading/autograde_cmd.py."""
 
 from pathlib import Path
 
-from tito import autograde_cmd, grade_cmds, options, report
+from tito.grading import autograde_cmd, grade_cmds, options, report
 
 
 def register(sub) -> None:

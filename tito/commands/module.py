@@ -112,7 +112,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def _install_release(args, verb: str) -> int:
-    from tito import notebooks, output, release, state
+    from tito import notebooks, output, state
+    from tito.grading import release
 
     root, module = _root_module(args)
     stems = module.graded_notebooks()

@@ -8,6 +8,7 @@ import copy
 
 import numpy as np
 
+from tinytorch.core.checks import check_that
 from tinytorch.core.layers import Linear, ReLU, Sequential, Sigmoid
 
 from .. import register
@@ -84,9 +85,7 @@ def to_layers(model) -> list:
         elif isinstance(layer, (ReLU, Sigmoid)):
             out.append({"type": type(layer).__name__.lower()})
         else:
-            raise TypeError(
-                f"design_compression returned a {type(layer).__name__}, which the budget cannot count"
-            )
+            raise TypeError(f"layer of type {type(layer).__name__}: expected one the budget can count")
     return out
 
 
@@ -101,8 +100,8 @@ def designed(ns) -> list:
 
 def rebuild(layers) -> tuple:
     """(list of numpy functions, bytes) of plain layer records, checked as untrusted input."""
-    if not isinstance(layers, list) or not 0 < len(layers) <= 32:
-        raise ValueError("expected a list of 1 to 32 layers")
+    n = len(layers) if isinstance(layers, list) else type(layers)
+    check_that(isinstance(layers, list) and 0 < n <= 32, "layers", n, "a list of 1 to 32 layers")
     steps, nbytes, width = [], 0, 784
     for rec in layers:
         kind = rec.get("type") if isinstance(rec, dict) else None
@@ -112,8 +111,8 @@ def rebuild(layers) -> tuple:
         if kind == "linear":
             w = array(rec["weight"], "f")
             b = None if rec.get("bias") is None else array(rec["bias"], "f")
-            if w.ndim != 2 or w.shape[0] != width or (b is not None and b.shape != (w.shape[1],)):
-                raise ValueError(f"a Linear of shape {w.shape} does not follow a width of {width}")
+            ok = w.ndim == 2 and w.shape[0] == width and (b is None or b.shape == (w.shape[1],))
+            check_that(ok, "linear weight", w, f"shape ({width}, out) and a bias (out,)")
             nbytes += w.nbytes + (0 if b is None else b.nbytes)
         elif kind == "sparse":
             w, b, n = _dense_of(rec, width)
@@ -122,8 +121,7 @@ def rebuild(layers) -> tuple:
             raise ValueError(f"unknown layer type {kind!r}")
         steps.append(_affine(w, b))
         width = w.shape[1]
-    if width != 10:
-        raise ValueError(f"the model ends with {width} outputs, not 10")
+    check_that(width == 10, "outputs", width, "10, one per class")
     return steps, nbytes
 
 
@@ -135,28 +133,22 @@ def _affine(w, b):
 def _dense_of(rec: dict, width: int) -> tuple:
     """(dense weight (in, out), bias, bytes) of a CSR record (CSR of W.T, rows = outputs)."""
     n_in, n_out = rec.get("in"), rec.get("out")
-    if type(n_in) is not int or type(n_out) is not int or n_in != width or not 0 < n_out <= 100_000:
-        raise ValueError("a sparse layer's in/out do not follow the model")
+    ok = type(n_in) is int and type(n_out) is int and n_in == width and 0 < n_out <= 100_000
+    check_that(ok, "sparse in, out", (n_in, n_out), f"in = {width} and 0 < out <= 100000")
     values, indices, indptr = (
         array(rec["values"], "if"),
         array(rec["indices"], "iu"),
         array(rec["indptr"], "iu"),
     )
     scale = rec.get("scale")
-    if (
-        indptr.shape != (n_out + 1,)
-        or indptr[0] != 0
-        or np.any(np.diff(indptr) < 0)
-        or indptr[-1] != values.size
-    ):
-        raise ValueError("a sparse layer's row pointers are inconsistent")
-    if indices.shape != values.shape or (indices.size and (indices.min() < 0 or indices.max() >= n_in)):
-        raise ValueError("a sparse layer's column indices are out of range")
-    if values.dtype.kind == "i" and type(scale) is not float:
-        raise ValueError("int8 values need a float scale")
+    ok = indptr.shape == (n_out + 1,) and indptr[0] == 0 and indptr[-1] == values.size
+    check_that(ok and not np.any(np.diff(indptr) < 0), "sparse indptr", indptr, "consistent row pointers")
+    ok = indices.shape == values.shape and not (indices.size and (indices.min() < 0 or indices.max() >= n_in))
+    check_that(ok, "sparse indices", indices, f"one per value, in [0, {n_in})")
+    int8 = values.dtype.kind == "i"
+    check_that(not int8 or type(scale) is float, "scale", scale, "a float scale for int8 values")
     b = None if rec.get("bias") is None else array(rec["bias"], "f")
-    if b is not None and b.shape != (n_out,):
-        raise ValueError("a sparse layer's bias has the wrong shape")
+    check_that(b is None or b.shape == (n_out,), "sparse bias", b, f"shape ({n_out},)")
     dense = np.zeros((n_out, n_in), dtype=np.float64)
     rows = np.repeat(np.arange(n_out), np.diff(indptr))
     dense[rows, indices] = values * (scale if values.dtype.kind == "i" else 1.0)

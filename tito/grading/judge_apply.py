@@ -1,4 +1,5 @@
-"""The judge inside a submission's grading (tito/worker.py): after nbgrader has run the notebook (for the
+"""The judge inside a submission's grading (tito/grading/worker.py): after nbgrader has run the notebook (for
+the
 feedback and the manual answers), the student's export is checked by the sandboxed runner, the trusted
 judge decides each claim, and its verdicts replace every automatic score nbgrader computed in the kernel.
 Canary cells (graded cells worth 0 points whose hidden test always fails) flag a kernel that forges its
@@ -9,8 +10,8 @@ import tempfile
 from pathlib import Path
 
 from tinytorch.claims.module16 import design
-from tito import judge, judge_run
-from tito.grading import CANARIES
+from tito.grading import judge, judge_run
+from tito.grading.nbgrader_api import CANARIES
 
 
 def repo_root() -> Path:
@@ -22,7 +23,7 @@ def repo_root() -> Path:
 def warm_cache(course: Path, assignment: str) -> None:
     """Compute the reference's expected values (visible and hidden) once for a batch, into the course's cache
     folder, before any submission is graded (each grading process then reads them)."""
-    from tito.worker import CACHE
+    from tito.grading.worker import CACHE
 
     module = assignment.split("_")[0]
     root = repo_root()
@@ -133,7 +134,7 @@ def write_scores(db_url: str, assignment: str, student: str, found: dict) -> dic
     """Every automatic (code test) cell's score from the judge (0 without a verdict); returns {gid: max}."""
     from nbgrader.api import Gradebook
 
-    from tito.grading import COURSE_ID
+    from tito.grading.nbgrader_api import COURSE_ID
 
     points = {}
     with Gradebook(db_url, course_id=COURSE_ID) as gb:

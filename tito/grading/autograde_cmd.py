@@ -1,13 +1,13 @@
 """The body of `tito grade autograde` (registered in tito/commands/grade.py): checks, the sandbox choice,
-the course lock, then tito/autograde.py's scheduler, the status file and the tables."""
+the course lock, then tito/grading/autograde.py's scheduler, the status file and the tables."""
 
 import argparse
 import contextlib
 from pathlib import Path
 
 from tito.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, TitoError
-from tito.grade_cmds import context
-from tito.options import GradeOptions
+from tito.grading.grade_cmds import context
+from tito.grading.options import GradeOptions
 
 
 def _students(course: Path, key: str, only: str | None) -> list:
@@ -20,7 +20,8 @@ def _students(course: Path, key: str, only: str | None) -> list:
 
 
 def _sandbox_choice(args) -> bool:
-    from tito import bwrap, output
+    from tito import output
+    from tito.grading import bwrap
 
     if args.no_sandbox:
         output.warn(bwrap.NOT_PROTECTED)
@@ -42,7 +43,9 @@ def _sandbox_choice(args) -> bool:
 
 
 def cmd_autograde(args: argparse.Namespace) -> int:
-    from tito import autograde, bwrap, commit, grading, lock, output
+    from tito import output
+    from tito.grading import autograde, bwrap, commit, lock
+    from tito.grading import nbgrader_api as grading
 
     _root, module, course = context(args)
     if not _on_cluster(args, course):
@@ -65,12 +68,12 @@ def cmd_autograde(args: argparse.Namespace) -> int:
 
 def _on_cluster(args, course: Path) -> bool:
     """Dask (a --scheduler, or a LocalCluster of --jobs workers) when asked to, or for a --db gradebook: its
-    private per-submission gradebooks are snapshots sent as bytes (tito/payload.py)."""
+    private per-submission gradebooks are snapshots sent as bytes (tito/grading/payload.py)."""
     return bool(args.scheduler or args.db)
 
 
 def _grade(args, course: Path, key: str, students: list, opts: GradeOptions, on_done) -> list:
-    from tito import autograde, cluster
+    from tito.grading import autograde, cluster
 
     if _on_cluster(args, course):
         return cluster.autograde_cluster(course, key, students, args.jobs, on_done, opts)
@@ -91,7 +94,7 @@ def _grade(args, course: Path, key: str, students: list, opts: GradeOptions, on_
 def _stubs(module, course: Path, sandbox: bool):
     """The release (stub) export of the graded modules, which sandboxed kernels import instead of the
     solutions, and the base package the judge lays each student's export over (sandboxed or not)."""
-    from tito import commit, release
+    from tito.grading import commit, release
 
     tmp = commit.temp_folder()  # named after this process: a killed run's copy is cleaned by the next
     try:
@@ -103,11 +106,13 @@ def _stubs(module, course: Path, sandbox: bool):
 def _autograde_locked(args, course: Path, key: str, students: list, opts: GradeOptions) -> int:
     import time
 
-    from tito import commit, gradereport, grading, output, report
+    from tito import output
+    from tito.grading import commit, gradereport, report
+    from tito.grading import nbgrader_api as grading
 
     start = time.perf_counter()
     sandbox = opts.sandbox
-    from tito import judge_apply
+    from tito.grading import judge_apply
 
     judge_apply.warm_cache(course, key)  # the reference's expected values, once for the batch
     with output.Progress(f"autograding {key}", len(students)) as bar:

@@ -79,7 +79,8 @@ class ClearKernelFolder(NbGraderPreprocessor):
 
 
 class SandboxKernelManager(AsyncKernelManager):
-    """A kernel started under bubblewrap (tito/bwrap.py), talking over ZMQ ipc sockets in `sockets`."""
+    """A kernel started under bubblewrap (tito/grading/bwrap.py), talking over ZMQ ipc sockets in
+    `sockets`."""
 
     def __init__(self, folder: Path, sockets: Path, limits: dict, uid, **kwargs):
         super().__init__(transport="ipc", ip=str(sockets / "k"), **kwargs)
@@ -87,7 +88,7 @@ class SandboxKernelManager(AsyncKernelManager):
         self._folder, self._sockets, self._limits, self._uid = folder, sockets, limits, uid
 
     def format_kernel_cmd(self, extra_arguments=None):
-        from tito import bwrap
+        from tito.grading import bwrap
 
         cmd = super().format_kernel_cmd(extra_arguments)
         if self._uid is not None and os.path.exists(self.connection_file):  # written just before, mode 600
@@ -109,7 +110,7 @@ class CappedExecute(Execute):
     """nbgrader's Execute with outputs capped while they arrive (a cell printing 50 MB keeps ~100 kB)
     and notes on timeouts and dead kernels. A capped stream keeps its name, so a test cell that wrote to
     stderr still scores 0 as in nbgrader; error outputs are kept (with clipped text).
-    With sandbox=True the kernel runs under bubblewrap with `limits` (see tito/bwrap.py)."""
+    With sandbox=True the kernel runs under bubblewrap with `limits` (see tito/grading/bwrap.py)."""
 
     sandbox = Bool(False).tag(config=True)
     limits = Dict().tag(config=True)
@@ -131,7 +132,7 @@ class CappedExecute(Execute):
             self.km = AsyncKernelManager(transport="ipc", ip=str(sockets / "k"), config=self.config, **named)
             self.km.connection_file = str(sockets / "kernel.json")
             return self.km
-        from tito import bwrap
+        from tito.grading import bwrap
 
         folder = Path(self.resources.get("metadata", {}).get("path") or os.getcwd()).resolve()
         uid = bwrap.kernel_uid()

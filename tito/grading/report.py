@@ -34,7 +34,7 @@ def _num(value) -> str:
 
 def problem_text(entry: dict | None) -> str:
     """The student's last autograde problem in one line: an error, else the number of notes; '' if none."""
-    from tito.gradereport import one_line
+    from tito.grading.gradereport import one_line
 
     if not entry:
         return ""
@@ -149,7 +149,7 @@ def _people(course: Path, assignment: str) -> dict:
     """{student: {first_name, last_name, email, duedate}} from the gradebook."""
     from nbgrader.api import Gradebook
 
-    from tito.grading import COURSE_ID, db_url
+    from tito.grading.nbgrader_api import COURSE_ID, db_url
 
     with Gradebook(db_url(course), course_id=COURSE_ID) as gb:
         due = gb.find_assignment(assignment).duedate
@@ -160,8 +160,10 @@ def _people(course: Path, assignment: str) -> dict:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from tito import commit, gradereport, grading, output
-    from tito.grade_cmds import context
+    from tito import output
+    from tito.grading import commit, gradereport
+    from tito.grading import nbgrader_api as grading
+    from tito.grading.grade_cmds import context
 
     _root, module, course = context(args)
     grading.ensure_gradebook(course, module.key)

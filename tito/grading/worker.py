@@ -2,7 +2,8 @@
 
 grade() copies the gradebook into tmp (nbgrader writes only that copy), builds the private course tree with
 the prepared submission, runs nbgrader autograde there (the kernel optionally under bubblewrap) and leaves
-the autograded notebooks and the private gradebook in tmp. The parent (tito/autograde.py) then commits the
+the autograded notebooks and the private gradebook in tmp. The parent (tito/grading/autograde.py) then
+commits the
 result to the course in one step, or voids the student's scores, or, after Ctrl-C, leaves them unchanged.
 child() is the entry point of the per-submission process: its own session (the terminal's Ctrl-C does
 not reach it), the result written to tmp/result.json."""
@@ -17,8 +18,8 @@ from pathlib import Path
 
 from nbgrader.apps import NbGraderAPI
 
-from tito import judge_apply, sandbox, submission
-from tito.grading import ANSI, config
+from tito.grading import judge_apply, sandbox, submission
+from tito.grading.nbgrader_api import ANSI, config
 
 RESULT = "result.json"
 CACHE = (
@@ -36,7 +37,7 @@ def graded_dir(tmp: Path, assignment: str, student: str) -> Path:
 
 def copy_gradebook(course: Path, dest: Path) -> None:
     """A consistent copy of course/gradebook.db (sqlite backup API; the original is opened read-only)."""
-    from tito.gradebook_db import backup_sqlite
+    from tito.grading.gradebook_db import backup_sqlite
 
     backup_sqlite(Path(course) / "gradebook.db", dest)
 
@@ -51,7 +52,7 @@ def _config(course: Path, root: Path, tmp: Path, timeout: int, sandboxed: bool, 
         SaveAutoGrades,
     )
 
-    from tito.sandbox import CappedExecute, ClearKernelFolder, RemoveSanitizedCopy
+    from tito.grading.sandbox import CappedExecute, ClearKernelFolder, RemoveSanitizedCopy
 
     cfg = config(course)
     cfg.CourseDirectory.root = str(root)
@@ -148,14 +149,15 @@ def grade(
 
 
 def _verdicts(course: Path, assignment: str, tmp: Path, prepared: dict, sandboxed: bool, limits) -> dict:
-    """The judge's verdicts on the submission's export (tito/judge_apply.py), judged in tmp/judge, over the
+    """The judge's verdicts on the submission's export (tito/grading/judge_apply.py), judged in tmp/judge,
+    over the
     release (stub) package: the autograde command's, or built here from the course's release notebook."""
     work = Path(tmp) / "judge"
     stubs = Path(tmp) / "judge-stubs"
     try:
         base = (limits or {}).get("overlays", {}).get("compression")
         if not base:
-            from tito import release
+            from tito.grading import release
             from tito.paths import resolve_module
 
             module = resolve_module(judge_apply.repo_root(), assignment)

@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tito.grading import COURSE_ID, db_url
+from tito.grading.nbgrader_api import COURSE_ID, db_url
 
 NOT_SAVED = "its new result could not be saved ({error}); its previous score and notebook are unchanged"
 
@@ -21,7 +21,8 @@ def _commit(course: Path, assignment: str, student: str, tmp: Path, result: dict
     transaction, then two renames swap the folders. A failure on the course's side (a full disk, a locked
     gradebook) before the swap changes nothing: the previous score stays and the result says "not saved".
     Only a submission whose grading failed has its old scores voided."""
-    from tito import grading, worker
+    from tito.grading import nbgrader_api as grading
+    from tito.grading import worker
 
     if not result["ok"]:
         return _void(course, assignment, student, result)

@@ -1,8 +1,10 @@
 """One submission as bytes for a grading machine that shares no filesystem with the course, and its result
-as bytes back (tito/cluster.py).
+as bytes back (tito/grading/cluster.py).
 
-Course bytes: a gzipped tar of a small course folder, what tito.worker.grade reads: submitted/<student>/<a>/,
-source/<a>/, release/<a>/, gradebook.db (a private SQLite snapshot for this student, tito/gradebook_db.py)
+Course bytes: a gzipped tar of a small course folder, what tito.grading.worker.grade reads:
+submitted/<student>/<a>/,
+source/<a>/, release/<a>/, gradebook.db (a private SQLite snapshot for this student,
+tito/grading/gradebook_db.py)
 and stubs/<subfolder>/ (the release export sandboxed kernels import). Result bytes: result.json, the
 private gradebook nbgrader wrote and the autograded notebooks (only .ipynb files and timestamp.txt)."""
 
@@ -42,7 +44,7 @@ def _untar(data: bytes, dest: Path) -> Path:
     return dest
 
 
-CACHE = ".tito-cache"  # = tito.worker.CACHE (not imported here: the worker imports nbgrader)
+CACHE = ".tito-cache"  # = tito.grading.worker.CACHE (not imported here: the worker imports nbgrader)
 
 
 def pack_course(
@@ -50,8 +52,8 @@ def pack_course(
 ) -> bytes:
     """The course folder one submission's grading needs, as bytes (the gradebook: a snapshot from `db`;
     template: the batch's cache of the assignment's gradebook structure, see gradebook_db.snapshot)."""
-    from tito import gradebook_db
-    from tito.grading import db_url
+    from tito.grading import gradebook_db
+    from tito.grading.nbgrader_api import db_url
 
     course = Path(course)
     submitted = course / "submitted" / student / assignment
@@ -83,8 +85,9 @@ def overlays(course: Path) -> dict:
 
 
 def pack_result(work: Path, assignment: str, student: str, failed: dict | None, exitcode=None) -> bytes:
-    """Result bytes of a grading run in `work` (tito.worker.grade's tmp); `failed` overrides its result."""
-    from tito import worker
+    """Result bytes of a grading run in `work` (tito.grading.worker.grade's tmp); `failed` overrides its
+    result."""
+    from tito.grading import worker
 
     result = failed
     if result is None:
@@ -109,9 +112,10 @@ def pack_result(work: Path, assignment: str, student: str, failed: dict | None, 
 
 
 def unpack_result(data: bytes, tmp: Path, assignment: str, student: str) -> dict:
-    """Lay result bytes out in tmp as tito.worker.grade leaves them (private_db, graded_dir); the result
+    """Lay result bytes out in tmp as tito.grading.worker.grade leaves them (private_db, graded_dir); the
+    result
     dict."""
-    from tito import worker
+    from tito.grading import worker
 
     box = _untar(data, Path(tmp) / "unpacked")
     result = json.loads((box / RESULT).read_text(encoding="utf-8"))

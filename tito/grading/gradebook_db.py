@@ -1,5 +1,6 @@
 """The course gradebook at any SQLAlchemy URL nbgrader takes, and the private SQLite gradebook one grading
-run writes (nbgrader autograde writes only that file; tito/grading.py merge_grades copies its rows back).
+run writes (nbgrader autograde writes only that file; tito/grading/nbgrader_api.py merge_grades copies its
+rows back).
 
 A SQLite course gradebook is copied with sqlite's backup API. Any other (PostgreSQL, MySQL) is read
 through nbgrader's Gradebook API into a fresh SQLite file holding what grading one submission needs: the
@@ -9,7 +10,7 @@ student's previous submission (its manual scores decide nbgrader's needs_manual_
 import sqlite3
 from pathlib import Path
 
-from tito.grading import COURSE_ID
+from tito.grading.nbgrader_api import COURSE_ID
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -9,7 +9,8 @@ from pathlib import Path
 from tito.errors import TitoError
 
 COURSE_ID = "tinytorch"
-# graded cells worth 0 points whose fake hidden tests always fail in an honest kernel (tito/judge_apply.py)
+# graded cells worth 0 points whose fake hidden tests always fail in an honest kernel
+# (tito/grading/judge_apply.py)
 CANARIES = ("test-magnitude-hidden", "test-structured-hidden", "test-kd-hidden")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -134,7 +135,7 @@ def check_gradebook(course: Path) -> None:
     opening it with nbgrader would silently create a new, empty one in its place."""
     import sqlite3
 
-    from tito.gradebook_db import sqlite_path
+    from tito.grading.gradebook_db import sqlite_path
 
     path = sqlite_path(db_url(course))
     if path is None or not path.exists():

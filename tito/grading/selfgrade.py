@@ -10,7 +10,8 @@ and got), "not done yet" for NotImplementedError, or "manual" for answers the in
 import tempfile
 from pathlib import Path
 
-from tito import output, submission
+from tito import output
+from tito.grading import submission
 
 DETAIL_CHARS = 200
 
@@ -32,7 +33,7 @@ def _edited_locked(nb, name: str) -> list:
 
 def _graded(nb) -> list:
     """[(grade id, points, 'auto'|'manual')] of a notebook's graded cells, canaries left out."""
-    from tito.judge_apply import CANARIES
+    from tito.grading.judge_apply import CANARIES
 
     out = []
     for cell in nb.cells:
@@ -72,8 +73,8 @@ def grade(root: Path | None, notebooks: dict, log: Path | None = None) -> dict:
     "notes": [...]} with one row per graded cell, in notebook order."""
     import nbformat
 
-    from tito import judge, judge_run
-    from tito.judge_apply import student_export
+    from tito.grading import judge, judge_run
+    from tito.grading.judge_apply import student_export
 
     root = Path(root) if root is not None else Path.cwd()
     notes, rows, export = [], [], {}

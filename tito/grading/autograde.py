@@ -1,5 +1,6 @@
-"""Autograding submissions: each one in its own process and private folder (tito/worker.py), the kernel
-optionally under bubblewrap (tito/bwrap.py); results committed to the course one submission at a time,
+"""Autograding submissions: each one in its own process and private folder (tito/grading/worker.py), the
+kernel
+optionally under bubblewrap (tito/grading/bwrap.py); results committed to the course one submission at a time,
 with per-student errors and notes recorded in <course>/tito-autograde.json.
 
 A submission's grading process only writes its private folder. The parent commits its result (new
@@ -12,8 +13,8 @@ import signal
 import time
 from pathlib import Path
 
-from tito.commit import _commit, remove_tree, temp_folder
-from tito.grading import BLAS_THREADS
+from tito.grading.commit import _commit, remove_tree, temp_folder
+from tito.grading.nbgrader_api import BLAS_THREADS
 
 DEFAULT_TIMEOUT = 120  # seconds per cell
 MAX_SECONDS = 3600  # wall-clock seconds for one submission before its grading process is killed
@@ -34,7 +35,7 @@ def autograde_one(
     {student, ok, message, notes}. sandbox=True runs the kernel under bubblewrap (tito grade autograde
     does; a student's machine may not have it). Never raises: a broken submission becomes ok=False, and
     its old autograded points are voided in the gradebook (no stale score)."""
-    from tito import worker
+    from tito.grading import worker
 
     tmp = temp_folder()
     try:
@@ -94,7 +95,7 @@ def _died(exitcode) -> str:
 def _finish(course: Path, assignment: str, student: str, tmp: Path, exitcode) -> dict:
     import json
 
-    from tito import worker
+    from tito.grading import worker
 
     path = tmp / worker.RESULT
     try:
@@ -105,7 +106,7 @@ def _finish(course: Path, assignment: str, student: str, tmp: Path, exitcode) ->
 
 
 def _start(ctx, course, assignment, student, timeout, sandbox, limits, environ):
-    from tito import worker
+    from tito.grading import worker
 
     tmp = temp_folder()
     proc = ctx.Process(
@@ -125,7 +126,7 @@ def start_fork_server():
     from multiprocessing import forkserver
 
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["tito.worker"])
+    ctx.set_forkserver_preload(["tito.grading.worker"])
     forkserver.ensure_running()
     return ctx
 
@@ -134,7 +135,7 @@ def _overdue(running: dict, max_seconds: float) -> list:
     """Sentinels of grading processes running for longer than max_seconds, killed (a last-resort watchdog)."""
     import json
 
-    from tito import worker
+    from tito.grading import worker
 
     late = [s for s, (proc, _, _, started) in running.items() if time.monotonic() - started > max_seconds]
     for sentinel in late:

@@ -4,8 +4,9 @@ stripped."""
 import tempfile
 from pathlib import Path
 
-from tito import grading, notebooks
+from tito import notebooks
 from tito.errors import TitoError
+from tito.grading import nbgrader_api as grading
 from tito.paths import Module, notebook_name
 
 SHIPPED = (

@@ -2,7 +2,7 @@
 function computes. Every public function and class of the bundle's `tinytorch` is substituted, in a child
 process, for each claim's graded function and run on the claim's visible cases; one that matches every
 visible case of a claim is an answer shipped to students. (The stubs raise NotImplementedError and match
-nothing.) Markers and quoted solution regions are audited separately, by text (tito/bundle.py)."""
+nothing.) Markers and quoted solution regions are audited separately, by text (tito/grading/bundle.py)."""
 
 import json
 import os
@@ -80,7 +80,7 @@ def answering_callables(bundle: Path, module: str = "16", timeout: float = 600) 
 
     with tempfile.TemporaryDirectory(prefix="tito-audit-") as tmp:
         out = Path(tmp) / "found.json"
-        code = f"from tito.audit_behaviour import child; child({module!r}, {str(out)!r})"
+        code = f"from tito.grading.audit_behaviour import child; child({module!r}, {str(out)!r})"
         proc = subprocess.run(
             [sys.executable, "-c", code], cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout
         )

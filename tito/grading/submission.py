@@ -100,7 +100,7 @@ def dedupe_cells(nb, name: str) -> list:
 def _gradebook_cells(db: str, assignment: str) -> list:
     from nbgrader.api import Gradebook
 
-    from tito.grading import COURSE_ID
+    from tito.grading.nbgrader_api import COURSE_ID
 
     with Gradebook(db, course_id=COURSE_ID) as gb:
         return [
@@ -189,7 +189,7 @@ def prepare_submission(
     Raises SubmissionError for a missing or unreadable notebook."""
     import nbformat
 
-    from tito.grading import db_url
+    from tito.grading.nbgrader_api import db_url
 
     prepared, notes = {}, []
     for name, sources, grades, solutions in _gradebook_cells(db or db_url(course), assignment):

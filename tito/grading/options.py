@@ -7,7 +7,7 @@ and `from_dict` convert at those borders, so a field added here travels everywhe
 import argparse
 from dataclasses import asdict, dataclass, field, fields, replace
 
-from tito.bwrap import Limits
+from tito.grading.bwrap import Limits
 
 DEFAULT_TIMEOUT = 120  # seconds a cell may run
 MAX_SECONDS = 3600  # wall-clock seconds for one submission before its grading process is killed
@@ -79,7 +79,7 @@ class GradeOptions:
             raise TypeError(f"limits must be a bwrap.Limits, got {type(self.limits).__name__}")
 
     def kernel_limits(self) -> dict:
-        """The dict tito.sandbox.CappedExecute takes: the limits plus the stub overlays."""
+        """The dict tito.grading.sandbox.CappedExecute takes: the limits plus the stub overlays."""
         return {**asdict(self.limits), "overlays": dict(self.overlays)}
 
     def with_overlays(self, overlays: dict) -> "GradeOptions":

@@ -1,5 +1,5 @@
 """The bodies of `tito grade generate|release|collect|feedback|validate` (registered in
-tito/commands/grade.py; autograde is in tito/autograde_cmd.py, report in tito/report.py)."""
+tito/commands/grade.py; autograde is in tito/grading/autograde_cmd.py, report in tito/grading/report.py)."""
 
 import argparse
 
@@ -7,7 +7,7 @@ from tito.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, TitoError
 
 
 def context(args):
-    from tito import grading
+    from tito.grading import nbgrader_api as grading
     from tito.paths import default_course, find_root, resolve_module
 
     root = find_root()
@@ -19,7 +19,9 @@ def context(args):
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from tito import grading, notebooks, output, release
+    from tito import notebooks, output
+    from tito.grading import nbgrader_api as grading
+    from tito.grading import release
 
     root, module, course = context(args)
     grading.check_gradebook(course)  # nbgrader would replace a damaged one by an empty one
@@ -46,7 +48,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_release(args: argparse.Namespace) -> int:
     import shutil
 
-    from tito import bundle, output
+    from tito import output
+    from tito.grading import bundle
 
     _root, module, course = context(args)
     out = (args.out or course / "bundles" / f"tinytorch-{module.key}").resolve()
@@ -65,7 +68,8 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from tito import lock, output, submission
+    from tito import output
+    from tito.grading import lock, submission
     from tito.paths import notebook_name
 
     _root, module, course = context(args)
@@ -101,7 +105,9 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
-    from tito import commit, grading, lock, output
+    from tito import output
+    from tito.grading import commit, lock
+    from tito.grading import nbgrader_api as grading
 
     _root, module, course = context(args)
     grading.ensure_gradebook(course, module.key)
@@ -128,7 +134,8 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     import time
 
-    from tito import output, selfgrade, submission
+    from tito import output
+    from tito.grading import selfgrade, submission
     from tito.paths import find_root
 
     start = time.perf_counter()

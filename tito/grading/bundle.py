@@ -5,8 +5,9 @@ import re
 import shutil
 from pathlib import Path
 
-from tito import jupyter_config, notebooks, release
+from tito import notebooks
 from tito.errors import TitoError
+from tito.grading import jupyter_config, release
 from tito.paths import Module, notebook_name
 
 TOP_FILES = (
@@ -22,7 +23,7 @@ IGNORE = shutil.ignore_patterns(
 MARKER = ".tito-bundle"
 REGION = re.compile(r"^[ \t]*### BEGIN (SOLUTION|HIDDEN TESTS)[^\n]*\n(.*?)^[ \t]*### END \1", re.M | re.S)
 STUDENT_TESTS = "student"  # tests/NN_name/student/: the only tests a bundle ships
-TEMPLATE = Path(__file__).resolve().parent / "templates" / "STUDENT_README.md"
+TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "STUDENT_README.md"
 # JupyterLab setting (read through JUPYTER_CONFIG_PATH=<bundle>/.jupyter): double-click opens a .py as a
 # notebook
 LAB_OVERRIDES = {
@@ -122,7 +123,7 @@ def make_bundle(module: Module, course: Path, out: Path) -> list:
     withheld = _copy_student_tests(module, out, secret_regions(course / "source" / module.key))
     _write_notebooks(module, release_dir, out)
     leaks = audit(out, course / "source" / module.key)
-    from tito.audit_behaviour import answering_callables
+    from tito.grading.audit_behaviour import answering_callables
 
     leaks += [
         f"{name}: computes what '{gid}' grades" for name, gid in answering_callables(out, module.number)

@@ -1,8 +1,9 @@
 """Grading on a Dask distributed cluster (`--scheduler tcp://HOST:PORT`, or a LocalCluster).
 
-The unit of work is tito.worker.grade, run on a Dask worker in its own process (the way tito/autograde.py
+The unit of work is tito.grading.worker.grade, run on a Dask worker in its own process (the way
+tito/grading/autograde.py
 runs it on one machine). Nothing is shared but the network: the client packs, per submission, a small
-course folder as bytes (tito/payload.py: the submitted files, the assignment's source and release
+course folder as bytes (tito/grading/payload.py: the submitted files, the assignment's source and release
 folders, a private SQLite gradebook snapshot, the stub package sandboxed kernels import) and the worker
 sends back the private gradebook and the autograded notebooks as bytes. The client alone writes the
 course gradebook and files, one submission at a time.
@@ -18,8 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tito import payload
-from tito.options import GradeOptions, SubmissionResult
+from tito.grading import payload
+from tito.grading.options import GradeOptions, SubmissionResult
 
 CONNECT_SECONDS = 30
 KILLED = (
@@ -33,7 +34,7 @@ def run_payload(data: bytes, assignment: str, student: str, settings: dict) -> b
     import json
     import subprocess
 
-    from tito.commit import remove_tree, temp_folder
+    from tito.grading.commit import remove_tree, temp_folder
 
     _sweep_stale()
     tmp = temp_folder()  # named after this worker's pid: the next task on this machine sweeps it if it dies
@@ -46,7 +47,7 @@ def run_payload(data: bytes, assignment: str, student: str, settings: dict) -> b
         (tmp / "args.json").write_text(json.dumps(args), encoding="utf-8")
         try:
             done = subprocess.run(
-                [sys.executable, "-m", "tito.cluster", str(tmp / "args.json")],
+                [sys.executable, "-m", "tito.grading.cluster", str(tmp / "args.json")],
                 preexec_fn=_die_with_parent,
                 timeout=settings["max_seconds"],
                 check=False,
@@ -69,7 +70,7 @@ def _failed(student: str, message: str) -> dict:
 
 def _sweep_stale() -> None:
     """Remove the grading folders of this machine's killed workers (their owning process is gone)."""
-    from tito.commit import LEFTOVER, _alive, remove_tree
+    from tito.grading.commit import LEFTOVER, _alive, remove_tree
 
     for folder in Path(tempfile.gettempdir()).glob("tito-grade-*"):
         match = LEFTOVER.match(folder.name)
@@ -86,12 +87,13 @@ def _die_with_parent() -> None:
 
 
 def _child(args_file: str) -> None:
-    """The grading process on a worker: tito.worker.grade, its result written next to the private
+    """The grading process on a worker: tito.grading.worker.grade, its result written next to the private
     gradebook."""
     import json
     import warnings
 
-    from tito import grading, worker
+    from tito.grading import nbgrader_api as grading
+    from tito.grading import worker
 
     course, assignment, student, work, timeout, sandboxed, limits = json.loads(
         Path(args_file).read_text(encoding="utf-8")
@@ -159,7 +161,7 @@ def grade_batch(
     `.pending` = (students in flight, students not sent): neither is committed."""
     from distributed import as_completed
 
-    from tito.commit import remove_tree, temp_folder
+    from tito.grading.commit import remove_tree, temp_folder
 
     settings, pending, cache = _settings(options), list(students), temp_folder()
     window, second_chance = _threads(client), set()  # one task per worker thread: none waits on a worker
@@ -214,7 +216,7 @@ def _submit_or_fail(submit, student: str, results: list, on_done) -> None:
 
 
 def _apply(course: Path, assignment: str, student: str, failed, data, commit) -> dict:
-    from tito.commit import remove_tree, temp_folder
+    from tito.grading.commit import remove_tree, temp_folder
 
     tmp = temp_folder()  # a killed tito's folder is removed by the next run (commit.clean_leftovers)
     try:
@@ -227,12 +229,13 @@ def _apply(course: Path, assignment: str, student: str, failed, data, commit) ->
 def autograde_cluster(
     course: Path, assignment: str, students: list, jobs: int, on_done, options: GradeOptions
 ):
-    """tito/autograde.py's autograde_many on a Dask cluster (options.scheduler, or a LocalCluster of `jobs`
+    """tito/grading/autograde.py's autograde_many on a Dask cluster (options.scheduler, or a LocalCluster of
+    `jobs`
     workers): same results, same commit, same Ctrl-C behaviour (nothing in flight is committed)."""
     from functools import partial
 
-    from tito.autograde import INTERRUPTED, NOT_STARTED, _DeferInterrupt
-    from tito.commit import _commit
+    from tito.grading.autograde import INTERRUPTED, NOT_STARTED, _DeferInterrupt
+    from tito.grading.commit import _commit
 
     course = Path(course).resolve()
     client = connect(options, jobs)

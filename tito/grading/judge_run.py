@@ -44,7 +44,7 @@ def _command(out: Path, folder: Path, pkg_parent: Path, sandbox: bool, limits: d
         env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGRADER", "JUPYTER"))}
         env["PYTHONPATH"] = str(pkg_parent)
         return cmd, env
-    from tito import bwrap
+    from tito.grading import bwrap
 
     uid = bwrap.kernel_uid()
     if uid is not None:
