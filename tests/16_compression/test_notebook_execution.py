@@ -1,4 +1,6 @@
-"""The notebook executes top to bottom, and nbgrader accepts it: the release hides solutions and hidden
+"""The notebook executes top to bottom in its reduced mode (one seed, a small subset: what autograde runs);
+its committed outputs are the lesson's full run (done once, when the notebook was last run top to bottom)
+and show the outcomes the text claims; and nbgrader accepts it: the release hides solutions and hidden
 tests, and autograding the instructor source gives full marks on every auto-graded cell."""
 
 import math
@@ -34,22 +36,40 @@ OUTCOMES = {
 }
 
 
+def _outputs(nb):
+    """(the text the code cells printed, the number of pictures they drew)."""
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    pictures = sum(
+        "image/png" in o.get("data", {})
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+    )
+    return text, pictures
+
+
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
+    """The notebook run once, top to bottom, in its reduced mode (TINYTORCH_REDUCED=1)."""
+    from unittest import mock
+
     from nbclient import NotebookClient
 
     nb = nbformat.read(DEV_NB, as_version=4)
-    NotebookClient(
-        nb,
-        timeout=120,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(tmp_path_factory.mktemp("run"))}},
-    ).execute()  # raises on error
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    pictures = sum(
-        "image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs
-    )
-    return text, pictures
+    with mock.patch.dict(os.environ, {"TINYTORCH_REDUCED": "1"}):  # the kernel inherits it
+        NotebookClient(
+            nb,
+            timeout=120,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(tmp_path_factory.mktemp("run"))}},
+        ).execute()  # raises on error
+    return _outputs(nb)
+
+
+@pytest.fixture(scope="module")
+def full_run():
+    """The committed outputs of the notebook: the lesson's full run (every seed, the full subset)."""
+    return _outputs(nbformat.read(DEV_NB, as_version=4))
 
 
 def _numbers(text, key):
@@ -74,44 +94,60 @@ def test_the_data_line_names_fashion_mnist_and_the_full_test_set(executed):
 @pytest.mark.parametrize(
     "key", ["magnitude-90", "structured-50", "lowrank-4x", "prune-int8", "gradual-95", "kd"]
 )
-def test_each_outcome_line_is_printed_once_over_at_least_3_seeds_with_an_interval(executed, key):
-    values = _numbers(executed[0], key)
+def test_each_outcome_line_is_printed_once_over_at_least_3_seeds_with_an_interval(full_run, key):
+    values = _numbers(full_run[0], key)
     assert values[-1] >= 3 and not any(math.isnan(v) for v in values)  # n >= 3 seeds, every interval
 
 
 @pytest.mark.library
-def test_magnitude_90_with_fine_tuning_is_within_1_point_of_dense(executed):
-    acc, _, dense, _, _ = _numbers(executed[0], "magnitude-90")
+@pytest.mark.parametrize(
+    "key", ["magnitude-90", "structured-50", "lowrank-4x", "prune-int8", "gradual-95", "kd"]
+)
+def test_the_reduced_run_prints_each_outcome_line_once_with_one_seed(executed, key):
+    assert "REDUCED RUN" in executed[0] and _numbers(executed[0], key)[-1] == 1
+
+
+@pytest.mark.library
+def test_the_committed_outputs_are_a_full_run_of_the_current_cells(full_run):
+    committed = nbformat.read(DEV_NB, as_version=4)
+    code = [c.source for c in jupytext.read(DEV_PY).cells if c.cell_type == "code"]
+    assert [c.source for c in committed.cells if c.cell_type == "code"] == code
+    assert "REDUCED RUN" not in full_run[0]
+
+
+@pytest.mark.library
+def test_magnitude_90_with_fine_tuning_is_within_1_point_of_dense(full_run):
+    acc, _, dense, _, _ = _numbers(full_run[0], "magnitude-90")
     assert acc >= dense - 0.01
 
 
 @pytest.mark.library
-def test_structured_50_is_within_1_point_of_dense_and_prints_its_interleaved_speedup(executed):
-    acc, _, dense, _, speedup, low, high, _ = _numbers(executed[0], "structured-50")
+def test_structured_50_is_within_1_point_of_dense_and_prints_its_interleaved_speedup(full_run):
+    acc, _, dense, _, speedup, low, high, _ = _numbers(full_run[0], "structured-50")
     assert acc >= dense - 0.01 and low <= speedup <= high  # the speed target itself is a benchmark
 
 
 @pytest.mark.library
-def test_lowrank_has_4x_fewer_parameters_within_1_point_of_dense(executed):
-    acc, _, dense, _, ratio, _ = _numbers(executed[0], "lowrank-4x")
+def test_lowrank_has_4x_fewer_parameters_within_1_point_of_dense(full_run):
+    acc, _, dense, _, ratio, _ = _numbers(full_run[0], "lowrank-4x")
     assert ratio >= 4 and acc >= dense - 0.01
 
 
 @pytest.mark.library
-def test_pruning_plus_int8_is_10x_smaller_with_indices_counted_within_1_point(executed):
-    acc, _, dense, _, ratio, _ = _numbers(executed[0], "prune-int8")
+def test_pruning_plus_int8_is_10x_smaller_with_indices_counted_within_1_point(full_run):
+    acc, _, dense, _, ratio, _ = _numbers(full_run[0], "prune-int8")
     assert ratio >= 10 and acc >= dense - 0.01
 
 
 @pytest.mark.library
-def test_gradual_95_is_compared_with_one_shot_by_a_paired_interval(executed):
-    _numbers(executed[0], "gradual-95")
-    assert re.search(r"gradual against one-shot: difference [+-]\d\.\d{4} ± \d\.\d{4}: ", executed[0])
+def test_gradual_95_is_compared_with_one_shot_by_a_paired_interval(full_run):
+    _numbers(full_run[0], "gradual-95")
+    assert re.search(r"gradual against one-shot: difference [+-]\d\.\d{4} ± \d\.\d{4}: ", full_run[0])
 
 
 @pytest.mark.library
-def test_the_teachers_labels_beat_the_student_alone_beyond_both_intervals(executed):
-    alone, alone_c, labels, labels_c, _, _, _ = _numbers(executed[0], "kd")
+def test_the_teachers_labels_beat_the_student_alone_beyond_both_intervals(full_run):
+    alone, alone_c, labels, labels_c, _, _, _ = _numbers(full_run[0], "kd")
     assert labels - labels_c > alone + alone_c
 
 
