@@ -480,6 +480,8 @@ print(f"speed target 1.6x (median of the interleaved rounds): {'holds' if s >= 1
 # %%
 after = {"magnitude 90 %": (90, mag90_acc), "structured 50 %": (knee["structured"][2][0], half_acc)}
 plot_knee(knee, after, dense=np.mean(dense_ft_acc))
+
+# %%
 plot_patterns(base.layers[0].weight.data)
 
 # %% [markdown]

@@ -210,3 +210,15 @@ def test_notebook_has_no_emoji_and_no_prints_in_exported_cells():
 def test_ipynb_keeps_a_python3_kernelspec():
     nb = nbformat.read(DEV_NB, as_version=4)
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+@pytest.mark.library
+def test_no_cell_of_the_stored_full_run_outputs_more_than_the_autograder_keeps():
+    """A correct submission's feedback shows every figure: the sandbox cuts a cell's outputs at
+    MAX_OUTPUT_CHARS (two figures in one cell went past it), so each stored cell stays below it."""
+    from tito.grading.sandbox import MAX_OUTPUT_CHARS
+
+    cells = nbformat.read(DEV_NB, as_version=4).cells
+    sizes = {i: len(nbformat.writes(nbformat.v4.new_notebook(cells=[c]))) for i, c in enumerate(cells)}
+    assert all("outputs" in c for c in cells if c.cell_type == "code")
+    assert max(sizes.values()) < MAX_OUTPUT_CHARS, {i: n for i, n in sizes.items() if n >= MAX_OUTPUT_CHARS}
