@@ -190,11 +190,18 @@ def batch_students(source, release) -> tuple:
         if c.metadata.get("nbgrader", {}).get("solution")
     ]
     after = next(g for g in solution_cells(source) if g != filled_id and tests_of(source, g))  # a later one
+    test = tests_of(source, filled_id)[0]
+    pasted = small(release, fill=good)
+    cell = next(c for c in pasted.cells if c.metadata.get("nbgrader", {}).get("grade_id") == test)
+    pasted.cells.insert(pasted.cells.index(cell), nbformat.from_dict(cell))  # pasted: same grade and cell id
     students = {
         "reference": small(release, fill={gid: solution_source(source, gid) for gid in answers}),
         "blank": small(release),
         "one": small(release, fill=good),
         "crash": small(release, fill={**good, after: "import os\nos._exit(1)\n"}),  # its kernel dies
+        "loop": small(release, fill=good, insert={after: "while True:\n    pass\n"}),  # never ends
+        "memory": small(release, fill=good, insert={after: "hog = bytearray(8 * 2**30)\n"}),  # > --memory
+        "pasted": pasted,  # a graded cell copied and pasted (same grade id, same cell id)
     }
     return students, {"filled_id": filled_id, "filled_tests": tests_of(source, filled_id)}
 
@@ -203,7 +210,9 @@ def batch_students(source, release) -> tuple:
 def batch(course_repo, notebooks, tmp_path_factory):
     """ONE batch collected from an inbox and autograded once, every kernel under bubblewrap (2 jobs, 10 s cell
     timeout, 4 GB per kernel): the reference solution, a blank and a one-cell submission, one whose kernel
-    dies, a file that is not a notebook and one that is not named as a student's. `rows` are the report's
+    dies, three that add a fault to the one-cell submission (a cell that never ends, one over the memory
+    limit, a pasted copy of a graded cell), a file that is not a notebook and one that is not named as a
+    student's. `rows` are the report's
     CSV rows."""
     import csv
 
