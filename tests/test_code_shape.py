@@ -1,4 +1,5 @@
-"""Shape limits of the library and the CLI: no file over 300 lines, no function over 60 lines.
+"""Shape limits: no file over 300 lines (library, CLI, tests and benchmarks), no function over 60 lines
+(library and CLI).
 
 Measured with ast over every .py file under tinytorch/ and tito/ (generated modules included; the one
 exception is tinytorch/compression/__init__.py, the re-export of the graded notebook's modules).
@@ -57,3 +58,13 @@ def test_no_library_or_cli_file_is_over_300_lines():
 def test_no_library_or_cli_function_is_over_60_lines():
     offenders = function_offenders(_sources())
     assert not offenders, "functions over 60 lines:\n" + "\n".join(offenders)
+
+
+def test_no_test_or_benchmark_file_is_over_300_lines():
+    sources = [
+        (path.relative_to(ROOT).as_posix(), path.read_text(encoding="utf-8"))
+        for folder in ("tests", "benchmarks")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+    ]
+    offenders = file_offenders(sources)
+    assert not offenders, "files over 300 lines:\n" + "\n".join(offenders)
