@@ -66,3 +66,15 @@ def shared_linear_net():
     """Linear(4, 4) used twice (positions 0 and 2), then Linear(4, 2)."""
     lin = Linear(4, 4)
     return Sequential(lin, ReLU(), lin, ReLU(), Linear(4, 2))
+
+
+# a 4x4 matrix whose CSR arrays are checked by hand (an empty row included)
+CSR_A = np.array([[0, 2, 0, 0], [1, 0, 3, 0], [0, 0, 0, 0], [0, 0, 0, 4]], dtype=np.float32)
+
+
+def sparse_matrix(shape, sparsity, seed=0):
+    """A float32 normal matrix with round(sparsity * size) entries, chosen at random, set to 0."""
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal(shape).astype(np.float32)
+    w.ravel()[rng.permutation(w.size)[: round(sparsity * w.size)]] = 0.0
+    return w

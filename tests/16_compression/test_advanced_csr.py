@@ -6,21 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from nets import CSR_A as A
+from nets import sparse_matrix
 
 from tinytorch.compression.sparse import (
     CSRMatrix,
     csr_matmul,
     csr_nbytes,
 )
-
-A = np.array([[0, 2, 0, 0], [1, 0, 3, 0], [0, 0, 0, 0], [0, 0, 0, 4]], dtype=np.float32)
-
-
-def sparse_matrix(shape, sparsity, seed=0):
-    rng = np.random.default_rng(seed)
-    w = rng.standard_normal(shape).astype(np.float32)
-    w.ravel()[rng.permutation(w.size)[: round(sparsity * w.size)]] = 0.0
-    return w
 
 
 @pytest.mark.library

@@ -5,6 +5,7 @@ import re
 
 import numpy as np
 import pytest
+from nets import CSR_A as A
 
 import tinytorch
 from tinytorch.compression.sparse import (
@@ -20,15 +21,6 @@ from tinytorch.compression.sparse import (
 )
 from tinytorch.core.layers import Linear, ReLU, Sequential
 from tinytorch.core.tensor import Tensor
-
-A = np.array([[0, 2, 0, 0], [1, 0, 3, 0], [0, 0, 0, 0], [0, 0, 0, 4]], dtype=np.float32)
-
-
-def sparse_matrix(shape, sparsity, seed=0):
-    rng = np.random.default_rng(seed)
-    w = rng.standard_normal(shape).astype(np.float32)
-    w.ravel()[rng.permutation(w.size)[: round(sparsity * w.size)]] = 0.0
-    return w
 
 
 @pytest.mark.library
