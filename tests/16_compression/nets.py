@@ -5,22 +5,8 @@ import numpy as np
 
 import tinytorch as tt
 from tinytorch.core.conv import Conv2d, MaxPool2d
-from tinytorch.core.layers import Dropout, Flatten, Linear, ReLU, Sequential
-
-
-def mlp(widths, seed=0, act=ReLU, dropout=False):
-    """Sequential(Linear(w0, w1), act(), [Dropout(0.5)], ..., Linear(w[-2], w[-1])), initialised after
-    tt.manual_seed(seed) (seed None: from the current global generator)."""
-    if seed is not None:
-        tt.manual_seed(seed)
-    layers = []
-    for i in range(len(widths) - 1):
-        layers.append(Linear(widths[i], widths[i + 1]))
-        if i < len(widths) - 2:
-            layers.append(act())
-            if dropout:
-                layers.append(Dropout(0.5))
-    return Sequential(*layers)
+from tinytorch.core.layers import Flatten, Linear, ReLU, Sequential
+from tinytorch.lesson import make_mlp as mlp
 
 
 def random_mlp(widths, act=ReLU, seed=0, dropout=False):

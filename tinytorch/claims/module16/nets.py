@@ -61,16 +61,11 @@ class Scaled(Module):
 
 def seeded(widths, seed):
     """A ReLU MLP with the given widths, initialised from `seed` (the global RNG is restored after)."""
-    import tinytorch
     from tinytorch.core.random import get_rng
+    from tinytorch.lesson import make_mlp
 
     rng = get_rng()
     state = rng.bit_generator.state
-    tinytorch.manual_seed(seed)
-    layers = []
-    for i in range(len(widths) - 1):
-        layers.append(Linear(widths[i], widths[i + 1]))
-        if i < len(widths) - 2:
-            layers.append(ReLU())
+    model = make_mlp(widths, seed)
     rng.bit_generator.state = state
-    return Sequential(*layers)
+    return model
