@@ -1,7 +1,6 @@
 """The judge catches the wrong code students really write: every mutant of mutants.py loses points (visible
 and hidden cases, decided by tito/grading/judge.py as in grading), only in the claims it breaks, one bug one
-claim
-where a bug breaks one thing; the reference and the correct controls written in other ways lose none.
+claim where a bug breaks one thing; the reference and the correct controls written in other ways lose none.
 
 The harness builds the graded names the way a student's export provides them: the generated modules
 tinytorch/compression/{sparsity,magnitude,...}.py, exec'd in order into one namespace (relative imports

@@ -1,7 +1,6 @@
 """The grading sandbox itself (tito/grading/bwrap.py, real bubblewrap): what a kernel may write, its CPU-time
-limit,
-the refusal without bubblewrap, and `tito doctor`'s report. The hostile batch (test_hostile_batch.py) covers
-the escapes a notebook tries."""
+limit, the refusal without bubblewrap, and `tito doctor`'s report. The hostile batch (test_hostile_batch.py)
+covers the escapes a notebook tries."""
 
 import os
 import re

@@ -1,7 +1,6 @@
 """The claims a graded notebook makes, as data: each graded cell's claim, its visible cases and how one
 case is observed. The judge (tito/grading/judge.py) runs `observe` on the student's export in a sandbox and
-on the
-instructor's reference in its own process, and compares the plain data the two return.
+on the instructor's reference in its own process, and compares the plain data the two return.
 
 A claim's observe(ns, case) looks the graded functions up in `ns` (the notebook's globals, or the
 student's exported modules) and returns a dict of plain data (tinytorch/claims/plain.py). In a notebook,

@@ -1,7 +1,6 @@
 """Autograding submissions: each one in its own process and private folder (tito/grading/worker.py), the
-kernel
-optionally under bubblewrap (tito/grading/bwrap.py); results committed to the course one submission at a time,
-with per-student errors and notes recorded in <course>/tito-autograde.json.
+kernel optionally under bubblewrap (tito/grading/bwrap.py); results committed to the course one submission at
+a time, with per-student errors and notes recorded in <course>/tito-autograde.json.
 
 A submission's grading process only writes its private folder. The parent commits its result (new
 autograded notebooks and scores) or, if grading failed, voids the student's old scores. A process that dies

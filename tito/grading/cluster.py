@@ -1,12 +1,11 @@
 """Grading on a Dask distributed cluster (`--scheduler tcp://HOST:PORT`, or a LocalCluster).
 
 The unit of work is tito.grading.worker.grade, run on a Dask worker in its own process (the way
-tito/grading/autograde.py
-runs it on one machine). Nothing is shared but the network: the client packs, per submission, a small
-course folder as bytes (tito/grading/payload.py: the submitted files, the assignment's source and release
-folders, a private SQLite gradebook snapshot, the stub package sandboxed kernels import) and the worker
-sends back the private gradebook and the autograded notebooks as bytes. The client alone writes the
-course gradebook and files, one submission at a time.
+tito/grading/autograde.py runs it on one machine). Nothing is shared but the network: the client packs, per
+submission, a small course folder as bytes (tito/grading/payload.py: the submitted files, the assignment's
+source and release folders, a private SQLite gradebook snapshot, the stub package sandboxed kernels import)
+and the worker sends back the private gradebook and the autograded notebooks as bytes. The client alone
+writes the course gradebook and files, one submission at a time.
 
 A worker that dies mid-submission (killed, out of memory, its machine gone) loses nothing: the scheduler
 runs the task again on another worker. A submission whose grading kills workers again and again (the
@@ -230,8 +229,7 @@ def autograde_cluster(
     course: Path, assignment: str, students: list, jobs: int, on_done, options: GradeOptions
 ):
     """tito/grading/autograde.py's autograde_many on a Dask cluster (options.scheduler, or a LocalCluster of
-    `jobs`
-    workers): same results, same commit, same Ctrl-C behaviour (nothing in flight is committed)."""
+    `jobs` workers): same results, same commit, same Ctrl-C behaviour (nothing in flight is committed)."""
     from functools import partial
 
     from tito.grading.autograde import INTERRUPTED, NOT_STARTED, _DeferInterrupt

@@ -1,6 +1,5 @@
 """The judge inside a submission's grading (tito/grading/worker.py): after nbgrader has run the notebook (for
-the
-feedback and the manual answers), the student's export is checked by the sandboxed runner, the trusted
+the feedback and the manual answers), the student's export is checked by the sandboxed runner, the trusted
 judge decides each claim, and its verdicts replace every automatic score nbgrader computed in the kernel.
 Canary cells (graded cells worth 0 points whose hidden test always fails) flag a kernel that forges its
 own test results."""

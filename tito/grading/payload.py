@@ -2,11 +2,10 @@
 as bytes back (tito/grading/cluster.py).
 
 Course bytes: a gzipped tar of a small course folder, what tito.grading.worker.grade reads:
-submitted/<student>/<a>/,
-source/<a>/, release/<a>/, gradebook.db (a private SQLite snapshot for this student,
-tito/grading/gradebook_db.py)
-and stubs/<subfolder>/ (the release export sandboxed kernels import). Result bytes: result.json, the
-private gradebook nbgrader wrote and the autograded notebooks (only .ipynb files and timestamp.txt)."""
+submitted/<student>/<a>/, source/<a>/, release/<a>/, gradebook.db (a private SQLite snapshot for this student,
+tito/grading/gradebook_db.py) and stubs/<subfolder>/ (the release export sandboxed kernels import). Result
+bytes: result.json, the private gradebook nbgrader wrote and the autograded notebooks (only .ipynb files and
+timestamp.txt)."""
 
 import io
 import json

@@ -3,10 +3,9 @@
 grade() copies the gradebook into tmp (nbgrader writes only that copy), builds the private course tree with
 the prepared submission, runs nbgrader autograde there (the kernel optionally under bubblewrap) and leaves
 the autograded notebooks and the private gradebook in tmp. The parent (tito/grading/autograde.py) then
-commits the
-result to the course in one step, or voids the student's scores, or, after Ctrl-C, leaves them unchanged.
-child() is the entry point of the per-submission process: its own session (the terminal's Ctrl-C does
-not reach it), the result written to tmp/result.json."""
+commits the result to the course in one step, or voids the student's scores, or, after Ctrl-C, leaves them
+unchanged. child() is the entry point of the per-submission process: its own session (the terminal's Ctrl-C
+does not reach it), the result written to tmp/result.json."""
 
 import json
 import os
@@ -150,8 +149,8 @@ def grade(
 
 def _verdicts(course: Path, assignment: str, tmp: Path, prepared: dict, sandboxed: bool, limits) -> dict:
     """The judge's verdicts on the submission's export (tito/grading/judge_apply.py), judged in tmp/judge,
-    over the
-    release (stub) package: the autograde command's, or built here from the course's release notebook."""
+    over the release (stub) package: the autograde command's, or built here from the course's release
+    notebook."""
     work = Path(tmp) / "judge"
     stubs = Path(tmp) / "judge-stubs"
     try:
