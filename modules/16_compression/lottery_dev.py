@@ -41,11 +41,13 @@ from tinytorch.core.checks import (
     check_nonempty_loader,
     check_optimizer,
     check_parameters,
+    check_real,
     check_that,
 )
 from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.module import Module
 from tinytorch.core.optim import Adam
+from tinytorch.core.random import get_rng
 from tinytorch.lesson import graded
 from tinytorch.training import evaluate, fit, train_step
 
@@ -113,10 +115,17 @@ def remaining_fraction(model):
 
 # %%
 #| export
-def _new_model(make_model):
-    """make_model(), checked: a Module with prunable weights (train_steps checks its parameters next)."""
-    model = check_module("make_model()", make_model())
-    check_that(prunable_parameters(model), "make_model()", model, "a model with prunable weights (ndim >= 2)")
+def _new_model(make_model, seed):
+    """make_model() after manual_seed(seed), checked: a Module with prunable weights (train_steps checks its
+    parameters next). A rejected model puts the global generator back as it was before the seeding."""
+    state = get_rng().bit_generator.state
+    tinytorch.manual_seed(seed)
+    try:
+        model = check_module("make_model()", make_model())
+        check_that(prunable_parameters(model), "make_model()", model, "a model with prunable weights")
+    except (TypeError, ValueError):
+        get_rng().bit_generator.state = state
+        raise
     return model
 
 
@@ -145,7 +154,9 @@ def lottery_ticket(
     rounds = check_int("rounds", rounds, low=1)
     p = check_fraction("prune_fraction", prune_fraction, low_open=True, high_open=True)
     epochs = check_int("epochs", epochs, low=1)
-    rewind_steps = check_int("rewind_steps", rewind_steps, low=0)  # seed, lr: by manual_seed and Adam, first
+    rewind_steps = check_int("rewind_steps", rewind_steps, low=0)
+    lr = check_real("lr", lr, low=0.0, low_open=True)  # before manual_seed: a rejected call changes nothing
+    seed = check_int("seed", seed, low=0)
     check_nonempty_loader("train_loader", train_loader)
     check_nonempty_loader("eval_loader", eval_loader)
     prune = graded("magnitude_prune", prune, "prune")
@@ -155,8 +166,7 @@ def lottery_ticket(
         fit(model, train_loader, loss_fn, Adam(model.parameters(), lr=lr), epochs=epochs)
         return evaluate(model, eval_loader)
 
-    tinytorch.manual_seed(seed)
-    model = _new_model(make_model)
+    model = _new_model(make_model, seed)
     opt = Adam(model.parameters(), lr=lr)
     train_steps(model, train_loader, loss_fn, opt, rewind_steps)
     theta_k = model.state_dict()

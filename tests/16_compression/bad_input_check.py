@@ -9,8 +9,9 @@ the message must contain: `said`, a tuple of short
 literal fragments (matched ignoring case), never a whole sentence, so the wording around them is free to
 change.
 
-"Changed nothing": for every model involved, each parameter's data (bit for bit, dtype and writeable flag),
-mask, gradient and requires_grad, and the layer layout are exactly as before.
+"Changed nothing": the global random generator is where it was, and for every model involved, each
+parameter's data (bit for bit, dtype and writeable flag), mask, gradient and requires_grad, and the layer
+layout are exactly as before.
 """
 
 import re
@@ -22,6 +23,7 @@ from bad_input_values import Make, base_net, sgd
 
 from tinytorch.compression import KnowledgeDistillation
 from tinytorch.core.module import Module, Parameter
+from tinytorch.core.random import get_rng
 
 
 def word(name):
@@ -90,13 +92,15 @@ def check_rejects(target, arg, bad, exc, said):
 
 class rejected:
     """`with rejected(values, *models) as err:` the block raises TypeError or ValueError (`err` is
-    pytest's ExceptionInfo) and leaves every model among `values` and `models` unchanged."""
+    pytest's ExceptionInfo) and leaves every model among `values` and `models`, and the global random
+    generator, unchanged."""
 
     def __init__(self, values, *models):
         self.watched = modules_in(list(values)) + [m for m in models if m is not None]
 
     def __enter__(self):
         self.snaps = [snapshot(m) for m in self.watched]
+        self.rng = get_rng().bit_generator.state  # a rejected call does not reseed or draw from it either
         self.raises = pytest.raises((TypeError, ValueError))
         return self.raises.__enter__()
 
@@ -104,6 +108,7 @@ class rejected:
         suppressed = self.raises.__exit__(*exc_info)
         for m, snap in zip(self.watched, self.snaps):
             assert_unchanged(m, snap)
+        assert get_rng().bit_generator.state == self.rng, "the rejected call changed the global generator"
         return suppressed
 
 

@@ -168,3 +168,16 @@ def test_lottery_prunes_with_the_given_prune_or_the_package_one_looked_up_at_cal
         make_model, train, test, **kw, prune=lambda m, s: given.append(s) or magnitude_prune(m, s)
     )
     assert given == [0.5, 0.5, 0.75, 0.75] and len(package) == 4 and a == b
+
+
+@pytest.mark.library
+@pytest.mark.parametrize("arg,bad", [("lr", -1.0), ("lr", 0.0), ("seed", -1)])
+def test_a_bad_lr_or_seed_is_rejected_before_the_global_generator_is_reseeded_or_a_model_built(arg, bad):
+    from tinytorch.core.random import get_rng
+
+    train, test = _data()
+    tinytorch.manual_seed(123)
+    before, built = get_rng().bit_generator.state, []
+    with pytest.raises(ValueError, match=rf"{arg}={bad}"):
+        lottery_ticket(lambda: built.append(1) or make_model(), train, test, rounds=1, epochs=1, **{arg: bad})
+    assert get_rng().bit_generator.state == before and not built

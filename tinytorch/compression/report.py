@@ -199,7 +199,8 @@ def digits_variants(seed=0, epochs=20, finetune_epochs=10):
 
     Returns (variants for compression_report, test DataLoader, X_test float32 (450, 64)).
     """
-    seed = check_int("seed", seed, low=0)  # epochs: checked by fit before any training
+    seed = check_int("seed", seed, low=0)
+    epochs = check_int("epochs", epochs, low=1)  # before make_mlp reseeds the global generator
     ft = check_int("finetune_epochs", finetune_epochs, low=1)
     X_train, X_test, y_train, y_test = digits_split()
     test_loader = DataLoader(X_test, y_test, batch_size=512)
